@@ -1,0 +1,137 @@
+"""``supportkpi`` command line: broker, topics, worker, simulate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from streams.config import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="supportkpi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    broker = sub.add_parser("broker", help="embedded Kafka-protocol broker (development only)")
+    broker.add_argument("--host", default="127.0.0.1")
+    broker.add_argument("--port", type=int, default=9092)
+
+    sub.add_parser("topics", help="create the topics with SUPPORTKPI_PARTITIONS partitions")
+
+    worker = sub.add_parser("worker", help="run a processor worker (Faust)")
+    worker.add_argument("--loglevel", default="info")
+
+    simulate = sub.add_parser("simulate", help="publish realistic synthetic helpdesk traffic")
+    _simulation_flags(simulate)
+    simulate.add_argument("--duration", type=float, help="seconds to run (default: forever)")
+    simulate.add_argument("--count", type=int, help="stop after this many events")
+
+    demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
+    demo.add_argument("--port", type=int, default=9092, help="broker port")
+    _simulation_flags(demo)
+
+    args = parser.parse_args(argv)
+    return int(COMMANDS[args.command](args) or 0)
+
+
+def _simulation_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=float, default=20.0, help="events per second, on average")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--speed", type=float, default=60.0,
+                        help="compress agent work: a 60-minute task takes 60/speed minutes")
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    from streams import devbroker
+
+    proc = devbroker.start(args.port, args.host)
+    print(f"embedded broker (Tansu, memory-only) on {args.host}:{args.port}; Ctrl-C stops it",
+          flush=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        return proc.wait()
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from streams.topics import ensure_topics
+
+    settings = Settings.from_env()
+    created = ensure_topics(settings)
+    print("created: " + (", ".join(created) if created else "nothing (all topics exist)"))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import faust
+
+    from streams.runtime.app import Processor
+
+    settings = Settings.from_env()
+    processor = Processor(settings)
+    worker = faust.Worker(processor.app, loglevel=args.loglevel, web_port=settings.web_port,
+                          web_bind=settings.web_host)
+    worker.execute_from_commandline()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from streams.simulate import publish
+
+    settings = Settings.from_env()
+    try:
+        sent = asyncio.run(publish(settings, args.rate, args.seed, args.duration, args.count,
+                                   args.speed))
+    except KeyboardInterrupt:
+        return 0
+    print(f"published {sent} events")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from streams import devbroker
+    from streams.topics import ensure_topics
+
+    env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{args.port}",
+               SUPPORTKPI_BROKER_QUIRKS="tansu")
+    env.setdefault("SUPPORTKPI_SESSION_TIMEOUT", "3")
+    settings = Settings.from_env(env)
+    broker = devbroker.start(args.port)
+    children: list[subprocess.Popen[bytes]] = [broker]
+    try:
+        ensure_topics(settings)
+        children.append(subprocess.Popen([sys.executable, "-m", "streams", "worker",
+                                          "--loglevel", "warning"], env=env))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "streams", "simulate", "--rate", str(args.rate),
+             "--seed", str(args.seed), "--speed", str(args.speed)], env=env))
+        url = f"http://localhost:{settings.web_port}/metrics"
+        print(f"\nsupportkpi demo running: broker 127.0.0.1:{args.port}, metrics at {url}\n"
+              "Ctrl-C stops everything.\n", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        failed = [c.args for c in children if c.poll() is not None]
+        print(f"a demo process exited: {failed}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
+            "simulate": cmd_simulate, "demo": cmd_demo}

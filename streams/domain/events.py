@@ -1,0 +1,153 @@
+"""Decoding of published events into one compact, validated ``Event``.
+
+The JSON Schemas under ``schemas/`` are the public contract; this decoder implements the same rules
+by hand because it runs once per message on the hot path (a generic validator costs more than the
+rest of the processing). ``tests/unit/test_schemas.py`` proves the two agree on every example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from streams.domain.timeparse import parse_rfc3339_ms
+
+
+class Kind(StrEnum):
+    """The event types; the value is the default topic name."""
+
+    CREATED = "ticket-created"
+    REPLIED = "agent-replied"
+    RESOLVED = "ticket-resolved"
+    SURVEY = "survey-answered"
+
+
+SURVEY_RANGES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+AUTHORS = ("human", "bot", "automation")
+MAX_ID_LENGTH = 256
+
+
+class InvalidEvent(ValueError):
+    """A message that cannot be processed; ``str(exc)`` is the dead-letter reason."""
+
+
+@dataclass(slots=True, frozen=True)
+class Event:
+    """A validated event, reduced to what the KPIs need (no customer or agent identifiers)."""
+
+    kind: Kind
+    event_id: str
+    at_ms: int
+    ticket_id: str | None
+    channel: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    counts_as_response: bool = False
+    survey: str | None = None
+    score: int | None = None
+
+    @property
+    def record_key(self) -> str:
+        """The state key: events of one ticket meet under it, whatever key the publisher used."""
+        if self.ticket_id is not None:
+            return self.ticket_id
+        return "survey/" + self.event_id
+
+    def to_wire(self) -> bytes:
+        """Compact form for the internal, ticket-keyed topic."""
+        return orjson.dumps(
+            [self.kind.value, self.event_id, self.at_ms, self.ticket_id, self.channel,
+             self.priority, self.team, self.counts_as_response, self.survey, self.score]
+        )
+
+    @classmethod
+    def from_wire(cls, blob: bytes) -> Event:
+        k, eid, at, tid, ch, pr, team, resp, survey, score = orjson.loads(blob)
+        return cls(Kind(k), eid, at, tid, ch, pr, team, resp, survey, score)
+
+
+def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
+    """Validate one message of topic ``kind``; raise ``InvalidEvent`` with a readable reason."""
+    if raw is None:
+        raise InvalidEvent("message has no value (tombstone)")
+    if len(raw) > max_bytes:
+        raise InvalidEvent(f"payload is {len(raw)} bytes, larger than the {max_bytes}-byte limit")
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent(f"not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise InvalidEvent(f"expected a JSON object, got {type(doc).__name__}")
+    declared = doc.get("type")
+    if declared is not None and declared != kind.value:
+        raise InvalidEvent(f"event of type {declared!r} published on the {kind.value} topic")
+    event_id = _required(doc, "event_id")
+    at_ms = _timestamp(doc)
+    if kind is Kind.SURVEY:
+        return _survey(doc, event_id, at_ms)
+    ticket_id = _required(doc, "ticket_id")
+    if kind is Kind.CREATED:
+        return Event(kind, event_id, at_ms, ticket_id,
+                     channel=_string(doc, "channel", required=True),
+                     priority=_string(doc, "priority", required=True),
+                     team=_string(doc, "team"))
+    if kind is Kind.REPLIED:
+        _string(doc, "agent_id", required=True)
+        public = doc.get("public", True)
+        if not isinstance(public, bool):
+            raise InvalidEvent(f"'public' must be true or false, got {public!r}")
+        author = doc.get("author", "human")
+        if author not in AUTHORS:
+            raise InvalidEvent(f"'author' must be one of {', '.join(AUTHORS)}, got {author!r}")
+        return Event(kind, event_id, at_ms, ticket_id,
+                     counts_as_response=public and author == "human")
+    _string(doc, "agent_id")
+    return Event(kind, event_id, at_ms, ticket_id)
+
+
+def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
+    survey = doc.get("survey")
+    if survey not in SURVEY_RANGES:
+        raise InvalidEvent(f"'survey' must be one of csat, nps, ces, got {survey!r}")
+    score = doc.get("score")
+    low, high = SURVEY_RANGES[survey]
+    if not isinstance(score, int) or isinstance(score, bool):
+        raise InvalidEvent(f"'score' must be an integer, got {score!r}")
+    if not low <= score <= high:
+        raise InvalidEvent(f"{survey} score {score} is outside {low}..{high}")
+    _string(doc, "customer_id")
+    return Event(Kind.SURVEY, event_id, at_ms, _string(doc, "ticket_id"),
+                 channel=_string(doc, "channel"), survey=survey, score=score)
+
+
+def _required(doc: dict[str, Any], field: str) -> str:
+    value = _string(doc, field, required=True)
+    assert value is not None
+    return value
+
+
+def _string(doc: dict[str, Any], field: str, *, required: bool = False) -> str | None:
+    value = doc.get(field)
+    if value is None:
+        if required:
+            raise InvalidEvent(f"missing required field {field!r}")
+        return None
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{field!r} must be a string, got {type(value).__name__}")
+    if not value or len(value) > MAX_ID_LENGTH:
+        raise InvalidEvent(f"{field!r} must be 1..{MAX_ID_LENGTH} characters long")
+    return value
+
+
+def _timestamp(doc: dict[str, Any]) -> int:
+    value = doc.get("occurred_at")
+    if not isinstance(value, str):
+        raise InvalidEvent("missing required field 'occurred_at'" if value is None
+                           else "'occurred_at' must be an RFC 3339 string")
+    try:
+        return parse_rfc3339_ms(value)
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None

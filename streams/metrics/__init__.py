@@ -1,0 +1,1 @@
+"""The metrics layer: every metric name and label lives in ``contract``; collectors export them."""

@@ -1,0 +1,141 @@
+"""Custom collectors: read domain state at scrape time, never keep a copy of it.
+
+Register them on a registry you own (``CollectorRegistry(auto_describe=False)``), one per worker
+or per test; nothing here touches the global default registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from streams.domain import contributions as c
+from streams.domain.health import ProcessorStats
+from streams.domain.partition import PartitionState
+from streams.metrics import contract as m
+
+Counts = dict[Any, int]
+
+
+def _gauge(family: m.Family) -> GaugeMetricFamily:
+    return GaugeMetricFamily(family.name, family.help, labels=family.labels)
+
+
+class KpiCollector(Collector):
+    """Windowed KPIs and backlog, summed over the partitions this worker owns right now."""
+
+    def __init__(self, partitions: Callable[[], Iterable[PartitionState]],
+                 clock_ms: Callable[[], int], buckets_ms: tuple[int, ...]) -> None:
+        self._partitions = partitions
+        self._clock_ms = clock_ms
+        self._les = [_format_le(b / 1000) for b in buckets_ms] + ["+Inf"]
+
+    def collect(self) -> Iterator[Metric]:
+        now = self._clock_ms()
+        windows: dict[str, Counts] = {}
+        backlog: dict[tuple[str, str], list[int]] = {}
+        for state in self._partitions():
+            state.advance(now)
+            for name, totals in state.windows.totals().items():
+                merged = windows.setdefault(name, {})
+                for key, value in totals.items():
+                    merged[key] = merged.get(key, 0) + value
+            for dims, (count, oldest) in state.backlog().items():
+                entry = backlog.setdefault(dims, [0, oldest])
+                entry[0] += count
+                entry[1] = min(entry[1], oldest)
+        yield from self._windowed(windows)
+        open_tickets, oldest_age = _gauge(m.OPEN_TICKETS), _gauge(m.OLDEST_OPEN_AGE)
+        for (channel, priority), (count, oldest) in sorted(backlog.items()):
+            open_tickets.add_metric([channel, priority], count)
+            oldest_age.add_metric([channel, priority], max(0.0, (now - oldest) / 1000))
+        yield open_tickets
+        yield oldest_age
+
+    def _windowed(self, windows: dict[str, Counts]) -> Iterator[Metric]:
+        simple = {c.CREATED: _gauge(m.TICKETS_CREATED), c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
+                  c.ONE_TOUCH: _gauge(m.ONE_TOUCH)}
+        surveys = _gauge(m.SURVEY_RESPONSES)
+        histograms = {
+            c.FRT: (GaugeHistogramMetricFamily(m.FIRST_RESPONSE.name, m.FIRST_RESPONSE.help,
+                                               labels=m.FIRST_RESPONSE.labels),
+                    c.FRT_SUM, c.FRT_COUNT),
+            c.RESOLUTION: (GaugeHistogramMetricFamily(m.RESOLUTION.name, m.RESOLUTION.help,
+                                                      labels=m.RESOLUTION.labels),
+                           c.RESOLUTION_SUM, c.RESOLUTION_COUNT),
+        }
+        for window, totals in windows.items():
+            for key, value in sorted(totals.items(), key=_sort_key):
+                family = key[0]
+                if family in simple:
+                    simple[family].add_metric([window, key[1], key[2]], value)
+                elif family == c.SURVEY:
+                    surveys.add_metric([window, key[3], key[4], key[1], str(key[2])], value)
+            for family, (hist, sum_family, count_family) in histograms.items():
+                self._histograms(hist, window, totals, family, sum_family, count_family)
+        yield from simple.values()
+        yield surveys
+        for hist, _, _ in histograms.values():
+            yield hist
+
+    def _histograms(self, hist: GaugeHistogramMetricFamily, window: str, totals: Counts,
+                    family: str, sum_family: str, count_family: str) -> None:
+        per_dims: dict[tuple[str, str], list[int]] = {}
+        for key, value in totals.items():
+            if key[0] == family:
+                per_dims.setdefault((key[1], key[2]), [0] * len(self._les))[key[3]] += value
+        for dims, counts in sorted(per_dims.items()):
+            cumulative, running = [], 0
+            for le, n in zip(self._les, counts, strict=True):
+                running += n
+                cumulative.append((le, float(running)))
+            gsum = totals.get((sum_family, *dims), 0) / 1000
+            hist.add_metric([window, *dims], cumulative, gsum)
+
+
+class HealthCollector(Collector):
+    """Per-worker processing health: outcomes, newest event time, lag, owned partitions."""
+
+    def __init__(self, stats: ProcessorStats, owned: Callable[[], Iterable[PartitionState]],
+                 topics: Iterable[str]) -> None:
+        self._stats = stats
+        self._owned = owned
+        self._topics = tuple(topics)
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats
+        events = CounterMetricFamily(m.EVENTS.name, m.EVENTS.help, labels=m.EVENTS.labels)
+        counts = dict(stats.events)
+        for topic in self._topics:  # every documented series exists from the start, at zero
+            for outcome in ("processed", "duplicate", "invalid", "late"):
+                counts.setdefault((topic, outcome), 0)
+        for (topic, outcome), value in sorted(counts.items()):
+            events.add_metric([topic, outcome], value)
+        yield events
+        yield CounterMetricFamily(m.ORPHANED_EVENTS.name, m.ORPHANED_EVENTS.help,
+                                  value=stats.orphaned)
+        if stats.last_event_ms is not None:
+            yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
+                                    value=stats.last_event_ms / 1000)
+        lag = _gauge(m.CONSUMER_LAG)
+        for (topic, partition), value in sorted(stats.lag.items()):
+            lag.add_metric([topic, str(partition)], value)
+        yield lag
+        yield GaugeMetricFamily(m.OWNED_PARTITIONS.name, m.OWNED_PARTITIONS.help,
+                                value=len(list(self._owned())))
+
+
+def _format_le(seconds: float) -> str:
+    return str(int(seconds)) if seconds == int(seconds) else repr(seconds)
+
+
+def _sort_key(item: tuple[Any, int]) -> tuple[str, ...]:
+    return tuple(str(part) for part in item[0])

@@ -1,0 +1,58 @@
+"""The public metrics contract: names, help texts and labels (see docs/metrics.md).
+
+Every exported value is additive across workers (sum() over workers is the cluster figure), except
+the oldest-ticket age and the last-event time, which aggregate with max().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    help: str
+    labels: tuple[str, ...]
+
+
+DIMS = ("channel", "priority")
+WINDOWED = ("window", *DIMS)
+
+TICKETS_CREATED = Family("support_tickets_created",
+                         "Tickets created in the window (event time).", WINDOWED)
+TICKETS_RESOLVED = Family("support_tickets_resolved",
+                          "Tickets resolved in the window (event time).", WINDOWED)
+ONE_TOUCH = Family("support_one_touch_resolutions",
+                   "Tickets resolved in the window with exactly one public human reply.", WINDOWED)
+FIRST_RESPONSE = Family("support_first_response_seconds",
+                        "First response time (created to first public human reply) of first "
+                        "replies in the window.", WINDOWED)
+RESOLUTION = Family("support_resolution_seconds",
+                    "Resolution time (created to resolved) of resolutions in the window.", WINDOWED)
+SURVEY_RESPONSES = Family("support_survey_responses",
+                          "Survey answers in the window by survey (csat, nps, ces) and score.",
+                          ("window", "survey", "score", *DIMS))
+OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
+OLDEST_OPEN_AGE = Family("support_oldest_open_ticket_age_seconds",
+                         "Age of the oldest open ticket (aggregate with max()).", DIMS)
+
+EVENTS = Family("support_events",
+                "Events consumed by topic and outcome (processed, duplicate, invalid, late).",
+                ("topic", "outcome"))
+ORPHANED_EVENTS = Family("support_orphaned_events",
+                         "Replies and resolutions dropped because their ticket was never created "
+                         "within the orphan horizon.", ())
+LAST_EVENT_TIMESTAMP = Family("support_last_event_timestamp_seconds",
+                              "Event time of the newest event processed (aggregate with max()).",
+                              ())
+CONSUMER_LAG = Family("support_consumer_lag_messages",
+                      "Messages not yet consumed, per topic partition owned by this worker.",
+                      ("topic", "partition"))
+OWNED_PARTITIONS = Family("support_owned_partitions",
+                          "Partitions of the internal events topic owned by this worker.", ())
+
+WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONSE, RESOLUTION,
+                     SURVEY_RESPONSES)
+ALL_FAMILIES = (*WINDOWED_FAMILIES, OPEN_TICKETS, OLDEST_OPEN_AGE, EVENTS, ORPHANED_EVENTS,
+                LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS)

@@ -1,0 +1,1 @@
+"""The Faust runtime: topics, the changelog table, agents, timers and the web endpoints."""

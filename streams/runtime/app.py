@@ -1,0 +1,226 @@
+"""The whole processor on one screen: two agents, one changelog-backed table, one timer.
+
+``route`` validates events from the public topics (bad ones go to the dead-letter topic with a
+reason) and re-keys good ones by ticket onto the internal events topic. ``process`` applies them,
+in batches, to per-partition ``PartitionState`` objects and writes each changed ticket record once
+per batch to the table's changelog. Windows and backlog are derived in memory and rebuilt from the
+records after recovery; ``/metrics`` reads them through custom collectors at scrape time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from streams.config import Settings
+from streams.domain.contributions import KpiModel
+from streams.domain.events import Event, InvalidEvent, Kind, decode
+from streams.domain.health import ProcessorStats
+from streams.domain.labels import LabelPolicy
+from streams.domain.partition import Horizons, PartitionState
+from streams.domain.timeparse import parse_duration_ms
+from streams.domain.windows import SlidingWindows
+from streams.metrics.collectors import HealthCollector, KpiCollector
+from streams.runtime import tansu_quirks
+from streams.runtime.partitioning import partition_for
+
+log = logging.getLogger(__name__)
+
+DLQ_HEADER = "supportkpi."
+
+
+class Processor:
+    """Owns the Faust app and the state it serves; build one per worker process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = s = settings
+        if s.broker_quirks == "tansu":
+            tansu_quirks.install(s.bootstrap_servers)
+        self.model = KpiModel()
+        self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
+        self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
+        self.max_future_ms = parse_duration_ms(s.max_future)
+        self.states: dict[int, PartitionState] = {}
+        self.stats = ProcessorStats()
+        self.topic_of = {kind: s.topic(kind) for kind in Kind}
+
+        self.app = app = faust.App(
+            s.app_id,
+            broker=s.broker,
+            store="memory://",
+            topic_partitions=s.partitions,
+            topic_replication_factor=s.replication,
+            topic_disable_leader=True,
+            processing_guarantee="at_least_once",
+            consumer_auto_offset_reset="earliest",
+            table_standby_replicas=0,
+            broker_session_timeout=s.session_timeout,
+            broker_heartbeat_interval=max(0.5, s.session_timeout / 4),
+            broker_request_timeout=max(40.0, s.session_timeout * 2),
+            broker_commit_interval=1.0,
+            web_bind=s.web_host,
+            web_port=s.web_port,
+            web_host=s.web_host,
+            datadir=s.data_dir,
+            web_in_thread=False,
+        )
+        raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+        self.sources = app.topic(*s.source_topics, **raw)
+        self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
+        self.dead_letters = app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True,
+                                      **raw)
+        self.table = app.Table("tickets", partitions=s.partitions, **raw)
+        self.table.on_recover(self._on_recover)
+        app.agent(self.sources, name="route")(self._route)
+        app.agent(self.events, name="process")(self._process)
+        app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
+
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
+        self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics))
+        self._add_web_views()
+
+    # -- clock and ownership ----------------------------------------------------------------
+    def clock_ms(self) -> int:
+        """The processor's clock: wall time live; the newest event time in replay mode."""
+        if self.settings.clock == "event" and self.stats.last_event_ms is not None:
+            return self.stats.last_event_ms
+        return int(time.time() * 1000)
+
+    def owned(self) -> list[PartitionState]:
+        return list(self.states.values())
+
+    def _new_state(self, partition: int) -> PartitionState:
+        state = PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
+                               self.labels, self.horizons, self.clock_ms())
+        self.states[partition] = state
+        return state
+
+    # -- agents -----------------------------------------------------------------------------
+    async def _route(self, stream: Any) -> None:  # faust.Stream; StreamT lacks take_events
+        source_topics = self.settings.source_topics
+        partitions = self.settings.partitions
+        live = self.settings.clock == "wall"
+        async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
+            horizon_ms = int(time.time() * 1000) + self.max_future_ms
+            for event in batch:
+                message = event.message
+                try:
+                    decoded = decode(message.value, source_topics[message.topic],
+                                     self.settings.max_event_bytes)
+                    if live and decoded.at_ms > horizon_ms:
+                        raise InvalidEvent(f"occurred_at lies more than {self.settings.max_future}"
+                                           " in the future")
+                except InvalidEvent as exc:
+                    self._dead_letter(message, str(exc))
+                    continue
+                key = decoded.record_key.encode()
+                self.events.send_soon(key=key, value=decoded.to_wire(),
+                                      partition=partition_for(key, partitions))
+            self._track_lag(batch)
+
+    def _dead_letter(self, message: Any, reason: str) -> None:
+        self.stats.count(message.topic, "invalid")
+        log.warning("dead-lettered %s[%s]@%s: %s", message.topic, message.partition,
+                    message.offset, reason)
+        headers = [
+            (DLQ_HEADER + "reason", reason.encode()),
+            (DLQ_HEADER + "topic", message.topic.encode()),
+            (DLQ_HEADER + "partition", str(message.partition).encode()),
+            (DLQ_HEADER + "offset", str(message.offset).encode()),
+        ]
+        self.dead_letters.send_soon(key=message.key, value=message.value, headers=headers)
+
+    async def _process(self, stream: Any) -> None:
+        stats, topic_of = self.stats, self.topic_of
+        async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
+            decoded = [(e.message.partition, Event.from_wire(e.message.value or b"")) for e in batch]
+            if self.settings.clock == "event":
+                for _, event in decoded:
+                    stats.saw_event_time(event.at_ms)
+            now = self.clock_ms()
+            touched: dict[int, PartitionState] = {}
+            for partition, event in decoded:
+                state = touched.get(partition)
+                if state is None:
+                    state = self.states.get(partition) or self._new_state(partition)
+                    state.advance(now)
+                    touched[partition] = state
+                outcome = state.apply(event)
+                stats.count(topic_of[event.kind], outcome.value)
+                stats.saw_event_time(event.at_ms)
+            for partition, state in touched.items():
+                self._persist(partition, state)
+            self._track_lag(batch)
+
+    def _persist(self, partition: int, state: PartitionState) -> None:
+        send = self.table.send_changelog
+        for key, blob in state.drain_dirty():
+            send(partition, key.encode(), blob)
+
+    def _track_lag(self, batch: Sequence[Any]) -> None:
+        last: dict[Any, int] = {}
+        for event in batch:
+            last[event.message.tp] = event.message.offset
+        for tp, offset in last.items():
+            highwater = self.app.consumer.highwater(tp)
+            if highwater is not None:
+                self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - offset - 1)
+
+    # -- state lifecycle --------------------------------------------------------------------
+    async def _on_recover(self) -> None:
+        """After each rebalance: drop partitions moved away, rebuild newly assigned ones."""
+        assigned = {tp.partition for tp in self.app.assignor.assigned_actives()
+                    if tp.topic == self.settings.events_topic}
+        for partition in set(self.states) - assigned:
+            del self.states[partition]
+        for topic, partition in list(self.stats.lag):
+            if (topic, partition) not in {(tp.topic, tp.partition)
+                                         for tp in self.app.assignor.assigned_actives()}:
+                del self.stats.lag[(topic, partition)]
+        fresh = {p: self._new_state(p) for p in assigned - set(self.states)}
+        loaded = 0
+        for key, blob in list(self.table.data.items()):
+            partition = partition_for(key, self.settings.partitions)
+            if partition in fresh and blob is not None:
+                fresh[partition].load(key.decode(), blob)
+                loaded += 1
+        # The records now live in PartitionState; Faust's copy would only double the memory.
+        self.table.data.clear()
+        log.info("state ready: partitions %s (rebuilt %s from %d records)", sorted(assigned),
+                 sorted(fresh), loaded)
+
+    async def _housekeeping(self) -> None:
+        now = self.clock_ms()
+        for partition, state in list(self.states.items()):
+            state.advance(now)
+            self.stats.orphaned += state.expire()
+            self._persist(partition, state)
+
+    # -- web --------------------------------------------------------------------------------
+    def _add_web_views(self) -> None:
+        processor = self
+
+        @self.app.page("/metrics")
+        class Metrics(View):
+            async def get(self, request: Request) -> Response:
+                body = generate_latest(processor.registry)
+                return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        @self.app.page("/health")
+        class Health(View):
+            async def get(self, request: Request) -> Response:
+                return self.json({"status": "ok"})
+
+        @self.app.page("/ready")
+        class Ready(View):
+            async def get(self, request: Request) -> Response:
+                ready = processor.app.rebalancing is False and bool(processor.states)
+                return self.json({"ready": ready, "partitions": sorted(processor.states)},
+                                 status=200 if ready else 503)

@@ -1,0 +1,73 @@
+"""Correction for one bug of the embedded development broker (Tansu); off for Apache Kafka.
+
+Tansu answers ListOffsets(latest) with "base offset of the last record batch + 1" instead of
+"last offset + 1": after a 1,000-record batch it reports one more than that batch's first offset.
+Faust recovers a changelog up to that end offset, so a restart would silently lose the tail of
+the last batch, or crash with ConsistencyError when a committed offset lies beyond it.
+
+``true_end_offsets`` fetches from just below the reported end and takes the last record it sees.
+``install()`` routes Faust's end-offset lookups through it; it is called only when
+``SUPPORTKPI_BROKER_QUIRKS=tansu`` (set by ``supportkpi broker``/``demo`` and the test harness).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+log = logging.getLogger(__name__)
+_installed = False
+
+
+async def true_end_offsets(bootstrap_servers: str, reported: Mapping[Any, int]) -> dict[Any, int]:
+    """End offsets corrected by reading the last batch of each non-empty partition."""
+    result = dict(reported)
+    probe = {tp: end for tp, end in reported.items() if end}
+    if not probe:
+        return result
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+                                fetch_max_wait_ms=50, group_id=None)
+    await consumer.start()
+    try:
+        tps = {TopicPartition(tp.topic, tp.partition): tp for tp in probe}
+        consumer.assign(list(tps))
+        for tp, original in tps.items():
+            consumer.seek(tp, probe[original] - 1)
+        pending = set(tps)
+        for _ in range(20):  # bounded: the last batch comes back in one or two fetches
+            if not pending:
+                break
+            batches = await consumer.getmany(*pending, timeout_ms=100)
+            for tp, records in batches.items():
+                if records:
+                    original = tps[tp]
+                    result[original] = max(result[original], records[-1].offset + 1)
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+    return result
+
+
+def install(bootstrap_servers: str) -> None:
+    """Make Faust's consumer use corrected end offsets (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    original = AIOKafkaConsumerThread._highwaters
+
+    async def _highwaters(self: AIOKafkaConsumerThread, partitions: Any) -> Mapping[Any, int]:
+        reported = await original(self, partitions)
+        corrected = await true_end_offsets(bootstrap_servers, reported)
+        if corrected != dict(reported):
+            log.info("tansu end offsets corrected: %s", {
+                f"{tp.topic}[{tp.partition}]": (reported[tp], corrected[tp])
+                for tp in corrected if corrected[tp] != reported[tp]})
+        return corrected
+
+    AIOKafkaConsumerThread._highwaters = _highwaters  # type: ignore[method-assign]
+    _installed = True
