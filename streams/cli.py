@@ -76,8 +76,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     processor = Processor(settings)
-    worker = faust.Worker(processor.app, loglevel=args.loglevel, web_port=settings.web_port,
-                          web_bind=settings.web_host)
+    worker = faust.Worker(processor.app, loglevel=args.loglevel)
     worker.execute_from_commandline()
     return 0
 

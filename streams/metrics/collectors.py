@@ -78,7 +78,7 @@ class KpiCollector(Collector):
                 if family in simple:
                     simple[family].add_metric([window, key[1], key[2]], value)
                 elif family == c.SURVEY:
-                    surveys.add_metric([window, key[3], key[4], key[1], str(key[2])], value)
+                    surveys.add_metric([window, key[1], str(key[2]), key[3], key[4]], value)
             for family, (hist, sum_family, count_family) in histograms.items():
                 self._histograms(hist, window, totals, family, sum_family, count_family)
         yield from simple.values()

@@ -75,7 +75,7 @@ class Processor:
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
         self.dead_letters = app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True,
                                       **raw)
-        self.table = app.Table("tickets", partitions=s.partitions, **raw)
+        self.table = app.Table("tickets", partitions=s.partitions, key_type=bytes, value_type=bytes)
         self.table.on_recover(self._on_recover)
         app.agent(self.sources, name="route")(self._route)
         app.agent(self.events, name="process")(self._process)
@@ -123,6 +123,7 @@ class Processor:
                 key = decoded.record_key.encode()
                 self.events.send_soon(key=key, value=decoded.to_wire(),
                                       partition=partition_for(key, partitions))
+            await self.app.producer.buffer.flush()  # hand the batch to the client in one go
             self._track_lag(batch)
 
     def _dead_letter(self, message: Any, reason: str) -> None:
@@ -140,7 +141,8 @@ class Processor:
     async def _process(self, stream: Any) -> None:
         stats, topic_of = self.stats, self.topic_of
         async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
-            decoded = [(e.message.partition, Event.from_wire(e.message.value or b"")) for e in batch]
+            decoded = [(e.message.partition, Event.from_wire(e.message.value or b""))
+                       for e in batch]
             if self.settings.clock == "event":
                 for _, event in decoded:
                     stats.saw_event_time(event.at_ms)
@@ -157,6 +159,7 @@ class Processor:
                 stats.saw_event_time(event.at_ms)
             for partition, state in touched.items():
                 self._persist(partition, state)
+            await self.app.producer.buffer.flush()
             self._track_lag(batch)
 
     def _persist(self, partition: int, state: PartitionState) -> None:
