@@ -1,0 +1,94 @@
+"""Fixtures that run the real thing: the embedded broker over TCP, workers as processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Producer
+
+from streams.config import Settings
+from streams.topics import ensure_topics
+from tests.support import oracle, scrape
+from tests.support.processes import Broker, Worker
+from tests.support.trace import Message
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    running = Broker.start(tmp_path_factory.mktemp("broker"))
+    yield running
+    running.stop()
+
+
+@dataclass
+class Stack:
+    """One isolated deployment on the shared broker: own topics, app id and workers."""
+
+    broker: Broker
+    env: dict[str, str]
+    settings: Settings
+    logs: Path
+    workers: list[Worker] = field(default_factory=list)
+
+    def worker(self) -> Worker:
+        worker = Worker(self.env, self.logs / f"worker-{len(self.workers)}.log").start()
+        self.workers.append(worker)
+        return worker
+
+    def publish(self, messages: list[Message]) -> None:
+        """Publish like another team's service would: confluent-kafka, keys as they come."""
+        producer = Producer({"bootstrap.servers": self.broker.bootstrap, "linger.ms": 5})
+        for message in messages:
+            producer.produce(self.settings.topic_prefix + message.topic, message.value,
+                             key=message.key)
+            producer.poll(0)
+        assert producer.flush(30) == 0, "messages left unsent"
+
+    def scrape(self, workers: list[Worker] | None = None) -> dict[scrape.Sample, float]:
+        alive = [w for w in (workers or self.workers) if w.proc and w.proc.poll() is None]
+        return scrape.total([scrape.parse(w.metrics()) for w in alive])
+
+    def wait_for(self, wanted: Callable[[], dict[scrape.Sample, float]],
+                 select: Callable[[dict[scrape.Sample, float]], dict[scrape.Sample, float]],
+                 timeout: float = 90.0) -> list[str]:
+        """Poll until the scrape equals ``wanted()``; return the last differences."""
+        deadline = time.monotonic() + timeout
+        problems = ["never scraped"]
+        while time.monotonic() < deadline:
+            problems = oracle.differences(select(self.scrape()), wanted())
+            if not problems:
+                return []
+            time.sleep(1.0)
+        return problems
+
+
+@pytest.fixture
+def stack(broker: Broker, tmp_path: Path) -> Iterator[Stack]:
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    env = dict(os.environ,
+               SUPPORTKPI_BROKER=f"kafka://{broker.bootstrap}",
+               SUPPORTKPI_BROKER_QUIRKS="tansu",
+               SUPPORTKPI_TOPIC_PREFIX=prefix,
+               SUPPORTKPI_APP_ID=f"{prefix}supportkpi",
+               SUPPORTKPI_SESSION_TIMEOUT="3",
+               SUPPORTKPI_BATCH_WAIT="0.1",
+               SUPPORTKPI_DATA_DIR=str(tmp_path / "data"),
+               SUPPORTKPI_HOUSEKEEPING_INTERVAL="5")
+    settings = Settings.from_env(env)
+    ensure_topics(settings)
+    running = Stack(broker, env, settings, tmp_path)
+    yield running
+    for worker in running.workers:
+        worker.stop()
+    keep = os.environ.get("SUPPORTKPI_KEEP_LOGS")
+    if keep:
+        shutil.copytree(tmp_path, Path(keep) / tmp_path.name, dirs_exist_ok=True)

@@ -1,0 +1,154 @@
+"""The processor end to end: a real broker, real worker processes, a real external publisher."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+
+import pytest
+from confluent_kafka import Consumer
+
+from tests.e2e.conftest import Stack
+from tests.support import oracle, trace
+
+pytestmark = pytest.mark.e2e
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
+    worker = stack.worker()
+    worker.wait_ready()
+    recorded = trace.build(seed=7, now_ms=_now_ms())
+    stack.publish(recorded.messages)
+
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+
+    outcomes = {k: v for k, v in stack.scrape().items() if k[0] == "support_events_total"}
+    wanted = oracle.outcomes(recorded.events, recorded.invalid, recorded.duplicates, _now_ms(),
+                             stack.settings.topic_prefix)
+    problems = oracle.differences(outcomes, wanted)
+    assert not problems, "\n".join(problems)
+    assert sum(recorded.invalid.values()) == 9
+
+
+def test_invalid_messages_reach_the_dead_letter_topic_with_a_reason(stack: Stack) -> None:
+    stack.worker().wait_ready()
+    recorded = trace.build(seed=11, now_ms=_now_ms(), tickets=5)
+    stack.publish(recorded.messages)
+    bad = {m.value for m in recorded.messages
+           if m.value in {v for _, v in trace.invalid_messages(0)} or b"bad-" in m.value
+           or not m.value.startswith(b"{")}
+    consumer = Consumer({"bootstrap.servers": stack.broker.bootstrap, "group.id": "dlq-reader",
+                         "auto.offset.reset": "earliest"})
+    consumer.subscribe([stack.settings.dead_letter_topic])
+    letters = []
+    deadline = time.monotonic() + 60
+    try:
+        while len(letters) < len(bad) and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and not message.error():
+                letters.append(message)
+    finally:
+        consumer.close()
+    assert {m.value() for m in letters} == bad  # the original bytes, each once
+    for letter in letters:
+        headers = {k: v.decode() for k, v in letter.headers()}
+        assert headers["supportkpi.reason"]
+        assert headers["supportkpi.topic"].startswith(stack.settings.topic_prefix)
+        assert int(headers["supportkpi.offset"]) >= 0
+    reasons = {dict(m.headers())["supportkpi.reason"].decode() for m in letters}
+    assert any("no UTC offset" in r for r in reasons)
+    assert any("outside 1..5" in r for r in reasons)
+    # the good events around the bad ones were all processed
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
+    first, second = stack.worker(), stack.worker()
+    first.wait_ready()
+    second.wait_ready()
+    _wait_for_partition_split(stack)
+    recorded = trace.build(seed=21, now_ms=_now_ms())
+    stack.publish(recorded.messages)
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+    owned = [oracle_owned(w.metrics()) for w in (first, second)]
+    assert sorted(owned) != [0, 4] and sum(owned) == stack.settings.partitions
+
+
+def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
+    recorded = trace.build(seed=33, now_ms=_now_ms(), tickets=80)
+    half = len(recorded.messages) // 2
+    worker = stack.worker()
+    worker.wait_ready()
+    stack.publish(recorded.messages[:half])
+    _wait_processed(stack, minimum=half // 2)
+    worker.kill()
+    stack.publish(recorded.messages[half:])
+    restarted = stack.worker()
+    restarted.wait_ready(timeout=90)
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
+    recorded = trace.build(seed=44, now_ms=_now_ms())
+    half = len(recorded.messages) // 2
+    stack.worker().wait_ready()
+    stack.publish(recorded.messages[:half])
+    _wait_processed(stack, minimum=half // 2)
+    stack.worker().wait_ready(timeout=90)
+    stack.publish(recorded.messages[half:])
+    _wait_for_partition_split(stack)
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
+def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
+    worker = stack.worker()
+    worker.wait_ready()
+    recorded = trace.build(seed=5, now_ms=_now_ms(), tickets=20)
+    stack.publish(recorded.messages)
+    _wait_processed(stack, minimum=len(recorded.events) // 2)
+    result = subprocess.run(["promtool", "check", "metrics"], input=worker.metrics(),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def oracle_owned(text: str) -> int:
+    from tests.support.scrape import parse
+
+    return int(parse(text)[("support_owned_partitions", ())])
+
+
+def _wait_for_partition_split(stack: Stack, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        owned = [oracle_owned(w.metrics()) for w in stack.workers]
+        if all(owned) and sum(owned) == stack.settings.partitions:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"partitions never split across workers: {owned}")
+
+
+def _wait_processed(stack: Stack, minimum: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = sum(v for k, v in stack.scrape().items()
+                   if k[0] == "support_events_total" and ("outcome", "processed") in k[1])
+        if done >= minimum:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"fewer than {minimum} events processed in {timeout}s")

@@ -1,0 +1,143 @@
+"""Independent recomputation of every KPI from the raw events of a trace.
+
+Deliberately written from the metrics contract (docs/metrics.md), not from the processor's code:
+it imports nothing from ``streams``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.support.scrape import Sample
+
+HOUR, DAY = 3_600_000, 86_400_000
+WINDOWS = {"1h": HOUR, "24h": DAY, "7d": 7 * DAY}
+GRACE = HOUR
+BUCKETS_S = [60, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200,
+             604800]
+CHANNELS = {"email", "chat", "phone", "social", "web", "in_app"}
+PRIORITIES = {"low", "normal", "high", "urgent"}
+KPI_FAMILIES = ("support_tickets_created", "support_tickets_resolved",
+                "support_one_touch_resolutions", "support_first_response_seconds",
+                "support_resolution_seconds", "support_survey_responses", "support_open_tickets")
+
+
+def ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def bounded(value: str | None, allowed: set[str]) -> str:
+    if value is None:
+        return "unknown"
+    return value.lower() if value.lower() in allowed else "other"
+
+
+def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]:
+    """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``."""
+    late_before = now_ms - max(WINDOWS.values()) - GRACE
+    tickets: dict[str, dict] = {}
+    surveys: list[tuple[int, str, int, str | None, str | None]] = []
+    for topic, e in events:
+        if topic == "survey-answered":
+            surveys.append((ms(e["occurred_at"]), e["survey"], e["score"], e.get("ticket_id"),
+                            e.get("channel")))
+            continue
+        t = tickets.setdefault(e["ticket_id"], {"replies": [], "resolved": None, "late": True})
+        at = ms(e["occurred_at"])
+        t["late"] = t["late"] and at < late_before
+        if topic == "ticket-created":
+            t.update(created=at, channel=bounded(e["channel"], CHANNELS),
+                     priority=bounded(e["priority"], PRIORITIES))
+        elif topic == "agent-replied":
+            if e.get("public", True) and e.get("author", "human") == "human":
+                t["replies"].append(at)
+        elif topic == "ticket-resolved":
+            t["resolved"] = at if t["resolved"] is None else min(t["resolved"], at)
+    known = {tid: t for tid, t in tickets.items() if "created" in t and not t["late"]}
+
+    out: dict[Sample, float] = {}
+
+    def add(name: str, labels: dict[str, str], value: float = 1.0) -> None:
+        key = (name, tuple(sorted(labels.items())))
+        out[key] = out.get(key, 0.0) + value
+
+    def observe(name: str, labels: dict[str, str], seconds: float) -> None:
+        for le in BUCKETS_S:
+            add(name + "_bucket", {**labels, "le": str(le)}, 1.0 if seconds <= le else 0.0)
+        add(name + "_bucket", {**labels, "le": "+Inf"})
+        add(name + "_gcount", labels)
+        add(name + "_gsum", labels, seconds)
+
+    for window, width in WINDOWS.items():
+        def inside(at: int, width: int = width) -> bool:
+            return now_ms - width < at <= now_ms + 60_000
+
+        for t in known.values():
+            dims = {"window": window, "channel": t["channel"], "priority": t["priority"]}
+            if inside(t["created"]):
+                add("support_tickets_created", dims)
+            replies = sorted(t["replies"])
+            if replies and inside(replies[0]):
+                observe("support_first_response_seconds", dims,
+                        max(0, replies[0] - t["created"]) / 1000)
+            if t["resolved"] is not None and inside(t["resolved"]):
+                add("support_tickets_resolved", dims)
+                observe("support_resolution_seconds", dims,
+                        max(0, t["resolved"] - t["created"]) / 1000)
+                if sum(1 for r in replies if r <= t["resolved"]) == 1:
+                    add("support_one_touch_resolutions", dims)
+        for at, survey, score, ticket_id, channel in surveys:
+            if not inside(at):
+                continue
+            ticket = known.get(ticket_id) if ticket_id else None
+            dims = ({"channel": ticket["channel"], "priority": ticket["priority"]} if ticket
+                    else {"channel": bounded(channel, CHANNELS), "priority": "unknown"})
+            add("support_survey_responses", {"window": window, "survey": survey,
+                                             "score": str(score), **dims})
+    for t in known.values():
+        if t["resolved"] is None:
+            dims = {"channel": t["channel"], "priority": t["priority"]}
+            add("support_open_tickets", dims)
+            key = ("support_oldest_open_ticket_age_seconds", tuple(sorted(dims.items())))
+            out[key] = max(out.get(key, 0.0), (now_ms - t["created"]) / 1000)
+    return out
+
+
+def outcomes(events: list[tuple[str, dict]], invalid: dict[str, int],
+             duplicates: dict[str, int], now_ms: int, prefix: str = "") -> dict[Sample, float]:
+    """Expected ``support_events_total`` for one delivery of the trace (zero series omitted)."""
+    late_before = now_ms - max(WINDOWS.values()) - GRACE
+    out: dict[Sample, float] = {}
+    for topic, e in events:
+        outcome = "late" if ms(e["occurred_at"]) < late_before else "processed"
+        key = ("support_events_total", (("outcome", outcome), ("topic", prefix + topic)))
+        out[key] = out.get(key, 0.0) + 1
+    for outcome, counts in (("invalid", invalid), ("duplicate", duplicates)):
+        for topic, n in counts.items():
+            key = ("support_events_total", (("outcome", outcome), ("topic", prefix + topic)))
+            out[key] = out.get(key, 0.0) + n
+    return out
+
+
+def kpi_samples(scraped: dict[Sample, float]) -> dict[Sample, float]:
+    """The part of a scrape the oracle predicts."""
+    names = (*KPI_FAMILIES, "support_oldest_open_ticket_age_seconds")
+    return {k: v for k, v in scraped.items()
+            if any(k[0] == n or k[0].startswith(n + "_") for n in names)}
+
+
+def differences(actual: dict[Sample, float], wanted: dict[Sample, float],
+                age_tolerance_s: float = 120.0) -> list[str]:
+    """Human-readable mismatches; empty when the scrape equals the oracle."""
+    problems = []
+    for key in sorted(set(actual) | set(wanted)):
+        got, want = actual.get(key), wanted.get(key)
+        if got is None or want is None:
+            if (got or 0.0) == (want or 0.0) == 0.0:
+                continue
+            problems.append(f"{key}: got {got}, want {want}")
+            continue
+        tolerance = age_tolerance_s if key[0].endswith("_age_seconds") else 1e-6 * max(1, want)
+        if abs(got - want) > tolerance:
+            problems.append(f"{key}: got {got}, want {want}")
+    return problems

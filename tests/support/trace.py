@@ -1,0 +1,140 @@
+"""A scripted, seeded trace of helpdesk events the way other teams' services publish them.
+
+It mixes age bands (inside 1h, inside 24h only, inside 7d only, and late), replies before their
+ticket, surveys with and without a ticket, bot replies and internal notes, and also produces the
+messy deliveries the processor must survive: null and foreign keys, shuffled order, republished
+duplicates and invalid messages.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+
+MIN, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+# ages (ms before the trace's "now") kept far from window edges and bucket steps
+BANDS = {"1h": (3 * MIN, 35 * MIN), "24h": (2 * HOUR, 20 * HOUR), "7d": (30 * HOUR, 140 * HOUR)}
+
+
+def rfc3339(ms: int, offset_hours: int = 0) -> str:
+    from datetime import timedelta, timezone
+
+    tz = UTC if offset_hours == 0 else timezone(timedelta(hours=offset_hours))
+    return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Message:
+    topic: str  # the default topic name (without prefix)
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class Trace:
+    events: list[tuple[str, dict]] = field(default_factory=list)  # unique valid events
+    messages: list[Message] = field(default_factory=list)  # what gets published, in order
+    invalid: dict[str, int] = field(default_factory=dict)  # topic -> invalid messages
+    duplicates: dict[str, int] = field(default_factory=dict)  # topic -> republished copies
+
+
+def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
+    rng = random.Random(seed)
+    events: list[tuple[str, dict]] = []
+
+    def emit(topic: str, at_ms: int, **fields: object) -> None:
+        offset = rng.choice([0, 0, 2, -5])  # publishers in other time zones
+        payload = {"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                   "occurred_at": rfc3339(at_ms, offset), **fields}
+        events.append((topic, payload))
+
+    for n in range(tickets):
+        ticket = f"TCK-{seed}-{n}"
+        band = rng.choice(["1h", "1h", "24h", "7d"])
+        low, high = BANDS[band]
+        created = now_ms - rng.randint(low, high)
+        channel = rng.choice(["email", "chat", "phone", "web", "fax"])  # fax -> "other"
+        priority = rng.choice(["low", "normal", "high", "urgent", "URGENT", "p0"])
+        emit("ticket-created", created, ticket_id=ticket, channel=channel, priority=priority,
+             team=rng.choice(["billing", "tech"]), customer_id=f"C{n}")
+        if rng.random() < 0.3:
+            emit("agent-replied", created + 500, ticket_id=ticket, agent_id="bot", author="bot")
+        if rng.random() < 0.2:
+            emit("agent-replied", created + 800, ticket_id=ticket, agent_id="A1", public=False)
+        end = now_ms - low  # every event of the ticket stays inside its age band
+        if rng.random() < 0.8:
+            first = created + rng.randint(1000, max(2000, (end - created) // 3))
+            emit("agent-replied", first, ticket_id=ticket, agent_id="A1")
+            last = first
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                last += rng.randint(1000, max(2000, (end - last) // 4))
+                emit("agent-replied", last, ticket_id=ticket, agent_id="A2", author="human")
+            if rng.random() < 0.7:
+                resolved = last + rng.randint(1000, max(2000, (end - last) // 3))
+                emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2")
+                if rng.random() < 0.6:
+                    survey, high_score = rng.choice([("csat", 5), ("nps", 10), ("ces", 7)])
+                    emit("survey-answered", min(end, resolved + 1000), ticket_id=ticket,
+                         survey=survey, score=rng.randint(0 if survey == "nps" else 1, high_score))
+    # surveys with no ticket, and one for a ticket this processor never hears of
+    for n in range(4):
+        emit("survey-answered", now_ms - rng.randint(*BANDS["1h"]), survey="csat",
+             score=rng.randint(1, 5), channel=rng.choice(["email", None]), customer_id=f"S{n}")
+    emit("survey-answered", now_ms - 10 * MIN, ticket_id="TCK-never-created", survey="nps",
+         score=9)
+    # a reply to a ticket that never appears: waits (orphan horizon), counts nowhere
+    emit("agent-replied", now_ms - 12 * MIN, ticket_id="TCK-orphan", agent_id="A1")
+    # a ticket from long ago: older than the largest window plus grace, counted as late
+    old = now_ms - 9 * DAY
+    emit("ticket-created", old, ticket_id="TCK-ancient", channel="email", priority="low")
+    emit("agent-replied", old + HOUR, ticket_id="TCK-ancient", agent_id="A1")
+
+    trace = Trace(events=list(events))
+    deliveries = list(events)
+    rng.shuffle(deliveries)  # replies before their tickets, across topics and partitions
+    # make sure at least one reply is delivered before its ticket-created
+    first_reply = next(i for i, (t, _) in enumerate(deliveries) if t == "agent-replied")
+    deliveries.insert(0, deliveries.pop(first_reply))
+    for topic, payload in deliveries:
+        key_choice = rng.random()
+        key = (None if key_choice < 0.5 else
+               str(payload.get("ticket_id", "")).encode() if key_choice < 0.8 else
+               f"other-{rng.randrange(1000)}".encode())
+        value = orjson.dumps({k: v for k, v in payload.items() if v is not None})
+        trace.messages.append(Message(topic, key, value))
+        late = payload.get("ticket_id") == "TCK-ancient"  # a late copy counts as late, not dup
+        if not late and rng.random() < 0.12:  # a redelivered or republished copy
+            trace.messages.append(Message(topic, None, value))
+            trace.duplicates[topic] = trace.duplicates.get(topic, 0) + 1
+    for topic, value in invalid_messages(now_ms):
+        position = rng.randrange(len(trace.messages))
+        trace.messages.insert(position, Message(topic, None, value))
+        trace.invalid[topic] = trace.invalid.get(topic, 0) + 1
+    return trace
+
+
+def invalid_messages(now_ms: int) -> list[tuple[str, bytes]]:
+    """Bad input of several kinds, each on some topic."""
+    when = rfc3339(now_ms - 5 * MIN)
+    return [
+        ("ticket-created", b"this is not json"),
+        ("ticket-created", b"\xff\xfe{\"event_id\": \"x\"}"),
+        ("agent-replied", b"[1, 2, 3]"),
+        ("ticket-created", orjson.dumps({"event_id": "bad-1", "occurred_at": when,
+                                         "channel": "email", "priority": "low"})),
+        ("ticket-created", orjson.dumps({"event_id": "bad-2", "ticket_id": "X",
+                                         "occurred_at": "2026-11-23T10:00:00",
+                                         "channel": "email", "priority": "low"})),
+        ("survey-answered", orjson.dumps({"event_id": "bad-3", "occurred_at": when,
+                                          "survey": "csat", "score": 9})),
+        ("survey-answered", orjson.dumps({"event_id": "bad-4", "occurred_at": when,
+                                          "survey": "mood", "score": 3})),
+        ("agent-replied", orjson.dumps({"event_id": "bad-5", "occurred_at": when,
+                                        "ticket_id": "X", "agent_id": 7})),
+        ("ticket-resolved", orjson.dumps({"event_id": "bad-6", "occurred_at": when,
+                                          "ticket_id": "X", "type": "ticket-created"})),
+    ]
