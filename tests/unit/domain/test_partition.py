@@ -1,0 +1,167 @@
+"""PartitionState: dedupe, early events, late events, expiry, rebuild, order independence."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.domain import contributions as c
+from streams.domain.contributions import KpiModel
+from streams.domain.events import Event, Kind
+from streams.domain.labels import LabelPolicy
+from streams.domain.partition import Horizons, Outcome, PartitionState
+from streams.domain.windows import SlidingWindows
+
+H = 3_600_000
+NOW = 1000 * H
+WINDOWS = {"1h": H, "24h": 24 * H, "7d": 168 * H}
+
+
+def _state(now: int = NOW) -> PartitionState:
+    return PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(),
+                          Horizons(grace_ms=H, orphan_ms=2 * H), now)
+
+
+def created(tid: str, at: int, eid: str | None = None, channel: str = "email",
+            priority: str = "high") -> Event:
+    return Event(Kind.CREATED, eid or f"c-{tid}", at, tid, channel=channel, priority=priority)
+
+
+def replied(tid: str, at: int, eid: str, counts: bool = True) -> Event:
+    return Event(Kind.REPLIED, eid, at, tid, counts_as_response=counts)
+
+
+def resolved(tid: str, at: int, eid: str | None = None) -> Event:
+    return Event(Kind.RESOLVED, eid or f"r-{tid}", at, tid)
+
+
+def survey(eid: str, at: int, tid: str | None = None, score: int = 5) -> Event:
+    return Event(Kind.SURVEY, eid, at, tid, survey="csat", score=score)
+
+
+def totals(state: PartitionState, window: str = "1h") -> dict:
+    return dict(state.windows.totals()[window])
+
+
+def test_a_redelivered_event_counts_once() -> None:
+    state = _state()
+    event = created("T", NOW - 60_000)
+    assert state.apply(event) is Outcome.PROCESSED
+    assert state.apply(event) is Outcome.DUPLICATE
+    assert totals(state)[(c.CREATED, "email", "high")] == 1
+
+
+def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
+    state = _state()
+    state.apply(replied("T", NOW - 30_000, "r1"))
+    assert state.backlog() == {} and totals(state) == {}
+    state.apply(created("T", NOW - 90_000))
+    assert totals(state)[(c.FRT_SUM, "email", "high")] == 60_000
+    assert state.backlog() == {("email", "high"): (1, NOW - 90_000)}
+
+
+def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon() -> None:
+    state = _state()
+    state.apply(replied("T", NOW - 1000, "r1"))
+    assert state.expire() == 0
+    state.advance(NOW + 3 * H)
+    assert state.expire() == 1
+    assert state.records["T"].waiting_events == 0  # its event id stays, for dedupe
+    state.advance(NOW + 168 * H + H + 1)
+    state.expire()
+    assert "T" not in state.records
+    assert list(state.drain_dirty()) == [("T", None)]  # a tombstone for the changelog
+
+
+def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
+    state = _state()
+    state.apply(created("A", NOW - 5000))
+    state.apply(created("B", NOW - 9000))
+    state.apply(created("C", NOW - 1000, channel="fax", priority="p0"))
+    assert state.backlog() == {("email", "high"): (2, NOW - 9000),
+                               ("other", "other"): (1, NOW - 1000)}
+    state.apply(resolved("B", NOW))
+    assert state.backlog()[("email", "high")] == (1, NOW - 5000)
+
+
+def test_events_older_than_every_window_plus_grace_are_late_but_still_close_tickets() -> None:
+    state = _state()
+    too_old = NOW - 168 * H - 2 * H
+    assert state.apply(created("X", too_old)) is Outcome.LATE
+    assert "X" not in state.records  # an unknown ticket is not resurrected by a late event
+    state.apply(created("T", NOW - 167 * H))
+    assert state.apply(resolved("T", too_old + 1000)) is Outcome.LATE
+    assert state.backlog() == {}
+
+
+def test_closed_tickets_are_dropped_after_the_largest_window_plus_grace() -> None:
+    state = _state()
+    state.apply(created("T", NOW - 1000))
+    state.apply(resolved("T", NOW))
+    list(state.drain_dirty())
+    state.advance(NOW + 168 * H + H + 1)
+    state.expire()
+    assert state.records == {}
+    assert list(state.drain_dirty()) == [("T", None)]
+    assert all(not t for t in state.windows.totals().values())
+
+
+def test_state_rebuilt_from_persisted_records_is_identical() -> None:
+    state = _state()
+    for event in [created("A", NOW - 5 * H), replied("A", NOW - 4 * H, "a1"),
+                  resolved("A", NOW - 30 * 60_000), survey("s", NOW - 1000, "A"),
+                  survey("s2", NOW - 2000), created("B", NOW - 100),
+                  replied("C", NOW - 10, "c1")]:
+        state.apply(event)
+    rebuilt = _state()
+    for key, blob in state.drain_dirty():
+        assert blob is not None
+        rebuilt.load(key, blob)
+    assert rebuilt.windows.totals() == state.windows.totals()
+    assert rebuilt.backlog() == state.backlog()
+    assert rebuilt.records == state.records
+
+
+def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None:
+    state = _state()
+    state.apply(survey("s", NOW - 1000, "T"))
+    assert totals(state) == {(c.SURVEY, "csat", 5, "unknown", "unknown"): 1}
+    state.apply(created("T", NOW - 5000, channel="chat", priority="low"))
+    assert totals(state)[(c.SURVEY, "csat", 5, "chat", "low")] == 1
+    assert (c.SURVEY, "csat", 5, "unknown", "unknown") not in totals(state)
+
+
+# -- properties ------------------------------------------------------------------------------
+_tickets = st.sampled_from(["T1", "T2", "T3"])
+_offsets = st.integers(min_value=0, max_value=200 * H)
+_event = st.one_of(
+    st.builds(lambda t, o, n: created(t, NOW - o, f"c{n}"), _tickets, _offsets,
+              st.integers(0, 3)),
+    st.builds(lambda t, o, n, p: replied(t, NOW - o, f"r{n}", p), _tickets, _offsets,
+              st.integers(0, 20), st.booleans()),
+    st.builds(lambda t, o, n: resolved(t, NOW - o, f"x{n}"), _tickets, _offsets,
+              st.integers(0, 3)),
+    st.builds(lambda t, o, n, s: survey(f"s{n}", NOW - o, t, s), st.none() | _tickets,
+              _offsets, st.integers(0, 5), st.integers(1, 5)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_event, max_size=30), st.randoms())
+def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Event],
+                                                                 rng) -> None:  # type: ignore[no-untyped-def]
+    unique = list({e.event_id: e for e in events}.values())
+    # the same event id always carries the same content in this property
+    in_order, shuffled = _state(), _state()
+    for event in unique:
+        in_order.apply(event)
+    replay = unique + [rng.choice(unique) for _ in range(len(unique) // 2)] if unique else []
+    rng.shuffle(replay)
+    for event in replay:
+        shuffled.apply(event)
+    if any(e.at_ms < in_order.late_before_ms for e in unique):
+        return  # late events are order-dependent by design (unknown tickets are not kept)
+    assert shuffled.windows.totals() == in_order.windows.totals()
+    assert shuffled.backlog() == in_order.backlog()
+    for totals_ in in_order.windows.totals().values():
+        assert all(v > 0 for v in totals_.values())  # no negative counts or durations

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from streams.config import Settings
+from streams.domain.events import Kind
+
+
+def test_defaults_match_the_documented_contract() -> None:
+    settings = Settings.from_env({})
+    assert settings.broker == "kafka://localhost:9092"
+    assert settings.web_port == 6066
+    assert settings.windows == ("1h", "24h", "7d")
+    assert settings.topic(Kind.CREATED) == "ticket-created"
+
+
+def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
+    settings = Settings.from_env({"SUPPORTKPI_TOPIC_PREFIX": "prod.", "SUPPORTKPI_PARTITIONS": "12",
+                                  "SUPPORTKPI_WINDOWS": "15m, 1h,30d",
+                                  "SUPPORTKPI_BROKER": "kafka://a:9092;kafka://b:9092"})
+    assert settings.partitions == 12
+    assert settings.windows == ("15m", "1h", "30d")
+    assert settings.window_widths_ms["30d"] == 30 * 86_400_000
+    assert settings.source_topics["prod.survey-answered"] is Kind.SURVEY
+    assert settings.events_topic == "prod.supportkpi-events"
+    assert settings.bootstrap_servers == "a:9092,b:9092"
+
+
+@pytest.mark.parametrize(("name", "value"), [("SUPPORTKPI_WINDOWS", "1 hour"),
+                                              ("SUPPORTKPI_CLOCK", "sundial"),
+                                              ("SUPPORTKPI_PARTITIONS", "0")])
+def test_bad_settings_fail_at_start_with_the_variable_named(name: str, value: str) -> None:
+    with pytest.raises(ValueError):
+        Settings.from_env({name: value})
