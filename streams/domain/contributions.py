@@ -6,7 +6,8 @@ Series keys are small tuples; ``streams.metrics`` turns them into metric familie
 - ``(FRT|RESOLUTION, channel, priority, bucket_index)``: one observation in a duration bucket
   (index ``len(buckets)`` is +Inf), with ``(FRT_SUM|RESOLUTION_SUM, ...)`` adding milliseconds and
   ``(FRT_COUNT|RESOLUTION_COUNT, ...)`` adding one;
-- ``(SURVEY, survey, score, channel, priority)``: one answer.
+- ``(SURVEY, survey, score, channel, priority)``: one answer, and
+  ``(SURVEY_SCORE_SUM, survey, channel, priority)`` adding its score (averages need no label maths).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from streams.domain.labels import UNKNOWN
 from streams.domain.ticket import TicketRecord
 
-CREATED, RESOLVED, ONE_TOUCH, SURVEY = "created", "resolved", "one_touch", "survey"
+CREATED, RESOLVED, ONE_TOUCH = "created", "resolved", "one_touch"
+SURVEY, SURVEY_SCORE_SUM = "survey", "survey_score_sum"
 FRT, FRT_SUM, FRT_COUNT = "frt", "frt_sum", "frt_count"
 RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT = "res", "res_sum", "res_count"
 
@@ -59,9 +61,12 @@ class KpiModel:
                     out.append((resolved, (ONE_TOUCH, *dims), 1))
         for survey, score, at_ms, channel in record.surveys:
             if created is not None:
-                out.append((at_ms, (SURVEY, survey, score, record.channel, record.priority), 1))
+                channel, priority = record.channel, record.priority
             else:
-                out.append((at_ms, (SURVEY, survey, score, channel, UNKNOWN), 1))
+                priority = UNKNOWN
+            out.append((at_ms, (SURVEY, survey, score, channel, priority), 1))
+            if score:
+                out.append((at_ms, (SURVEY_SCORE_SUM, survey, channel, priority), score))
         return out
 
     def _observe(self, out: list[Contribution], at_ms: int, family: str, sum_family: str,

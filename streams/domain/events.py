@@ -81,8 +81,8 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
         raise InvalidEvent(f"not valid UTF-8 JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidEvent(f"expected a JSON object, got {type(doc).__name__}")
-    declared = doc.get("type")
-    if declared is not None and declared != kind.value:
+    declared = doc.get("type", kind.value)
+    if declared != kind.value:
         raise InvalidEvent(f"event of type {declared!r} published on the {kind.value} topic")
     event_id = _required(doc, "event_id")
     at_ms = _timestamp(doc)
@@ -90,6 +90,8 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
         return _survey(doc, event_id, at_ms)
     ticket_id = _required(doc, "ticket_id")
     if kind is Kind.CREATED:
+        _string(doc, "category")
+        _string(doc, "customer_id")
         return Event(kind, event_id, at_ms, ticket_id,
                      channel=_string(doc, "channel", required=True),
                      priority=_string(doc, "priority", required=True),
@@ -110,10 +112,12 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
 
 def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
     survey = doc.get("survey")
-    if survey not in SURVEY_RANGES:
+    if not isinstance(survey, str) or survey not in SURVEY_RANGES:
         raise InvalidEvent(f"'survey' must be one of csat, nps, ces, got {survey!r}")
     score = doc.get("score")
     low, high = SURVEY_RANGES[survey]
+    if isinstance(score, float) and score.is_integer():  # JSON Schema: 5.0 is an integer
+        score = int(score)
     if not isinstance(score, int) or isinstance(score, bool):
         raise InvalidEvent(f"'score' must be an integer, got {score!r}")
     if not low <= score <= high:

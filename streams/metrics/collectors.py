@@ -63,7 +63,7 @@ class KpiCollector(Collector):
     def _windowed(self, windows: dict[str, Counts]) -> Iterator[Metric]:
         simple = {c.CREATED: _gauge(m.TICKETS_CREATED), c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
                   c.ONE_TOUCH: _gauge(m.ONE_TOUCH)}
-        surveys = _gauge(m.SURVEY_RESPONSES)
+        surveys, score_sums = _gauge(m.SURVEY_RESPONSES), _gauge(m.SURVEY_SCORE_SUM)
         histograms = {
             c.FRT: (GaugeHistogramMetricFamily(m.FIRST_RESPONSE.name, m.FIRST_RESPONSE.help,
                                                labels=m.FIRST_RESPONSE.labels),
@@ -79,10 +79,13 @@ class KpiCollector(Collector):
                     simple[family].add_metric([window, key[1], key[2]], value)
                 elif family == c.SURVEY:
                     surveys.add_metric([window, key[1], str(key[2]), key[3], key[4]], value)
+                elif family == c.SURVEY_SCORE_SUM:
+                    score_sums.add_metric([window, key[1], key[2], key[3]], value)
             for family, (hist, sum_family, count_family) in histograms.items():
                 self._histograms(hist, window, totals, family, sum_family, count_family)
         yield from simple.values()
         yield surveys
+        yield score_sums
         for hist, _, _ in histograms.values():
             yield hist
 

@@ -33,6 +33,9 @@ RESOLUTION = Family("support_resolution_seconds",
 SURVEY_RESPONSES = Family("support_survey_responses",
                           "Survey answers in the window by survey (csat, nps, ces) and score.",
                           ("window", "survey", "score", *DIMS))
+SURVEY_SCORE_SUM = Family("support_survey_score_points",
+                          "Sum of the scores of survey answers in the window (averages such as "
+                          "CES = score points / responses).", ("window", "survey", *DIMS))
 OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
 OLDEST_OPEN_AGE = Family("support_oldest_open_ticket_age_seconds",
                          "Age of the oldest open ticket (aggregate with max()).", DIMS)
@@ -53,6 +56,6 @@ OWNED_PARTITIONS = Family("support_owned_partitions",
                           "Partitions of the internal events topic owned by this worker.", ())
 
 WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONSE, RESOLUTION,
-                     SURVEY_RESPONSES)
+                     SURVEY_RESPONSES, SURVEY_SCORE_SUM)
 ALL_FAMILIES = (*WINDOWED_FAMILIES, OPEN_TICKETS, OLDEST_OPEN_AGE, EVENTS, ORPHANED_EVENTS,
                 LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS)

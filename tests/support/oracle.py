@@ -19,7 +19,8 @@ CHANNELS = {"email", "chat", "phone", "social", "web", "in_app"}
 PRIORITIES = {"low", "normal", "high", "urgent"}
 KPI_FAMILIES = ("support_tickets_created", "support_tickets_resolved",
                 "support_one_touch_resolutions", "support_first_response_seconds",
-                "support_resolution_seconds", "support_survey_responses", "support_open_tickets")
+                "support_resolution_seconds", "support_survey_responses",
+                "support_survey_score_points", "support_open_tickets")
 
 
 def ms(text: str) -> int:
@@ -94,6 +95,9 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     else {"channel": bounded(channel, CHANNELS), "priority": "unknown"})
             add("support_survey_responses", {"window": window, "survey": survey,
                                              "score": str(score), **dims})
+            if score:
+                add("support_survey_score_points", {"window": window, "survey": survey, **dims},
+                    score)
     for t in known.values():
         if t["resolved"] is None:
             dims = {"channel": t["channel"], "priority": t["priority"]}

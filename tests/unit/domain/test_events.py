@@ -66,6 +66,8 @@ def test_survey_without_ticket_gets_its_own_record_key() -> None:
      Kind.REPLIED, "'author' must be one of"),
     (_raw(event_id="e", occurred_at=WHEN, survey="mood", score=1), Kind.SURVEY,
      "'survey' must be one of"),
+    (_raw(event_id="e", occurred_at=WHEN, survey=["csat"], score=1), Kind.SURVEY,
+     "'survey' must be one of"),
     (_raw(event_id="e", occurred_at=WHEN, survey="csat", score=6), Kind.SURVEY,
      "csat score 6 is outside 1..5"),
     (_raw(event_id="e", occurred_at=WHEN, survey="nps", score=-1), Kind.SURVEY, "outside 0..10"),

@@ -125,7 +125,8 @@ def test_state_rebuilt_from_persisted_records_is_identical() -> None:
 def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None:
     state = _state()
     state.apply(survey("s", NOW - 1000, "T"))
-    assert totals(state) == {(c.SURVEY, "csat", 5, "unknown", "unknown"): 1}
+    assert totals(state) == {(c.SURVEY, "csat", 5, "unknown", "unknown"): 1,
+                             (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 5}
     state.apply(created("T", NOW - 5000, channel="chat", priority="low"))
     assert totals(state)[(c.SURVEY, "csat", 5, "chat", "low")] == 1
     assert (c.SURVEY, "csat", 5, "unknown", "unknown") not in totals(state)
