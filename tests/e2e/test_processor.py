@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 
@@ -11,6 +10,7 @@ from confluent_kafka import Consumer
 
 from tests.e2e.conftest import Stack
 from tests.support import oracle, trace
+from tests.support.tools import require
 
 pytestmark = pytest.mark.e2e
 
@@ -115,14 +115,13 @@ def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
     assert not problems, "\n".join(problems[:40])
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
 def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
     worker = stack.worker()
     worker.wait_ready()
     recorded = trace.build(seed=5, now_ms=_now_ms(), tickets=20)
     stack.publish(recorded.messages)
     _wait_processed(stack, minimum=len(recorded.events) // 2)
-    result = subprocess.run(["promtool", "check", "metrics"], input=worker.metrics(),
+    result = subprocess.run([require("promtool"), "check", "metrics"], input=worker.metrics(),
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.domain.contributions import KpiModel
@@ -17,6 +15,7 @@ from streams.domain.windows import SlidingWindows
 from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from tests.support.scrape import parse
+from tests.support.tools import require
 
 H = 3_600_000
 NOW = 1000 * H
@@ -78,9 +77,9 @@ def test_outcome_series_exist_at_zero_before_any_event() -> None:
         assert samples[key] == 0
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
 def test_exposition_passes_promtool_check_metrics() -> None:
     text = generate_latest(_registry([_state()])).decode()
-    result = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+    result = subprocess.run([require("promtool"), "check", "metrics"], input=text,
+                            capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

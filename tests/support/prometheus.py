@@ -1,0 +1,70 @@
+"""A real Prometheus (Debian package) on loopback, scraping workers, with our rule files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from streams import devbroker
+from tests.support.tools import require
+
+RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
+
+
+@dataclass
+class Prometheus:
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, targets: list[str], workdir: Path, interval: str = "1s") -> Prometheus:
+        port = devbroker.free_port()
+        config = {
+            "global": {"scrape_interval": interval, "evaluation_interval": interval},
+            "rule_files": [str(p) for p in sorted(RULES.glob("*.yml"))],
+            "scrape_configs": [{"job_name": "supportkpi",
+                                "static_configs": [{"targets": targets}]}],
+        }
+        path = workdir / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config))
+        log = open(workdir / "prometheus.log", "ab")  # noqa: SIM115 - owned by the child
+        proc = subprocess.Popen(
+            [require("prometheus"), f"--config.file={path}",
+             f"--storage.tsdb.path={workdir / 'tsdb'}",
+             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+        running = cls(port, proc)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not devbroker.port_open("127.0.0.1", port):
+            time.sleep(0.1)
+        return running
+
+    def query(self, expr: str) -> list[dict]:
+        url = (f"http://127.0.0.1:{self.port}/api/v1/query?"
+               + urllib.parse.urlencode({"query": expr}))
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = json.load(response)
+        assert body["status"] == "success", body
+        return list(body["data"]["result"])
+
+    def wait_for(self, expr: str, timeout: float = 60.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = self.query(expr)
+            if result:
+                return result
+            time.sleep(0.5)
+        raise AssertionError(f"no data for {expr!r} within {timeout}s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
