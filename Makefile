@@ -9,7 +9,7 @@ test:
 	./scripts/bootstrap.sh --with-monitoring
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/python -m pytest -p no:cacheprovider
+	.venv/bin/python -m pytest -p no:cacheprovider --durations=10
 
 unit:
 	.venv/bin/python -m pytest tests/unit -q
