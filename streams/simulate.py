@@ -1,5 +1,8 @@
 """Realistic synthetic helpdesk traffic: arrival waves, a finite agent pool, a survey answer mix.
 
+The agent pool is sized for ~85% utilisation at the average arrival rate, so queues (and first
+response times) build up at the crest of each wave and drain in its trough.
+
 ``Simulator`` is a seeded discrete-event model that yields events in event-time order;
 ``publish`` sends them to Kafka in real time (``supportkpi simulate``), with work durations
 compressed by ``speed`` so a demo shows replies and resolutions within seconds.
@@ -42,7 +45,7 @@ class Simulator:
 
     seed: int = 1
     tickets_per_s: float = 1.0
-    agents: int = 8
+    agents: int = 0  # 0: staff for ~85% utilisation at the average arrival rate
     speed: float = 60.0  # real-world durations are divided by this
     wave_period_s: float = 600.0  # arrival waves: rate swings by +-60% over this period
     start_ms: int = 0
@@ -51,9 +54,19 @@ class Simulator:
         self.rng = random.Random(self.seed)
         self._queue: list[tuple[int, int, str, dict[str, object]]] = []
         self._seq = 0
+        if self.agents <= 0:
+            self.agents = max(1, math.ceil(self.tickets_per_s * self._mean_work_s() / 0.85))
         self._agent_free = [self.start_ms] * self.agents
         self._next_arrival = self.start_ms
         self._tickets = 0
+
+    def _mean_work_s(self) -> float:
+        """Mean agent time per ticket (first reply plus wrap-up), after speed compression."""
+        total_c, total_p = sum(CHANNELS.values()), sum(PRIORITIES.values())
+        minutes = sum(CHANNELS[c] / total_c * PRIORITIES[p] / total_p
+                      * FIRST_REPLY_MIN[c] / PRIORITY_SPEEDUP[p]
+                      for c in CHANNELS for p in PRIORITIES) + 2
+        return minutes * 60 / self.speed
 
     def events(self) -> Iterator[tuple[Kind, dict[str, object]]]:
         """Endless event stream in event-time order."""
