@@ -32,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--duration", type=float, help="seconds to run (default: forever)")
     simulate.add_argument("--count", type=int, help="stop after this many events")
 
+    bench = sub.add_parser("bench", help="throughput against raw aiokafka and Faust baselines")
+    bench.add_argument("--events", type=int, default=200_000)
+    bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi")
+
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
     demo.add_argument("--port", type=int, default=9092, help="broker port")
     _simulation_flags(demo)
@@ -94,6 +99,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from streams.bench.run import VARIANTS
+    from streams.bench.run import main as bench
+
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
+    bench(args.events, args.repeat, variants)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from streams import devbroker
     from streams.topics import ensure_topics
@@ -133,4 +150,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
-            "simulate": cmd_simulate, "demo": cmd_demo}
+            "simulate": cmd_simulate, "bench": cmd_bench, "demo": cmd_demo}

@@ -56,17 +56,24 @@ class Event:
             return self.ticket_id
         return "survey/" + self.event_id
 
-    def to_wire(self) -> bytes:
-        """Compact form for the internal, ticket-keyed topic."""
-        return orjson.dumps(
-            [self.kind.value, self.event_id, self.at_ms, self.ticket_id, self.channel,
-             self.priority, self.team, self.counts_as_response, self.survey, self.score]
-        )
+    def to_row(self) -> list[object]:
+        return [self.kind.value, self.event_id, self.at_ms, self.ticket_id, self.channel,
+                self.priority, self.team, self.counts_as_response, self.survey, self.score]
 
     @classmethod
-    def from_wire(cls, blob: bytes) -> Event:
-        k, eid, at, tid, ch, pr, team, resp, survey, score = orjson.loads(blob)
+    def from_row(cls, row: list[Any]) -> Event:
+        k, eid, at, tid, ch, pr, team, resp, survey, score = row
         return cls(Kind(k), eid, at, tid, ch, pr, team, resp, survey, score)
+
+
+def pack(events: list[Event]) -> bytes:
+    """Several validated events in one internal message (one Faust message, not one per event)."""
+    return orjson.dumps([e.to_row() for e in events])
+
+
+def unpack(blob: bytes) -> list[Event]:
+    from_row = Event.from_row
+    return [from_row(row) for row in orjson.loads(blob)]
 
 
 def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from streams.domain.events import Event, InvalidEvent, Kind, decode
+from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpack
 
 WHEN = "2026-11-23T10:00:00.250+01:00"
 
@@ -90,6 +90,7 @@ def test_nanosecond_fractions_and_lowercase_separators_are_rfc3339() -> None:
     assert event.at_ms == 1795424400123
 
 
-def test_wire_form_round_trips() -> None:
-    event = Event(Kind.SURVEY, "e", 5, None, channel="chat", survey="ces", score=3)
-    assert Event.from_wire(event.to_wire()) == event
+def test_packed_events_round_trip() -> None:
+    events = [Event(Kind.SURVEY, "e", 5, None, channel="chat", survey="ces", score=3),
+              Event(Kind.REPLIED, "r", 6, "T", counts_as_response=True)]
+    assert unpack(pack(events)) == events

@@ -1,0 +1,1 @@
+"""``supportkpi bench``: supportkpi against raw aiokafka and two Faust baselines, in one run."""

@@ -1,0 +1,212 @@
+"""Throughput of supportkpi against baselines measured in the same run, on the same topics.
+
+1. raw          aiokafka consumer + orjson decode, nothing else (the Python limit here)
+2. faust-floor  Faust agent updating a plain dict (the framework's ceiling)
+3. faust-naive  Faust agent writing one Table key per event (the usual Faust app)
+4. supportkpi   the real worker, every KPI, dedupe and the exporter live; timed from the first
+                event to the moment /metrics accounts for the last one
+Ratios are what matter: these machines are noisy, absolute numbers are not comparable across runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from streams import devbroker
+from streams.config import Settings
+from streams.simulate import Simulator
+from streams.topics import create_topics
+
+VARIANTS = ("raw", "faust-floor", "faust-naive", "supportkpi")
+
+
+@dataclass
+class Run:
+    bootstrap: str
+    events: int
+    partitions: int
+    prefix: str
+    quirks: str
+    logs: Path
+    results: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env({}, broker=f"kafka://{self.bootstrap}", topic_prefix=self.prefix,
+                                 partitions=self.partitions, app_id=f"{self.prefix}supportkpi")
+
+    def topics(self) -> list[str]:
+        return list(self.settings.source_topics)
+
+
+async def preload(run: Run, seed: int = 1) -> None:
+    """Publish ``run.events`` simulated events (the simulator's mix, keyed by ticket)."""
+    from aiokafka import AIOKafkaProducer
+
+    await create_topics(run.settings)
+    producer = AIOKafkaProducer(bootstrap_servers=run.bootstrap, linger_ms=20,
+                                max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        start = int(time.time() * 1000) - 3 * 3_600_000  # three hours of history up to now
+        sim = Simulator(seed=seed, tickets_per_s=50.0, speed=1.0, start_ms=start)
+        pending = []
+        for kind, payload in itertools.islice(sim.events(), run.events):
+            pending.append(await producer.send(run.settings.topic(kind), orjson.dumps(payload),
+                                               key=str(payload["ticket_id"]).encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def raw(run: Run) -> float:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(*run.topics(), bootstrap_servers=run.bootstrap,
+                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                                auto_offset_reset="earliest", max_poll_records=5000)
+    await consumer.start()
+    try:
+        seen, first = 0, 0.0
+        loads = orjson.loads
+        while seen < run.events:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for records in batches.values():
+                if not first:
+                    first = time.perf_counter()
+                for record in records:
+                    loads(record.value)
+                seen += len(records)
+        return seen / (time.perf_counter() - first)
+    finally:
+        await consumer.stop()
+
+
+def faust_baseline(run: Run, variant: str) -> float:
+    result_path = run.logs / f"{variant}-{uuid.uuid4().hex[:6]}.json"
+    out = subprocess.run(
+        [sys.executable, "-m", "streams.bench.baselines", variant,
+         "--broker", f"kafka://{run.bootstrap}", "--app-id", f"bench-{uuid.uuid4().hex[:8]}",
+         "--topics", ",".join(run.topics()), "--events", str(run.events),
+         "--partitions", str(run.partitions), "--web-port", str(devbroker.free_port()),
+         "--result", str(result_path)],
+        capture_output=True, text=True, timeout=1800, check=False)
+    if not result_path.exists():
+        raise RuntimeError(f"faust-{variant} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    result = orjson.loads(result_path.read_bytes())
+    return float(result["events"] / (result["last"] - result["first"]))
+
+
+def supportkpi(run: Run) -> float:
+    app_id = f"bench-{uuid.uuid4().hex[:8]}"
+    port = devbroker.free_port()
+    env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://{run.bootstrap}",
+               SUPPORTKPI_BROKER_QUIRKS=run.quirks, SUPPORTKPI_TOPIC_PREFIX=run.prefix,
+               SUPPORTKPI_APP_ID=app_id, SUPPORTKPI_PARTITIONS=str(run.partitions),
+               SUPPORTKPI_WEB_PORT=str(port), SUPPORTKPI_WEB_HOST="127.0.0.1",
+               SUPPORTKPI_SESSION_TIMEOUT="3", SUPPORTKPI_DATA_DIR=f"/tmp/{app_id}")
+    with open(run.logs / f"{app_id}.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
+                                 "warning"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            first = _poll(port, lambda n: n > 0, proc)
+            last = _poll(port, lambda n: n >= run.events, proc)
+            return run.events / (last - first)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def consumed(text: str) -> int:
+    """Source events accounted for on /metrics (every outcome)."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("support_events_total{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def _poll(port: int, done: Callable[[int], bool], proc: subprocess.Popen[bytes],
+          timeout: float = 1800) -> float:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/metrics"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if done(consumed(response.read().decode())):
+                    return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("worker did not finish")
+
+
+def measure(run: Run, variants: tuple[str, ...], repeat: int,
+            progress: Callable[[str], None] = print) -> dict[str, list[float]]:
+    for n in range(repeat):
+        for variant in variants:
+            if variant == "raw":
+                rate = asyncio.run(raw(run))
+            elif variant == "supportkpi":
+                rate = supportkpi(run)
+            else:
+                rate = faust_baseline(run, variant.removeprefix("faust-"))
+            run.results.setdefault(variant, []).append(rate)
+            progress(f"  round {n + 1}/{repeat} {variant:12s} {rate:10,.0f} events/s")
+    return run.results
+
+
+def report(run: Run) -> str:
+    rows = ["| variant | min | median | max (events/s) |", "|---|---:|---:|---:|"]
+    medians = {}
+    for variant, rates in run.results.items():
+        medians[variant] = statistics.median(rates)
+        rows.append(f"| {variant} | {min(rates):,.0f} | {medians[variant]:,.0f} | "
+                    f"{max(rates):,.0f} |")
+    if "supportkpi" in medians:
+        for base in ("faust-floor", "faust-naive", "raw"):
+            if base in medians:
+                rows.append(f"| supportkpi / {base} | | {medians['supportkpi'] / medians[base]:.2f}"
+                            " | |")
+    return "\n".join(rows)
+
+
+def main(events: int, repeat: int, variants: tuple[str, ...], partitions: int = 4) -> str:
+    logs = Path(tempfile.mkdtemp(prefix="supportkpi-bench-"))
+    bootstrap = os.environ.get("SUPPORTKPI_BENCH_BROKER")
+    broker = None
+    if bootstrap is None:
+        port = devbroker.free_port()
+        broker = devbroker.start(port, log_path=logs / "broker.log")
+        bootstrap = f"127.0.0.1:{port}"
+    quirks = "tansu" if broker is not None else os.environ.get("SUPPORTKPI_BROKER_QUIRKS", "")
+    run = Run(bootstrap, events, partitions, f"bench{uuid.uuid4().hex[:6]}-", quirks, logs)
+    try:
+        started = time.perf_counter()
+        asyncio.run(preload(run))
+        print(f"preloaded {events:,} events in {time.perf_counter() - started:.1f}s "
+              f"({bootstrap}, {partitions} partitions; logs in {logs})")
+        measure(run, variants, repeat)
+    finally:
+        if broker is not None:
+            broker.terminate()
+            broker.wait(timeout=10)
+    table = report(run)
+    print(table)
+    return table
