@@ -32,6 +32,8 @@ class Settings:
     max_future: str = "15m"
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     priorities: tuple[str, ...] = DEFAULT_PRIORITIES
+    teams: tuple[str, ...] = ()  # allow-list; empty: first come, first served up to max_teams
+    max_teams: int = 50
     session_timeout: float = 10.0
     batch_size: int = 1000
     batch_wait: float = 0.2

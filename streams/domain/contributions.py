@@ -2,7 +2,8 @@
 
 Series keys are small tuples; ``streams.metrics`` turns them into metric families:
 
-- ``(CREATED|RESOLVED|ONE_TOUCH, channel, priority)``: a count;
+- ``(CREATED|RESOLVED|ONE_TOUCH, channel, priority)``: a count, and
+  ``(TEAM_CREATED|TEAM_RESOLVED, team)`` the same per (bounded) team;
 - ``(FRT|RESOLUTION, channel, priority, bucket_index)``: one observation in a duration bucket
   (index ``len(buckets)`` is +Inf), with ``(FRT_SUM|RESOLUTION_SUM, ...)`` adding milliseconds and
   ``(FRT_COUNT|RESOLUTION_COUNT, ...)`` adding one;
@@ -20,6 +21,7 @@ from streams.domain.labels import UNKNOWN
 from streams.domain.ticket import TicketRecord
 
 CREATED, RESOLVED, ONE_TOUCH = "created", "resolved", "one_touch"
+TEAM_CREATED, TEAM_RESOLVED = "team_created", "team_resolved"
 SURVEY, SURVEY_SCORE_SUM = "survey", "survey_score_sum"
 FRT, FRT_SUM, FRT_COUNT = "frt", "frt_sum", "frt_count"
 RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT = "res", "res_sum", "res_count"
@@ -49,12 +51,15 @@ class KpiModel:
         if created is not None:
             dims = (record.channel, record.priority)
             out.append((created, (CREATED, *dims), 1))
+            team = record.team or UNKNOWN
+            out.append((created, (TEAM_CREATED, team), 1))
             if record.replies:
                 first = record.replies[0]
                 self._observe(out, first, FRT, FRT_SUM, FRT_COUNT, dims, first - created)
             resolved = record.resolved_ms
             if resolved is not None:
                 out.append((resolved, (RESOLVED, *dims), 1))
+                out.append((resolved, (TEAM_RESOLVED, team), 1))
                 self._observe(out, resolved, RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT, dims,
                               resolved - created)
                 if _replies_until(record.replies, resolved) == 1:

@@ -29,3 +29,33 @@ class LabelPolicy:
             return UNKNOWN
         value = value.lower()
         return value if value in self.priorities else OTHER
+
+
+class TeamLabels:
+    """Team names become labels first come, first served, up to a cap; the rest are ``other``.
+
+    A ticket's team label is decided once, when it is created, and stored in its record, so a
+    ticket keeps its label for life and a restart re-admits exactly the labels in use.
+    """
+
+    def __init__(self, cap: int, allowed: frozenset[str] = frozenset()) -> None:
+        self.cap = cap
+        self.allowed = allowed  # when set, only these teams are ever admitted
+        self.admitted: set[str] = set()
+        self.folded = 0  # values mapped to ``other`` because of the cap or the allow-list
+
+    def label(self, value: str | None) -> str:
+        if value is None:
+            return UNKNOWN
+        if value in self.admitted:
+            return value
+        if (self.allowed and value not in self.allowed) or len(self.admitted) >= self.cap:
+            self.folded += 1
+            return OTHER
+        self.admitted.add(value)
+        return value
+
+    def readmit(self, label: str | None) -> None:
+        """Re-admit a label found in a restored record."""
+        if label is not None and label not in (OTHER, UNKNOWN):
+            self.admitted.add(label)

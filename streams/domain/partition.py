@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from streams.domain.contributions import Contribution, KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy
+from streams.domain.labels import UNKNOWN, LabelPolicy, TeamLabels
 from streams.domain.ticket import TicketRecord
 from streams.domain.windows import SlidingWindows
 
@@ -40,13 +40,15 @@ class PartitionState:
     """Applies events, keeps derived windows and backlog, and tracks keys to persist."""
 
     def __init__(self, model: KpiModel, windows: SlidingWindows, labels: LabelPolicy,
-                 horizons: Horizons, now_ms: int) -> None:
+                 horizons: Horizons, now_ms: int, teams: TeamLabels | None = None) -> None:
         self.model = model
         self.windows = windows
         self.labels = labels
+        self.teams = teams if teams is not None else TeamLabels(cap=50)
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self.open: dict[Dims, dict[str, int]] = {}  # backlog: dims -> ticket id -> created at
+        self.open_by_team: dict[str, int] = {}
         self.dirty: set[str] = set()
         self.now_ms = now_ms
         windows.advance(now_ms)
@@ -64,6 +66,7 @@ class PartitionState:
     def load(self, key: str, blob: bytes) -> None:
         """Restore one record from the changelog."""
         record = TicketRecord.from_bytes(blob)
+        self.teams.readmit(record.team)
         self.records[key] = record
         self._diff(None, record)
         self._update_backlog(key, None, record)
@@ -79,12 +82,14 @@ class PartitionState:
         before = self.model.contributions(record)
         was_open = _backlog_entry(record)
         channel = priority = ""
+        team: str | None = None
         if event.kind is Kind.CREATED:
             channel = self.labels.channel(event.channel)
             priority = self.labels.priority(event.priority)
+            team = self.teams.label(event.team)
         elif event.kind is Kind.SURVEY:
             channel = self.labels.channel(event.channel)
-        if not record.apply(event, channel, priority, self.now_ms):
+        if not record.apply(event, channel, priority, self.now_ms, team):
             return Outcome.DUPLICATE
         self.records[key] = record
         self.dirty.add(key)
@@ -132,18 +137,20 @@ class PartitionState:
             if times:
                 add(at_ms, key, amount * times)
 
-    def _update_backlog(self, key: str, before: tuple[Dims, int] | None,
+    def _update_backlog(self, key: str, before: tuple[Dims, int, str] | None,
                         record: TicketRecord | None) -> None:
         after = _backlog_entry(record) if record is not None else None
         if before == after:
             return
         if before is not None:
             self.open[before[0]].pop(key, None)
+            self.open_by_team[before[2]] -= 1
         if after is not None:
             self.open.setdefault(after[0], {})[key] = after[1]
+            self.open_by_team[after[2]] = self.open_by_team.get(after[2], 0) + 1
 
 
-def _backlog_entry(record: TicketRecord) -> tuple[Dims, int] | None:
+def _backlog_entry(record: TicketRecord) -> tuple[Dims, int, str] | None:
     if record.created_ms is None or record.resolved_ms is not None:
         return None
-    return (record.channel, record.priority), record.created_ms
+    return (record.channel, record.priority), record.created_ms, record.team or UNKNOWN

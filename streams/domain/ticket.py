@@ -27,7 +27,7 @@ class TicketRecord:
     created_ms: int | None = None
     channel: str = UNKNOWN
     priority: str = UNKNOWN
-    team: str | None = None
+    team: str | None = None  # bounded label, decided at creation
     replies: list[int] = field(default_factory=list)  # public human replies, sorted event times
     resolved_ms: int | None = None  # earliest resolution
     # (survey, score, answered at, channel hint used while the ticket is unknown)
@@ -47,10 +47,11 @@ class TicketRecord:
             return 0
         return len(self.replies) + (self.resolved_ms is not None)
 
-    def apply(self, event: Event, channel: str, priority: str, clock_ms: int) -> bool:
+    def apply(self, event: Event, channel: str, priority: str, clock_ms: int,
+              team: str | None = None) -> bool:
         """Apply ``event``; return False when its ``event_id`` was already applied.
 
-        ``channel`` and ``priority`` are the event's bounded label values (ticket-created only).
+        ``channel``, ``priority`` and ``team`` are the event's bounded label values.
         """
         if event.event_id in self.seen:
             return False
@@ -60,7 +61,7 @@ class TicketRecord:
         if kind is Kind.CREATED:
             if self.created_ms is None or event.at_ms < self.created_ms:
                 self.created_ms = event.at_ms
-                self.channel, self.priority, self.team = channel, priority, event.team
+                self.channel, self.priority, self.team = channel, priority, team
             self.pending_since_ms = None
         elif kind is Kind.REPLIED:
             if event.counts_as_response and len(self.replies) < MAX_REPLIES_KEPT:

@@ -42,12 +42,15 @@ class KpiCollector(Collector):
         now = self._clock_ms()
         windows: dict[str, Counts] = {}
         backlog: dict[tuple[str, str], list[int]] = {}
+        by_team: dict[str, int] = {}
         for state in self._partitions():
             state.advance(now)
             for name, totals in state.windows.totals().items():
                 merged = windows.setdefault(name, {})
                 for key, value in totals.items():
                     merged[key] = merged.get(key, 0) + value
+            for team, count in state.open_by_team.items():
+                by_team[team] = by_team.get(team, 0) + count
             for dims, (count, oldest) in state.backlog().items():
                 entry = backlog.setdefault(dims, [0, oldest])
                 entry[0] += count
@@ -59,10 +62,17 @@ class KpiCollector(Collector):
             oldest_age.add_metric([channel, priority], max(0.0, (now - oldest) / 1000))
         yield open_tickets
         yield oldest_age
+        team_open = _gauge(m.TEAM_OPEN_TICKETS)
+        for team, count in sorted(by_team.items()):
+            if count:
+                team_open.add_metric([team], count)
+        yield team_open
 
     def _windowed(self, windows: dict[str, Counts]) -> Iterator[Metric]:
         simple = {c.CREATED: _gauge(m.TICKETS_CREATED), c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
                   c.ONE_TOUCH: _gauge(m.ONE_TOUCH)}
+        per_team = {c.TEAM_CREATED: _gauge(m.TEAM_TICKETS_CREATED),
+                    c.TEAM_RESOLVED: _gauge(m.TEAM_TICKETS_RESOLVED)}
         surveys, score_sums = _gauge(m.SURVEY_RESPONSES), _gauge(m.SURVEY_SCORE_SUM)
         histograms = {
             c.FRT: (GaugeHistogramMetricFamily(m.FIRST_RESPONSE.name, m.FIRST_RESPONSE.help,
@@ -77,6 +87,8 @@ class KpiCollector(Collector):
                 family = key[0]
                 if family in simple:
                     simple[family].add_metric([window, key[1], key[2]], value)
+                elif family in per_team:
+                    per_team[family].add_metric([window, key[1]], value)
                 elif family == c.SURVEY:
                     surveys.add_metric([window, key[1], str(key[2]), key[3], key[4]], value)
                 elif family == c.SURVEY_SCORE_SUM:
@@ -84,6 +96,7 @@ class KpiCollector(Collector):
             for family, (hist, sum_family, count_family) in histograms.items():
                 self._histograms(hist, window, totals, family, sum_family, count_family)
         yield from simple.values()
+        yield from per_team.values()
         yield surveys
         yield score_sums
         for hist, _, _ in histograms.values():
@@ -108,10 +121,11 @@ class HealthCollector(Collector):
     """Per-worker processing health: outcomes, newest event time, lag, owned partitions."""
 
     def __init__(self, stats: ProcessorStats, owned: Callable[[], Iterable[PartitionState]],
-                 topics: Iterable[str]) -> None:
+                 topics: Iterable[str], folded: Callable[[], dict[str, int]] = dict) -> None:
         self._stats = stats
         self._owned = owned
         self._topics = tuple(topics)
+        self._folded = folded
 
     def collect(self) -> Iterator[Metric]:
         stats = self._stats
@@ -125,6 +139,11 @@ class HealthCollector(Collector):
         yield events
         yield CounterMetricFamily(m.ORPHANED_EVENTS.name, m.ORPHANED_EVENTS.help,
                                   value=stats.orphaned)
+        folded = CounterMetricFamily(m.FOLDED_LABEL_VALUES.name, m.FOLDED_LABEL_VALUES.help,
+                                     labels=m.FOLDED_LABEL_VALUES.labels)
+        for label, value in sorted(self._folded().items()):
+            folded.add_metric([label], value)
+        yield folded
         if stats.last_event_ms is not None:
             yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
                                     value=stats.last_event_ms / 1000)

@@ -36,6 +36,12 @@ SURVEY_RESPONSES = Family("support_survey_responses",
 SURVEY_SCORE_SUM = Family("support_survey_score_points",
                           "Sum of the scores of survey answers in the window (averages such as "
                           "CES = score points / responses).", ("window", "survey", *DIMS))
+TEAM_TICKETS_CREATED = Family("support_team_tickets_created",
+                              "Tickets created in the window per team (bounded: see "
+                              "SUPPORTKPI_MAX_TEAMS).", ("window", "team"))
+TEAM_TICKETS_RESOLVED = Family("support_team_tickets_resolved",
+                               "Tickets resolved in the window per team.", ("window", "team"))
+TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", ("team",))
 OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
 OLDEST_OPEN_AGE = Family("support_oldest_open_ticket_age_seconds",
                          "Age of the oldest open ticket (aggregate with max()).", DIMS)
@@ -52,10 +58,15 @@ LAST_EVENT_TIMESTAMP = Family("support_last_event_timestamp_seconds",
 CONSUMER_LAG = Family("support_consumer_lag_messages",
                       "Messages not yet consumed, per topic partition owned by this worker.",
                       ("topic", "partition"))
+FOLDED_LABEL_VALUES = Family("support_label_values_folded",
+                             "Label values reported as 'other' because of an allow-list or the "
+                             "series cap.", ("label",))
 OWNED_PARTITIONS = Family("support_owned_partitions",
                           "Partitions of the internal events topic owned by this worker.", ())
 
 WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONSE, RESOLUTION,
-                     SURVEY_RESPONSES, SURVEY_SCORE_SUM)
-ALL_FAMILIES = (*WINDOWED_FAMILIES, OPEN_TICKETS, OLDEST_OPEN_AGE, EVENTS, ORPHANED_EVENTS,
-                LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS)
+                     SURVEY_RESPONSES, SURVEY_SCORE_SUM, TEAM_TICKETS_CREATED,
+                     TEAM_TICKETS_RESOLVED)
+ALL_FAMILIES = (*WINDOWED_FAMILIES, OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS,
+                ORPHANED_EVENTS, FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG,
+                OWNED_PARTITIONS)

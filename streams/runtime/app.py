@@ -22,7 +22,7 @@ from streams.config import Settings
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpack
 from streams.domain.health import ProcessorStats
-from streams.domain.labels import LabelPolicy
+from streams.domain.labels import LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
@@ -44,6 +44,7 @@ class Processor:
             tansu_quirks.install(s.bootstrap_servers)
         self.model = KpiModel()
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
+        self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
         self.max_future_ms = parse_duration_ms(s.max_future)
         self.states: dict[int, PartitionState] = {}
@@ -84,7 +85,8 @@ class Processor:
 
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
-        self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics))
+        self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics,
+                                               lambda: {"team": self.teams.folded}))
         self._add_web_views()
 
     # -- clock and ownership ----------------------------------------------------------------
@@ -99,7 +101,7 @@ class Processor:
 
     def _new_state(self, partition: int) -> PartitionState:
         state = PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
-                               self.labels, self.horizons, self.clock_ms())
+                               self.labels, self.horizons, self.clock_ms(), self.teams)
         self.states[partition] = state
         return state
 

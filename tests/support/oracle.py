@@ -20,7 +20,9 @@ PRIORITIES = {"low", "normal", "high", "urgent"}
 KPI_FAMILIES = ("support_tickets_created", "support_tickets_resolved",
                 "support_one_touch_resolutions", "support_first_response_seconds",
                 "support_resolution_seconds", "support_survey_responses",
-                "support_survey_score_points", "support_open_tickets")
+                "support_survey_score_points", "support_open_tickets",
+                "support_team_tickets_created", "support_team_tickets_resolved",
+                "support_team_open_tickets")
 
 
 def ms(text: str) -> int:
@@ -48,7 +50,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         t["late"] = t["late"] and at < late_before
         if topic == "ticket-created":
             t.update(created=at, channel=bounded(e["channel"], CHANNELS),
-                     priority=bounded(e["priority"], PRIORITIES))
+                     priority=bounded(e["priority"], PRIORITIES), team=e.get("team") or "unknown")
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 t["replies"].append(at)
@@ -77,12 +79,14 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             dims = {"window": window, "channel": t["channel"], "priority": t["priority"]}
             if inside(t["created"]):
                 add("support_tickets_created", dims)
+                add("support_team_tickets_created", {"window": window, "team": t["team"]})
             replies = sorted(t["replies"])
             if replies and inside(replies[0]):
                 observe("support_first_response_seconds", dims,
                         max(0, replies[0] - t["created"]) / 1000)
             if t["resolved"] is not None and inside(t["resolved"]):
                 add("support_tickets_resolved", dims)
+                add("support_team_tickets_resolved", {"window": window, "team": t["team"]})
                 observe("support_resolution_seconds", dims,
                         max(0, t["resolved"] - t["created"]) / 1000)
                 if sum(1 for r in replies if r <= t["resolved"]) == 1:
@@ -102,6 +106,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         if t["resolved"] is None:
             dims = {"channel": t["channel"], "priority": t["priority"]}
             add("support_open_tickets", dims)
+            add("support_team_open_tickets", {"team": t["team"]})
             key = ("support_oldest_open_ticket_age_seconds", tuple(sorted(dims.items())))
             out[key] = max(out.get(key, 0.0), (now_ms - t["created"]) / 1000)
     return out

@@ -166,3 +166,25 @@ def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Eve
     assert shuffled.backlog() == in_order.backlog()
     for totals_ in in_order.windows.totals().values():
         assert all(v > 0 for v in totals_.values())  # no negative counts or durations
+
+
+def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
+    from streams.domain.labels import TeamLabels
+
+    teams = TeamLabels(cap=2)
+    state = PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW,
+                           teams)
+    for n, team in enumerate(["billing", "tech", "sales", "legal", "billing"]):
+        state.apply(Event(Kind.CREATED, f"c{n}", NOW - 1000, f"T{n}", channel="chat",
+                          priority="low", team=team))
+    assert state.open_by_team == {"billing": 2, "tech": 1, "other": 2}
+    assert teams.folded == 2
+    assert totals(state)[(c.TEAM_CREATED, "other")] == 2
+    restored = TeamLabels(cap=2)
+    rebuilt = PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW,
+                             restored)
+    for key, blob in state.drain_dirty():
+        assert blob is not None
+        rebuilt.load(key, blob)
+    assert restored.admitted == {"billing", "tech"}
+    assert rebuilt.open_by_team == state.open_by_team
