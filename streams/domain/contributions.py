@@ -7,6 +7,9 @@ Series keys are small tuples; ``streams.metrics`` turns them into metric familie
 - ``(FRT|RESOLUTION, channel, priority, bucket_index)``: one observation in a duration bucket
   (index ``len(buckets)`` is +Inf), with ``(FRT_SUM|RESOLUTION_SUM, ...)`` adding milliseconds and
   ``(FRT_COUNT|RESOLUTION_COUNT, ...)`` adding one;
+- ``(NRT|NRT_SUM|NRT_COUNT, ...)``: next reply time (customer message to the reply), likewise;
+- ``(REOPENED, channel, priority)``: one reopen;
+- ``(SLA, sla, priority, met|breached)``: one decided SLA clock, at the time that decided it;
 - ``(SURVEY, survey, score, channel, priority)``: one answer, and
   ``(SURVEY_SCORE_SUM, survey, channel, priority)`` adding its score (averages need no label maths).
 """
@@ -18,10 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from streams.domain.labels import UNKNOWN
+from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
+from streams.domain.sla.policy import SlaPolicy
 from streams.domain.ticket import TicketRecord
 
 CREATED, RESOLVED, ONE_TOUCH = "created", "resolved", "one_touch"
 TEAM_CREATED, TEAM_RESOLVED = "team_created", "team_resolved"
+REOPENED = "reopened"
+NRT, NRT_SUM, NRT_COUNT = "nrt", "nrt_sum", "nrt_count"
+SLA = "sla"
 SURVEY, SURVEY_SCORE_SUM = "survey", "survey_score_sum"
 FRT, FRT_SUM, FRT_COUNT = "frt", "frt_sum", "frt_count"
 RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT = "res", "res_sum", "res_count"
@@ -40,12 +48,23 @@ class KpiModel:
     """Derives contributions from records; ``buckets_ms`` are the histogram upper bounds."""
 
     buckets_ms: tuple[int, ...] = tuple(s * 1000 for s in DEFAULT_DURATION_BUCKETS_S)
+    sla: SlaPolicy | None = None
 
     def bucket_index(self, duration_ms: int) -> int:
         """Index of the smallest bucket whose upper bound (inclusive, ``le``) holds the value."""
         return bisect_left(self.buckets_ms, duration_ms)
 
-    def contributions(self, record: TicketRecord) -> list[Contribution]:
+    def clocks(self, record: TicketRecord) -> list[Clock]:
+        """The ticket's SLA clocks under the first policy that matches it (none: no SLA)."""
+        if self.sla is None or record.created_ms is None:
+            return []
+        policy = self.sla.policy_for(record.channel, record.team_name, record.category)
+        if policy is None:
+            return []
+        return clocks(record, policy, self.sla.at_risk)
+
+    def contributions(self, record: TicketRecord,
+                      record_clocks: list[Clock] | None = None) -> list[Contribution]:
         out: list[Contribution] = []
         created = record.created_ms
         if created is not None:
@@ -64,6 +83,18 @@ class KpiModel:
                               resolved - created)
                 if _replies_until(record.replies, resolved) == 1:
                     out.append((resolved, (ONE_TOUCH, *dims), 1))
+            for reopened in record.reopens:
+                out.append((reopened, (REOPENED, *dims), 1))
+            if record.customer and record.replies:
+                for start, stop in next_reply_cycles(record.replies, record.customer):
+                    if stop is not None:
+                        self._observe(out, stop, NRT, NRT_SUM, NRT_COUNT, dims, stop - start)
+            if record_clocks is None:
+                record_clocks = self.clocks(record)
+            for clock in record_clocks:
+                decided = clock.outcome(record.evaluated_ms)
+                if decided is not None:
+                    out.append((decided[1], (SLA, clock.sla, clock.priority, decided[0]), 1))
         for survey, score, at_ms, channel in record.surveys:
             if created is not None:
                 channel, priority = record.channel, record.priority

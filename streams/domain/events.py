@@ -23,10 +23,14 @@ class Kind(StrEnum):
     REPLIED = "agent-replied"
     RESOLVED = "ticket-resolved"
     SURVEY = "survey-answered"
+    CUSTOMER_REPLIED = "customer-replied"
+    UPDATED = "ticket-updated"
+    REOPENED = "ticket-reopened"
 
 
 SURVEY_RANGES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 AUTHORS = ("human", "bot", "automation")
+STATUSES = ("open", "pending", "on_hold")
 MAX_ID_LENGTH = 256
 
 
@@ -48,6 +52,8 @@ class Event:
     counts_as_response: bool = False
     survey: str | None = None
     score: int | None = None
+    status: str | None = None
+    category: str | None = None
 
     @property
     def record_key(self) -> str:
@@ -58,12 +64,13 @@ class Event:
 
     def to_row(self) -> list[object]:
         return [self.kind.value, self.event_id, self.at_ms, self.ticket_id, self.channel,
-                self.priority, self.team, self.counts_as_response, self.survey, self.score]
+                self.priority, self.team, self.counts_as_response, self.survey, self.score,
+                self.status, self.category]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
-        k, eid, at, tid, ch, pr, team, resp, survey, score = row
-        return cls(Kind(k), eid, at, tid, ch, pr, team, resp, survey, score)
+        k, eid, at, tid, ch, pr, team, resp, survey, score, status, category = row
+        return cls(Kind(k), eid, at, tid, ch, pr, team, resp, survey, score, status, category)
 
 
 def pack(events: list[Event]) -> bytes:
@@ -115,6 +122,13 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
                      counts_as_response=public and author == "human")
     _string(doc, "agent_id")
     return Event(kind, event_id, at_ms, ticket_id)
+
+
+def _status(doc: dict[str, Any]) -> str | None:
+    status = doc.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidEvent(f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
+    return status
 
 
 def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:

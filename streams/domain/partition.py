@@ -15,6 +15,7 @@ from enum import StrEnum
 from streams.domain.contributions import Contribution, KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.labels import UNKNOWN, LabelPolicy, TeamLabels
+from streams.domain.sla.clocks import Clock
 from streams.domain.ticket import TicketRecord
 from streams.domain.windows import SlidingWindows
 
@@ -36,6 +37,26 @@ class Horizons:
 Dims = tuple[str, str]
 
 
+@dataclass(slots=True)
+class SlaGauges:
+    """Live state of the running clocks of one (sla, priority)."""
+
+    at_risk: int = 0  # past the at-risk share of the target, not yet breached
+    breached: int = 0  # past the deadline and still running (unanswered, unresolved)
+    next_deadline_ms: int | None = None  # earliest deadline still ahead
+
+    def observe(self, clock: Clock, now_ms: int) -> None:
+        deadline = clock.deadline_ms
+        assert deadline is not None
+        if deadline <= now_ms:
+            self.breached += 1
+            return
+        if clock.at_risk_ms is not None and clock.at_risk_ms <= now_ms:
+            self.at_risk += 1
+        if self.next_deadline_ms is None or deadline < self.next_deadline_ms:
+            self.next_deadline_ms = deadline
+
+
 class PartitionState:
     """Applies events, keeps derived windows and backlog, and tracks keys to persist."""
 
@@ -49,6 +70,8 @@ class PartitionState:
         self.records: dict[str, TicketRecord] = {}
         self.open: dict[Dims, dict[str, int]] = {}  # backlog: dims -> ticket id -> created at
         self.open_by_team: dict[str, int] = {}
+        self.running: dict[str, list[Clock]] = {}  # SLA clocks still counting, per record
+        self.sla_now: dict[tuple[str, str], SlaGauges] = {}  # from the last tick
         self.dirty: set[str] = set()
         self.now_ms = now_ms
         windows.advance(now_ms)
@@ -68,7 +91,7 @@ class PartitionState:
         record = TicketRecord.from_bytes(blob)
         self.teams.readmit(record.team)
         self.records[key] = record
-        self._diff(None, record)
+        self._diff(None, self._evaluate(key, record))
         self._update_backlog(key, None, record)
 
     def apply(self, event: Event) -> Outcome:
@@ -89,11 +112,14 @@ class PartitionState:
             team = self.teams.label(event.team)
         elif event.kind is Kind.SURVEY:
             channel = self.labels.channel(event.channel)
+        elif event.kind is Kind.UPDATED and event.priority is not None:
+            priority = self.labels.priority(event.priority)
         if not record.apply(event, channel, priority, self.now_ms, team):
             return Outcome.DUPLICATE
+        record.evaluated_ms = max(record.evaluated_ms, self.now_ms)
         self.records[key] = record
         self.dirty.add(key)
-        self._diff(before, record)
+        self._diff(before, self._evaluate(key, record))
         self._update_backlog(key, was_open, record)
         return Outcome.LATE if late else Outcome.PROCESSED
 
@@ -107,10 +133,11 @@ class PartitionState:
             if pending is not None and pending < orphan_before:
                 before = self.model.contributions(record)
                 orphaned += record.drop_waiting()
-                self._diff(before, record)
+                self._diff(before, self._evaluate(key, record))
                 self.dirty.add(key)
             if not record.is_open and record.last_ms < retain_after and not record.waiting_events:
-                self._diff(self.model.contributions(record), None)
+                self._diff(self.model.contributions(record), [])
+                self.running.pop(key, None)
                 del self.records[key]
                 self._update_backlog(key, _backlog_entry(record), None)
                 self.dirty.add(key)
@@ -127,8 +154,36 @@ class PartitionState:
         """Open tickets per dims: (count, creation time of the oldest)."""
         return {dims: (len(ids), min(ids.values())) for dims, ids in self.open.items() if ids}
 
-    def _diff(self, before: list[Contribution] | None, record: TicketRecord | None) -> None:
-        after = self.model.contributions(record) if record is not None else []
+    def tick(self) -> None:
+        """Decide clocks whose deadline has passed, and refresh the live SLA gauges."""
+        now = self.now_ms
+        gauges: dict[tuple[str, str], SlaGauges] = {}
+        for key, running in list(self.running.items()):
+            record = self.records[key]
+            if any(c.deadline_ms is not None and record.evaluated_ms < c.deadline_ms <= now
+                   for c in running):
+                before = self.model.contributions(record)
+                record.evaluated_ms = now  # the breach is now a fact of the record
+                self._diff(before, self._evaluate(key, record))
+                self.dirty.add(key)
+            for clock in self.running.get(key, ()):
+                entry = gauges.get((clock.sla, clock.priority))
+                if entry is None:
+                    entry = gauges[(clock.sla, clock.priority)] = SlaGauges()
+                entry.observe(clock, now)
+        self.sla_now = gauges
+
+    def _evaluate(self, key: str, record: TicketRecord) -> list[Contribution]:
+        """Contributions of ``record``, keeping the index of its running SLA clocks current."""
+        record_clocks = self.model.clocks(record)
+        running = [c for c in record_clocks if c.running()]
+        if running:
+            self.running[key] = running
+        else:
+            self.running.pop(key, None)
+        return self.model.contributions(record, record_clocks)
+
+    def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
         delta = Counter(after)
         if before:
             delta.subtract(before)

@@ -18,7 +18,7 @@ def _by_family(record: TicketRecord) -> dict[str, list[tuple[int, tuple, int]]]:
 
 def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
     record = TicketRecord(created_ms=0, channel="chat", priority="high", replies=[400 * S],
-                          resolved_ms=900 * S)
+                          resolutions=[900 * S])
     got = _by_family(record)
     assert got[c.CREATED] == [(0, ("chat", "high"), 1)]
     assert got[c.FRT] == [(400 * S, ("chat", "high", MODEL.bucket_index(400 * S)), 1)]
@@ -30,7 +30,7 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
 
 def test_replies_after_the_resolution_do_not_undo_one_touch() -> None:
     record = TicketRecord(created_ms=0, channel="chat", priority="high",
-                          replies=[10 * S, 5000 * S], resolved_ms=100 * S)
+                          replies=[10 * S, 5000 * S], resolutions=[100 * S])
     assert c.ONE_TOUCH in _by_family(record)
     record.replies.insert(1, 50 * S)
     assert c.ONE_TOUCH not in _by_family(record)
@@ -60,4 +60,4 @@ def test_surveys_take_ticket_dims_once_known_else_their_own_channel() -> None:
 
 
 def test_waiting_replies_contribute_nothing_until_the_ticket_exists() -> None:
-    assert MODEL.contributions(TicketRecord(replies=[5], resolved_ms=9)) == []
+    assert MODEL.contributions(TicketRecord(replies=[5], resolutions=[9])) == []

@@ -1,0 +1,1 @@
+"""SLA engine: policies, business-hours calendars and live clocks (pure domain logic)."""

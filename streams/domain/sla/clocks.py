@@ -1,0 +1,153 @@
+"""SLA clocks of one ticket, derived from its facts and the policy that matches it.
+
+- ``first_response``: from creation to the first public human reply.
+- ``next_reply``: from the oldest customer message not yet answered (after the first reply) to
+  the next public human reply; one clock per such cycle.
+- ``resolution`` (full resolution): from creation to the resolution that leaves the ticket
+  resolved; time between a resolution and a reopen does not count, so a reopen resumes the same
+  clock. (``support_resolution_seconds`` measures the *first* resolution instead.)
+
+A clock is paused while the ticket has a status its policy lists for that SLA. Its target is the
+one for the ticket's priority at the moment the clock stops (or now, while it runs). A clock
+that stops by its deadline is *met* at its stop time; one that does not is *breached* at its
+deadline, which the processor notices on its own clock when the deadline passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.domain.sla.calendar import FOREVER, Interval, add_working_ms
+from streams.domain.sla.policy import Policy
+from streams.domain.ticket import TicketRecord
+
+MET, BREACHED = "met", "breached"
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    sla: str
+    priority: str
+    start_ms: int
+    stop_ms: int | None  # None: still running (or paused)
+    target_ms: int
+    deadline_ms: int | None  # None: paused before reaching the target
+    at_risk_ms: int | None  # when the clock reaches the at-risk share of its target
+
+    def outcome(self, now_ms: int) -> tuple[str, int] | None:
+        """(met|breached, the time that decided it) as known at ``now_ms``; None if open."""
+        deadline = self.deadline_ms
+        if self.stop_ms is not None:
+            if deadline is None or self.stop_ms <= deadline:
+                return MET, self.stop_ms
+            return BREACHED, deadline
+        if deadline is not None and deadline <= now_ms:
+            return BREACHED, deadline
+        return None
+
+    def running(self) -> bool:
+        return self.stop_ms is None and self.deadline_ms is not None
+
+
+def clocks(record: TicketRecord, policy: Policy, at_risk: float) -> list[Clock]:
+    created = record.created_ms
+    if created is None:
+        return []
+    out: list[Clock] = []
+    replies = record.replies
+    first = replies[0] if replies else None
+    _clock(out, record, policy, at_risk, "first_response", created, first, [])
+    if first is not None:
+        for start, stop in next_reply_cycles(replies, record.customer):
+            _clock(out, record, policy, at_risk, "next_reply", start, stop, [])
+    resolved_gaps = _resolved_gaps(record)
+    stop = record.resolutions[-1] if record.is_resolved else None
+    _clock(out, record, policy, at_risk, "resolution", created, stop, resolved_gaps)
+    return out
+
+
+def _clock(out: list[Clock], record: TicketRecord, policy: Policy, at_risk: float, sla: str,
+           start: int, stop: int | None, extra_pauses: list[Interval]) -> None:
+    priority = _priority_at(record, stop)
+    target = policy.target_ms(priority, sla)
+    if target is None:
+        return
+    pauses = _merge(_status_pauses(record, policy.pause.get(sla, frozenset()), stop)
+                    + extra_pauses)
+    calendar = policy.calendars[sla]
+    deadline = add_working_ms(calendar, start, target, pauses)
+    risk = add_working_ms(calendar, start, int(target * at_risk), pauses)
+    out.append(Clock(sla, priority, start, stop, target, deadline, risk))
+
+
+def next_reply_cycles(replies: list[int], customer: list[int]) -> list[tuple[int, int | None]]:
+    """(oldest unanswered customer message, the reply that answered it) after the first reply."""
+    cycles: list[tuple[int, int | None]] = []
+    events = sorted([(t, 1) for t in customer] + [(t, 0) for t in replies])
+    answered_once = False
+    waiting: int | None = None
+    for at, is_customer in events:
+        if not is_customer:
+            if waiting is not None:
+                cycles.append((waiting, at))
+                waiting = None
+            answered_once = True
+        elif answered_once and waiting is None:
+            waiting = at
+    if waiting is not None:
+        cycles.append((waiting, None))
+    return cycles
+
+
+def _priority_at(record: TicketRecord, at: int | None) -> str:
+    if at is None or not record.priorities:
+        return record.priority
+    current = record.priorities[0][1]
+    for when, label in record.priorities:
+        if when > at:
+            break
+        current = label
+    return current
+
+
+def _status_pauses(record: TicketRecord, pausing: frozenset[str],
+                   until: int | None) -> list[Interval]:
+    if not pausing:
+        return []
+    pauses: list[Interval] = []
+    paused_since: int | None = None
+    for at, status in record.statuses:
+        if until is not None and at > until:
+            break
+        if status in pausing and paused_since is None:
+            paused_since = at
+        elif status not in pausing and paused_since is not None:
+            pauses.append((paused_since, at))
+            paused_since = None
+    if paused_since is not None:
+        pauses.append((paused_since, FOREVER))
+    return pauses
+
+
+def _resolved_gaps(record: TicketRecord) -> list[Interval]:
+    """Intervals between a resolution and the reopen that followed it (or FOREVER)."""
+    marks = sorted([(t, 1) for t in record.resolutions] + [(t, 0) for t in record.reopens])
+    gaps: list[Interval] = []
+    resolved_at: int | None = None
+    for at, is_resolution in marks:
+        if is_resolution and resolved_at is None:
+            resolved_at = at
+        elif not is_resolution and resolved_at is not None:
+            gaps.append((resolved_at, at))
+            resolved_at = None
+    return gaps  # a final resolution stops the clock instead of pausing it
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for begin, end in sorted(intervals):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged

@@ -1,0 +1,236 @@
+"""The SLA policy file: versioned YAML in, validated ``SlaPolicy`` out, with readable errors.
+
+```yaml
+version: 1
+at_risk: 0.75            # share of a target after which a running clock is "at risk"
+objective: 0.95          # compliance objective that the burn-rate alerts protect
+schedules:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: ["09:00-17:00"]}, holidays: [2026-12-25]}
+policies:                # first match wins; a ticket that matches none has no SLA
+  - name: enterprise
+    match: {team: [enterprise]}          # channel / team / category lists; omitted = any
+    schedule: office
+    business_hours: [first_response, next_reply]   # the other clocks run on calendar time
+    pause: {resolution: [pending, on_hold]}         # statuses that stop a clock
+    targets:
+      urgent: {first_response: 15m, next_reply: 1h, resolution: 8h}
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from streams.domain.sla.calendar import BusinessHours, Calendar
+from streams.domain.timeparse import parse_duration_ms
+
+SLAS = ("first_response", "next_reply", "resolution")
+STATUSES = ("open", "pending", "on_hold")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SUPPORTED_VERSIONS = (1,)
+
+
+class PolicyError(ValueError):
+    """An invalid policy file; the message names the offending path, e.g. policies[1].targets."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    match: Mapping[str, frozenset[str]]  # field -> allowed values (lower-case)
+    targets: Mapping[str, Mapping[str, int]]  # priority -> sla -> target ms
+    calendars: Mapping[str, Calendar]  # sla -> calendar
+    pause: Mapping[str, frozenset[str]]  # sla -> statuses that pause it
+
+    def matches(self, channel: str | None, team: str | None, category: str | None) -> bool:
+        values = {"channel": channel, "team": team, "category": category}
+        return all((values[k] or "").lower() in allowed for k, allowed in self.match.items())
+
+    def target_ms(self, priority: str, sla: str) -> int | None:
+        return self.targets.get(priority, {}).get(sla)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    version: int
+    policies: tuple[Policy, ...]
+    at_risk: float = 0.75
+    objective: float = 0.95
+    schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
+
+    def policy_for(self, channel: str | None, team: str | None,
+                   category: str | None) -> Policy | None:
+        for policy in self.policies:
+            if policy.matches(channel, team, category):
+                return policy
+        return None
+
+    def priorities(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for policy in self.policies:
+            seen.update(dict.fromkeys(policy.targets))
+        return list(seen)
+
+
+def parse_policy(doc: Any) -> SlaPolicy:
+    """Validate a parsed YAML document; raise ``PolicyError`` naming what is wrong and where."""
+    if not isinstance(doc, dict):
+        raise PolicyError("the policy file must be a mapping with 'version' and 'policies'")
+    version = doc.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        raise PolicyError(f"version: expected one of {SUPPORTED_VERSIONS}, got {version!r}")
+    _only(doc, {"version", "at_risk", "objective", "schedules", "policies"}, "")
+    at_risk = _fraction(doc.get("at_risk", 0.75), "at_risk")
+    objective = _fraction(doc.get("objective", 0.95), "objective")
+    schedules = {name: _schedule(name, spec)
+                 for name, spec in (doc.get("schedules") or {}).items()}
+    raw_policies = doc.get("policies")
+    if not isinstance(raw_policies, list) or not raw_policies:
+        raise PolicyError("policies: expected a non-empty list")
+    policies = tuple(_policy(i, p, schedules) for i, p in enumerate(raw_policies))
+    names = [p.name for p in policies]
+    if len(set(names)) != len(names):
+        raise PolicyError(f"policies: names must be unique, got {names}")
+    return SlaPolicy(version, policies, at_risk, objective, schedules)
+
+
+def load_policy(path: str) -> SlaPolicy:
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        try:
+            doc = yaml.safe_load(handle)
+        except yaml.YAMLError as exc:
+            raise PolicyError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return parse_policy(doc)
+    except PolicyError as exc:
+        raise PolicyError(f"{path}: {exc}") from None
+
+
+def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Policy:
+    where = f"policies[{index}]"
+    if not isinstance(spec, dict):
+        raise PolicyError(f"{where}: expected a mapping")
+    _only(spec, {"name", "match", "schedule", "business_hours", "pause", "targets"}, where)
+    name = spec.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_-]+", name):
+        raise PolicyError(f"{where}.name: expected a lower-case identifier, got {name!r}")
+    where = f"policies[{index}] ({name})"
+    match: dict[str, frozenset[str]] = {}
+    for key, values in (spec.get("match") or {}).items():
+        if key not in ("channel", "team", "category"):
+            raise PolicyError(f"{where}.match: unknown field {key!r} (channel, team, category)")
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise PolicyError(f"{where}.match.{key}: expected a list of strings")
+        match[key] = frozenset(v.lower() for v in values)
+    schedule_name = spec.get("schedule")
+    business = spec.get("business_hours", [])
+    if business and schedule_name is None:
+        raise PolicyError(f"{where}.business_hours: needs a 'schedule'")
+    if schedule_name is not None and schedule_name not in schedules:
+        raise PolicyError(f"{where}.schedule: unknown schedule {schedule_name!r} "
+                          f"(defined: {sorted(schedules)})")
+    for sla in business:
+        _known_sla(sla, f"{where}.business_hours")
+    calendar = Calendar()
+    business_calendar = schedules[schedule_name] if schedule_name is not None else calendar
+    calendars = {sla: business_calendar if sla in business else calendar for sla in SLAS}
+    pause: dict[str, frozenset[str]] = {}
+    for sla, statuses in (spec.get("pause") or {}).items():
+        _known_sla(sla, f"{where}.pause")
+        unknown = set(statuses) - set(STATUSES)
+        if unknown:
+            raise PolicyError(f"{where}.pause.{sla}: unknown statuses {sorted(unknown)} "
+                              f"(known: {', '.join(STATUSES)})")
+        pause[sla] = frozenset(statuses)
+    targets: dict[str, dict[str, int]] = {}
+    raw_targets = spec.get("targets")
+    if not isinstance(raw_targets, dict) or not raw_targets:
+        raise PolicyError(f"{where}.targets: expected priority -> {{sla: duration}}")
+    for priority, per_sla in raw_targets.items():
+        if not isinstance(per_sla, dict):
+            raise PolicyError(f"{where}.targets.{priority}: expected {{sla: duration}}")
+        targets[priority] = {}
+        for sla, text in per_sla.items():
+            _known_sla(sla, f"{where}.targets.{priority}")
+            try:
+                targets[priority][sla] = parse_duration_ms(str(text))
+            except ValueError as exc:
+                raise PolicyError(f"{where}.targets.{priority}.{sla}: {exc}") from None
+            if targets[priority][sla] <= 0:
+                raise PolicyError(f"{where}.targets.{priority}.{sla}: must be positive")
+    return Policy(name, match, targets, calendars, pause)
+
+
+def _schedule(name: str, spec: Any) -> BusinessHours:
+    where = f"schedules.{name}"
+    if not isinstance(spec, dict):
+        raise PolicyError(f"{where}: expected a mapping with timezone and hours")
+    _only(spec, {"timezone", "hours", "holidays"}, where)
+    zone = spec.get("timezone")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(f"{where}.timezone: unknown time zone {zone!r}") from None
+    weekly: dict[int, list[tuple[time, time]]] = {}
+    for days, ranges in (spec.get("hours") or {}).items():
+        for day in _days(days, f"{where}.hours"):
+            for text in ranges:
+                weekly.setdefault(day, []).append(_range(text, f"{where}.hours.{days}"))
+    holidays = set()
+    for value in spec.get("holidays") or []:
+        try:
+            holidays.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError:
+            raise PolicyError(f"{where}.holidays: {value!r} is not a YYYY-MM-DD date") from None
+    try:
+        return BusinessHours(name=name, timezone=str(zone),
+                             weekly={d: tuple(sorted(r)) for d, r in weekly.items()},
+                             holidays=frozenset(holidays))
+    except ValueError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+
+
+def _days(text: str, where: str) -> list[int]:
+    parts = str(text).lower().split("-")
+    if not all(p in DAYS for p in parts) or len(parts) > 2:
+        raise PolicyError(f"{where}: {text!r} is not a day or range like mon-fri")
+    first, last = DAYS.index(parts[0]), DAYS.index(parts[-1])
+    return list(range(first, last + 1))
+
+
+def _range(text: str, where: str) -> tuple[time, time]:
+    match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", str(text))
+    if not match:
+        raise PolicyError(f"{where}: {text!r} is not a range like 09:00-17:00")
+    h1, m1, h2, m2 = map(int, match.groups())
+    opens = time(h1, m1)
+    closes = time(0) if (h2, m2) == (24, 0) else time(h2, m2)
+    if closes != time(0) and closes <= opens:
+        raise PolicyError(f"{where}: {text!r} closes before it opens")
+    return opens, closes
+
+
+def _known_sla(sla: str, where: str) -> None:
+    if sla not in SLAS:
+        raise PolicyError(f"{where}: unknown SLA {sla!r} (known: {', '.join(SLAS)})")
+
+
+def _fraction(value: Any, where: str) -> float:
+    if not isinstance(value, int | float) or not 0 < value < 1:
+        raise PolicyError(f"{where}: expected a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _only(spec: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = set(spec) - allowed
+    if unknown:
+        raise PolicyError(f"{where or 'top level'}: unknown keys {sorted(unknown)}")
