@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi")
 
+    generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
+    generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
+
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
     demo.add_argument("--port", type=int, default=9092, help="broker port")
     _simulation_flags(demo)
@@ -111,6 +114,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from streams.generate import files
+
+    root = Path.cwd()
+    if args.check:
+        stale = files.stale(root)
+        for path in stale:
+            print(f"stale: {path} (run `supportkpi generate`)")
+        return 1 if stale else 0
+    for path in files.write(root):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from streams import devbroker
     from streams.topics import ensure_topics
@@ -150,4 +169,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
-            "simulate": cmd_simulate, "bench": cmd_bench, "demo": cmd_demo}
+            "simulate": cmd_simulate, "bench": cmd_bench, "generate": cmd_generate,
+            "demo": cmd_demo}

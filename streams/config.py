@@ -34,6 +34,8 @@ class Settings:
     priorities: tuple[str, ...] = DEFAULT_PRIORITIES
     teams: tuple[str, ...] = ()  # allow-list; empty: first come, first served up to max_teams
     max_teams: int = 50
+    sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
+    sla_tick: float = 1.0  # seconds between SLA deadline checks
     session_timeout: float = 10.0
     batch_size: int = 1000
     batch_wait: float = 0.2
@@ -66,6 +68,13 @@ class Settings:
             raise ValueError(f"SUPPORTKPI_CLOCK must be 'wall' or 'event', not {self.clock!r}")
         if self.partitions < 1:
             raise ValueError("SUPPORTKPI_PARTITIONS must be at least 1")
+
+    @property
+    def sla_policy_path(self) -> str | None:
+        if self.sla_policy:
+            return self.sla_policy
+        default = os.path.join("deploy", "sla", "policy.yaml")
+        return default if os.path.exists(default) else None
 
     # -- derived names -------------------------------------------------------------------------
     def topic(self, kind: Kind) -> str:

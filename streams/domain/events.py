@@ -104,14 +104,25 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
         return _survey(doc, event_id, at_ms)
     ticket_id = _required(doc, "ticket_id")
     if kind is Kind.CREATED:
-        _string(doc, "category")
         _string(doc, "customer_id")
         return Event(kind, event_id, at_ms, ticket_id,
-                     channel=_string(doc, "channel", required=True),
-                     priority=_string(doc, "priority", required=True),
-                     team=_string(doc, "team"))
+                     channel=_required(doc, "channel"),
+                     priority=_required(doc, "priority"),
+                     team=_string(doc, "team"), category=_string(doc, "category"),
+                     status=_status(doc))
+    if kind is Kind.UPDATED:
+        event = Event(kind, event_id, at_ms, ticket_id, priority=_string(doc, "priority"),
+                      team=_string(doc, "team"), category=_string(doc, "category"),
+                      status=_status(doc))
+        if (event.priority, event.team, event.category, event.status) == (None,) * 4:
+            raise InvalidEvent("ticket-updated changes nothing: give status, priority, team "
+                               "or category")
+        return event
+    if kind in (Kind.CUSTOMER_REPLIED, Kind.REOPENED):
+        _string(doc, "customer_id")
+        return Event(kind, event_id, at_ms, ticket_id)
     if kind is Kind.REPLIED:
-        _string(doc, "agent_id", required=True)
+        _required(doc, "agent_id")
         public = doc.get("public", True)
         if not isinstance(public, bool):
             raise InvalidEvent(f"'public' must be true or false, got {public!r}")

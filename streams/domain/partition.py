@@ -45,6 +45,13 @@ class SlaGauges:
     breached: int = 0  # past the deadline and still running (unanswered, unresolved)
     next_deadline_ms: int | None = None  # earliest deadline still ahead
 
+    def merge(self, other: SlaGauges) -> None:
+        self.at_risk += other.at_risk
+        self.breached += other.breached
+        nxt = other.next_deadline_ms
+        if nxt is not None and (self.next_deadline_ms is None or nxt < self.next_deadline_ms):
+            self.next_deadline_ms = nxt
+
     def observe(self, clock: Clock, now_ms: int) -> None:
         deadline = clock.deadline_ms
         assert deadline is not None

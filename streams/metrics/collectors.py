@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 
 from streams.domain import contributions as c
 from streams.domain.health import ProcessorStats
-from streams.domain.partition import PartitionState
+from streams.domain.partition import PartitionState, SlaGauges
 from streams.metrics import contract as m
 
 Counts = dict[Any, int]
@@ -43,12 +43,15 @@ class KpiCollector(Collector):
         windows: dict[str, Counts] = {}
         backlog: dict[tuple[str, str], list[int]] = {}
         by_team: dict[str, int] = {}
+        sla: dict[tuple[str, str], SlaGauges] = {}
         for state in self._partitions():
             state.advance(now)
             for name, totals in state.windows.totals().items():
                 merged = windows.setdefault(name, {})
                 for key, value in totals.items():
                     merged[key] = merged.get(key, 0) + value
+            for sla_key, gauges in state.sla_now.items():
+                sla.setdefault(sla_key, SlaGauges()).merge(gauges)
             for team, count in state.open_by_team.items():
                 by_team[team] = by_team.get(team, 0) + count
             for dims, (count, oldest) in state.backlog().items():
@@ -62,6 +65,17 @@ class KpiCollector(Collector):
             oldest_age.add_metric([channel, priority], max(0.0, (now - oldest) / 1000))
         yield open_tickets
         yield oldest_age
+        at_risk, breached = _gauge(m.SLA_AT_RISK), _gauge(m.SLA_BREACHED_OPEN)
+        next_breach = _gauge(m.SLA_NEXT_BREACH)
+        for (sla_name, priority), gauges in sorted(sla.items()):
+            at_risk.add_metric([sla_name, priority], gauges.at_risk)
+            breached.add_metric([sla_name, priority], gauges.breached)
+            if gauges.next_deadline_ms is not None:
+                next_breach.add_metric([sla_name, priority],
+                                       max(0.0, (gauges.next_deadline_ms - now) / 1000))
+        yield at_risk
+        yield breached
+        yield next_breach
         team_open = _gauge(m.TEAM_OPEN_TICKETS)
         for team, count in sorted(by_team.items()):
             if count:
@@ -70,7 +84,8 @@ class KpiCollector(Collector):
 
     def _windowed(self, windows: dict[str, Counts]) -> Iterator[Metric]:
         simple = {c.CREATED: _gauge(m.TICKETS_CREATED), c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
-                  c.ONE_TOUCH: _gauge(m.ONE_TOUCH)}
+                  c.ONE_TOUCH: _gauge(m.ONE_TOUCH), c.REOPENED: _gauge(m.TICKETS_REOPENED)}
+        sla_tickets = _gauge(m.SLA_TICKETS)
         per_team = {c.TEAM_CREATED: _gauge(m.TEAM_TICKETS_CREATED),
                     c.TEAM_RESOLVED: _gauge(m.TEAM_TICKETS_RESOLVED)}
         surveys, score_sums = _gauge(m.SURVEY_RESPONSES), _gauge(m.SURVEY_SCORE_SUM)
@@ -81,6 +96,9 @@ class KpiCollector(Collector):
             c.RESOLUTION: (GaugeHistogramMetricFamily(m.RESOLUTION.name, m.RESOLUTION.help,
                                                       labels=m.RESOLUTION.labels),
                            c.RESOLUTION_SUM, c.RESOLUTION_COUNT),
+            c.NRT: (GaugeHistogramMetricFamily(m.NEXT_REPLY.name, m.NEXT_REPLY.help,
+                                               labels=m.NEXT_REPLY.labels),
+                    c.NRT_SUM, c.NRT_COUNT),
         }
         for window, totals in windows.items():
             for key, value in sorted(totals.items(), key=_sort_key):
@@ -91,12 +109,15 @@ class KpiCollector(Collector):
                     per_team[family].add_metric([window, key[1]], value)
                 elif family == c.SURVEY:
                     surveys.add_metric([window, key[1], str(key[2]), key[3], key[4]], value)
+                elif family == c.SLA:
+                    sla_tickets.add_metric([window, key[1], key[2], key[3]], value)
                 elif family == c.SURVEY_SCORE_SUM:
                     score_sums.add_metric([window, key[1], key[2], key[3]], value)
             for family, (hist, sum_family, count_family) in histograms.items():
                 self._histograms(hist, window, totals, family, sum_family, count_family)
         yield from simple.values()
         yield from per_team.values()
+        yield sla_tickets
         yield surveys
         yield score_sums
         for hist, _, _ in histograms.values():

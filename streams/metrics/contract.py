@@ -1,7 +1,8 @@
 """The public metrics contract: names, help texts and labels (see docs/metrics.md).
 
 Every exported value is additive across workers (sum() over workers is the cluster figure), except
-the oldest-ticket age and the last-event time, which aggregate with max().
+the oldest-ticket age and the last-event time, which aggregate with max(), and the time to the next
+breach, which aggregates with min().
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ FIRST_RESPONSE = Family("support_first_response_seconds",
                         "replies in the window.", WINDOWED)
 RESOLUTION = Family("support_resolution_seconds",
                     "Resolution time (created to resolved) of resolutions in the window.", WINDOWED)
+NEXT_REPLY = Family("support_next_reply_seconds",
+                    "Next reply time (oldest unanswered customer message to the next public "
+                    "human reply) of replies in the window.", WINDOWED)
+TICKETS_REOPENED = Family("support_tickets_reopened", "Reopens in the window.", WINDOWED)
+SLA_TICKETS = Family("support_sla_tickets",
+                     "SLA clocks decided in the window (met at the stop, breached at the "
+                     "deadline).", ("window", "sla", "priority", "outcome"))
+SLA_AT_RISK = Family("support_sla_at_risk_tickets",
+                     "Running SLA clocks past the at-risk share of their target.",
+                     ("sla", "priority"))
+SLA_BREACHED_OPEN = Family("support_sla_breached_open_tickets",
+                           "Running SLA clocks past their deadline (still unanswered or "
+                           "unresolved).", ("sla", "priority"))
+SLA_NEXT_BREACH = Family("support_sla_next_breach_seconds",
+                         "Time until the earliest upcoming breach (aggregate with min()).",
+                         ("sla", "priority"))
 SURVEY_RESPONSES = Family("support_survey_responses",
                           "Survey answers in the window by survey (csat, nps, ces) and score.",
                           ("window", "survey", "score", *DIMS))
@@ -66,7 +83,7 @@ OWNED_PARTITIONS = Family("support_owned_partitions",
 
 WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONSE, RESOLUTION,
                      SURVEY_RESPONSES, SURVEY_SCORE_SUM, TEAM_TICKETS_CREATED,
-                     TEAM_TICKETS_RESOLVED)
-ALL_FAMILIES = (*WINDOWED_FAMILIES, OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS,
-                ORPHANED_EVENTS, FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG,
-                OWNED_PARTITIONS)
+                     TEAM_TICKETS_RESOLVED, NEXT_REPLY, TICKETS_REOPENED, SLA_TICKETS)
+ALL_FAMILIES = (*WINDOWED_FAMILIES, SLA_AT_RISK, SLA_BREACHED_OPEN, SLA_NEXT_BREACH,
+                OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS, ORPHANED_EVENTS,
+                FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS)

@@ -24,6 +24,7 @@ from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpac
 from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
+from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
@@ -42,7 +43,10 @@ class Processor:
         self.settings = s = settings
         if s.broker_quirks == "tansu":
             tansu_quirks.install(s.bootstrap_servers)
-        self.model = KpiModel()
+        policy_path = s.sla_policy_path
+        self.model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
+        if policy_path:
+            log.info("SLA policy: %s", policy_path)
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
         self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
@@ -82,6 +86,8 @@ class Processor:
         app.agent(self.sources, name="route")(self._route)
         app.agent(self.events, name="process")(self._process)
         app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
+        if self.model.sla is not None:
+            app.timer(s.sla_tick, name="sla_deadlines")(self._sla_tick)
 
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
@@ -215,6 +221,14 @@ class Processor:
         for partition, state in list(self.states.items()):
             state.advance(now)
             self.stats.orphaned += state.expire()
+            await self._persist(partition, state)
+
+    async def _sla_tick(self) -> None:
+        """Breaches are found here, when a deadline passes, not when a late reply arrives."""
+        now = self.clock_ms()
+        for partition, state in list(self.states.items()):
+            state.advance(now)
+            state.tick()
             await self._persist(partition, state)
 
     # -- web --------------------------------------------------------------------------------

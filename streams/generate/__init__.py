@@ -1,0 +1,1 @@
+"""Files generated from the SLA policy and the metrics contract (``supportkpi generate``)."""

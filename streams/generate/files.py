@@ -1,0 +1,36 @@
+"""Which files are generated from which source, for ``supportkpi generate [--check]``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from streams.domain.sla.policy import load_policy
+from streams.generate import prometheus_rules
+
+POLICY = Path("deploy/sla/policy.yaml")
+
+
+def outputs(root: Path) -> dict[Path, Callable[[], str]]:
+    policy = load_policy(str(root / POLICY))
+    return {
+        root / "deploy/prometheus/rules/supportkpi-sla.rules.yml":
+            lambda: prometheus_rules.render(policy),
+    }
+
+
+def stale(root: Path) -> list[Path]:
+    """Generated files that differ from what the current sources produce."""
+    return [path for path, make in outputs(root).items()
+            if not path.exists() or path.read_text() != make()]
+
+
+def write(root: Path) -> list[Path]:
+    written = []
+    for path, make in outputs(root).items():
+        text = make()
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            written.append(path)
+    return written
