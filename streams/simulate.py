@@ -99,8 +99,11 @@ class Simulator:
         ticket = f"T-{self.seed}-{self._tickets}"
         channel, priority = str(self._pick(CHANNELS)), str(self._pick(PRIORITIES))
         self._emit(at_ms, Kind.CREATED, ticket_id=ticket, channel=channel, priority=priority,
-                   team=self.rng.choice(["billing", "tech", "accounts"]),
+                   team=self.rng.choice(["billing", "tech", "accounts", "enterprise"]),
                    customer_id=f"C-{self.rng.randrange(5000)}")
+        if priority != "urgent" and self.rng.random() < 0.04:  # escalated after a while
+            self._emit(at_ms + self._work_ms(5), Kind.UPDATED, ticket_id=ticket,
+                       priority="urgent")
         # the next free agent answers; the queue in front of it is the agent capacity limit
         agent = min(range(self.agents), key=self._agent_free.__getitem__)
         mean = FIRST_REPLY_MIN[channel] / PRIORITY_SPEEDUP[priority]
@@ -117,11 +120,22 @@ class Simulator:
         self._emit(reply_at, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id)
         last = reply_at
         for _ in range(0 if self.rng.random() < 0.55 else self.rng.randint(1, 3)):
-            last += self._work_ms(mean * 3)
+            asked = last + self._work_ms(mean * 2)  # the customer answers, the agent replies
+            self._emit(asked, Kind.CUSTOMER_REPLIED, ticket_id=ticket)
+            last = asked + self._work_ms(mean)
             self._emit(last, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id)
+        if self.rng.random() < 0.15:  # waiting on the customer pauses the resolution clock
+            self._emit(last + 100, Kind.UPDATED, ticket_id=ticket, status="pending")
+            last += self._work_ms(mean * 2)
+            self._emit(last, Kind.UPDATED, ticket_id=ticket, status="open")
         if self.rng.random() < 0.9:
             resolved = last + self._work_ms(5)
             self._emit(resolved, Kind.RESOLVED, ticket_id=ticket, agent_id=agent_id)
+            if self.rng.random() < 0.05:  # not fixed after all
+                reopened = resolved + self._work_ms(30)
+                self._emit(reopened, Kind.REOPENED, ticket_id=ticket)
+                resolved = reopened + self._work_ms(mean * 2)
+                self._emit(resolved, Kind.RESOLVED, ticket_id=ticket, agent_id=agent_id)
             if self.rng.random() < 0.5:
                 survey = str(self._pick({"csat": 60, "nps": 25, "ces": 15}))
                 mix = {"csat": CSAT_MIX, "nps": NPS_MIX, "ces": CES_MIX}[survey]

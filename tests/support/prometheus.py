@@ -24,14 +24,18 @@ class Prometheus:
     proc: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, targets: list[str], workdir: Path, interval: str = "1s") -> Prometheus:
+    def start(cls, targets: list[str], workdir: Path, interval: str = "1s",
+              alertmanager: str | None = None) -> Prometheus:
         port = devbroker.free_port()
-        config = {
+        config: dict = {
             "global": {"scrape_interval": interval, "evaluation_interval": interval},
             "rule_files": [str(p) for p in sorted(RULES.glob("*.yml"))],
             "scrape_configs": [{"job_name": "supportkpi",
                                 "static_configs": [{"targets": targets}]}],
         }
+        if alertmanager:
+            config["alerting"] = {"alertmanagers": [{"static_configs": [
+                {"targets": [alertmanager]}]}]}
         path = workdir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config))
         log = open(workdir / "prometheus.log", "ab")  # noqa: SIM115 - owned by the child
@@ -40,9 +44,7 @@ class Prometheus:
              f"--storage.tsdb.path={workdir / 'tsdb'}",
              f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
         running = cls(port, proc)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not devbroker.port_open("127.0.0.1", port):
-            time.sleep(0.1)
+        _wait_port(port)
         return running
 
     def query(self, expr: str) -> list[dict]:
@@ -61,6 +63,48 @@ class Prometheus:
                 return result
             time.sleep(0.5)
         raise AssertionError(f"no data for {expr!r} within {timeout}s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not devbroker.port_open("127.0.0.1", port):
+        time.sleep(0.1)
+
+
+@dataclass
+class Alertmanager:
+    """Debian's prometheus-alertmanager with the project's routing config."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, config: Path, workdir: Path) -> Alertmanager:
+        port, cluster = devbroker.free_port(), devbroker.free_port()
+        log = open(workdir / "alertmanager.log", "ab")  # noqa: SIM115 - owned by the child
+        proc = subprocess.Popen(
+            [require("prometheus-alertmanager"), f"--config.file={config}",
+             f"--storage.path={workdir / 'am'}", f"--web.listen-address=127.0.0.1:{port}",
+             f"--cluster.listen-address=127.0.0.1:{cluster}"],
+            stdout=log, stderr=subprocess.STDOUT)
+        _wait_port(port)
+        return cls(port, proc)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def alerts(self) -> list[dict]:
+        url = f"http://127.0.0.1:{self.port}/api/v2/alerts"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return list(json.load(response))
 
     def stop(self) -> None:
         self.proc.terminate()

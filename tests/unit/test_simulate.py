@@ -26,7 +26,7 @@ def test_every_event_is_valid_and_in_event_time_order() -> None:
 
 
 def test_mix_has_every_event_type_with_replies_most_common() -> None:
-    kinds = Counter(kind for kind, _ in _take(5000, seed=2))
+    kinds = Counter(kind for kind, _ in _take(20000, seed=2))
     assert set(kinds) == set(Kind)
     assert kinds[Kind.REPLIED] > kinds[Kind.CREATED] > kinds[Kind.RESOLVED] > kinds[Kind.SURVEY]
 

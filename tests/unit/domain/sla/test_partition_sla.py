@@ -1,0 +1,74 @@
+"""SLA in the partition state: breaches found by the clock, counted once, revised by facts."""
+
+from __future__ import annotations
+
+from streams.domain import contributions as c
+from streams.domain.contributions import KpiModel
+from streams.domain.events import Event, Kind
+from streams.domain.labels import LabelPolicy
+from streams.domain.partition import Horizons, PartitionState
+from streams.domain.sla.policy import parse_policy
+from streams.domain.windows import SlidingWindows
+
+S, M, H = 1000, 60_000, 3_600_000
+T0 = 1000 * H
+POLICY = parse_policy({"version": 1, "at_risk": 0.5, "policies": [{
+    "name": "all", "targets": {"urgent": {"first_response": "10s", "resolution": "1h"}}}]})
+
+
+def state() -> PartitionState:
+    return PartitionState(KpiModel(sla=POLICY), SlidingWindows({"1h": H}), LabelPolicy(),
+                          Horizons(), T0)
+
+
+def outcomes(s: PartitionState) -> dict:
+    return {k[1:]: v for k, v in s.windows.totals()["1h"].items() if k[0] == c.SLA}
+
+
+def created(at: int) -> Event:
+    return Event(Kind.CREATED, "c", at, "T", channel="chat", priority="urgent")
+
+
+def test_an_unanswered_ticket_is_at_risk_then_breached_by_the_timer_exactly_once() -> None:
+    s = state()
+    s.apply(created(T0))
+    s.advance(T0 + 6 * S)
+    s.tick()
+    assert s.sla_now[("first_response", "urgent")].at_risk == 1
+    assert outcomes(s) == {}
+    s.advance(T0 + 10 * S)
+    s.tick()
+    assert outcomes(s) == {("first_response", "urgent", "breached"): 1}
+    assert s.sla_now[("first_response", "urgent")].breached == 1
+    s.advance(T0 + 30 * S)
+    s.tick()
+    s.tick()
+    assert outcomes(s) == {("first_response", "urgent", "breached"): 1}  # still once
+    assert "T" in {k for k, _ in s.drain_dirty()}  # the decision is persisted with the record
+
+
+def test_a_reply_answered_in_time_but_delivered_late_turns_the_breach_into_met() -> None:
+    s = state()
+    s.apply(created(T0))
+    s.advance(T0 + 20 * S)
+    s.tick()
+    assert outcomes(s) == {("first_response", "urgent", "breached"): 1}
+    s.apply(Event(Kind.REPLIED, "r", T0 + 8 * S, "T", counts_as_response=True))
+    assert outcomes(s) == {("first_response", "urgent", "met"): 1}
+    s.tick()
+    assert ("first_response", "urgent") not in s.sla_now
+
+
+def test_sla_decisions_survive_a_rebuild_from_records() -> None:
+    s = state()
+    s.apply(created(T0))
+    s.advance(T0 + 20 * S)
+    s.tick()
+    rebuilt = state()
+    rebuilt.advance(T0 + 20 * S)
+    for key, blob in s.drain_dirty():
+        assert blob is not None
+        rebuilt.load(key, blob)
+    assert outcomes(rebuilt) == outcomes(s)
+    rebuilt.tick()
+    assert rebuilt.sla_now[("first_response", "urgent")].breached == 1

@@ -1,0 +1,59 @@
+"""The policy file: the shipped one loads; mistakes are reported with their place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.domain.sla.calendar import BusinessHours
+from streams.domain.sla.policy import PolicyError, load_policy, parse_policy
+
+ROOT = Path(__file__).resolve().parents[4]
+MINIMAL = {"version": 1, "policies": [{"name": "all", "targets": {"high": {"resolution": "4h"}}}]}
+
+
+def test_the_shipped_policy_loads_and_first_match_wins() -> None:
+    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"))
+    assert policy.policy_for("email", "Enterprise", None).name == "enterprise"  # type: ignore[union-attr]
+    standard = policy.policy_for("chat", "billing", "refund")
+    assert standard is not None and standard.name == "standard"
+    assert isinstance(standard.calendars["first_response"], BusinessHours)
+    assert standard.target_ms("urgent", "first_response") == 3_600_000
+    assert standard.pause["resolution"] == {"pending", "on_hold"}
+
+
+def test_a_ticket_matching_no_policy_has_no_sla() -> None:
+    policy = parse_policy({"version": 1, "policies": [
+        {"name": "vip", "match": {"team": ["vip"]}, "targets": {"high": {"resolution": "1h"}}}]})
+    assert policy.policy_for("email", "billing", None) is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"version": 2}, "version: expected one of (1,)"),
+    ({"policies": []}, "policies: expected a non-empty list"),
+    ({"surprise": 1}, "unknown keys ['surprise']"),
+    ({"at_risk": 1.5}, "at_risk: expected a number between 0 and 1"),
+    ({"policies": [{"name": "all", "targets": {"high": {"resolution": "4 hours"}}}]},
+     "policies[0] (all).targets.high.resolution: '4 hours' is not a duration"),
+    ({"policies": [{"name": "all", "targets": {"high": {"first_reply": "4h"}}}]},
+     "unknown SLA 'first_reply'"),
+    ({"policies": [{"name": "all", "schedule": "office", "targets": {"high": {}}}]},
+     "unknown schedule 'office'"),
+    ({"policies": [{"name": "all", "pause": {"resolution": ["waiting"]}, "targets": {}}]},
+     "unknown statuses ['waiting']"),
+    ({"policies": [{"name": "all", "match": {"country": ["de"]}, "targets": {}}]},
+     "unknown field 'country'"),
+    ({"schedules": {"eu": {"timezone": "Mars/Olympus", "hours": {}}}},
+     "schedules.eu.timezone: unknown time zone 'Mars/Olympus'"),
+    ({"schedules": {"eu": {"timezone": "UTC", "hours": {"mon-fri": ["18:00-08:00"]}}}},
+     "closes before it opens"),
+    ({"schedules": {"eu": {"timezone": "UTC", "hours": {"weekdays": ["08:00-18:00"]}}}},
+     "'weekdays' is not a day or range"),
+    ({"policies": [{"name": "a", "targets": {"h": {"resolution": "1h"}}},
+                   {"name": "a", "targets": {"h": {"resolution": "1h"}}}]}, "must be unique"),
+])
+def test_invalid_policies_are_rejected_with_the_place_named(change: dict, message: str) -> None:
+    with pytest.raises(PolicyError) as error:
+        parse_policy({**MINIMAL, **change})
+    assert message in str(error.value)
