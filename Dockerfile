@@ -9,9 +9,11 @@ FROM python:3.11.11-slim-bookworm
 RUN useradd --create-home --uid 10001 supportkpi
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY deploy/sla/policy.yaml /etc/supportkpi/sla-policy.yaml
 USER supportkpi
 WORKDIR /home/supportkpi
 ENV SUPPORTKPI_WEB_HOST=0.0.0.0 \
+    SUPPORTKPI_SLA_POLICY=/etc/supportkpi/sla-policy.yaml \
     SUPPORTKPI_DATA_DIR=/home/supportkpi/data \
     PYTHONUNBUFFERED=1
 EXPOSE 6066
