@@ -7,7 +7,7 @@ remembers which event ids it has applied. Windows and the backlog are rebuilt fr
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +35,7 @@ class Horizons:
 
 
 Dims = tuple[str, str]
+RECENT_CONTRIBUTIONS = 20_000
 
 
 @dataclass(slots=True)
@@ -78,6 +79,8 @@ class PartitionState:
         self.open: dict[Dims, dict[str, int]] = {}  # backlog: dims -> ticket id -> created at
         self.open_by_team: dict[str, int] = {}
         self.running: dict[str, list[Clock]] = {}  # SLA clocks still counting, per record
+        # contributions of recently evaluated records (a ticket's events come close together)
+        self._recent: OrderedDict[str, list[Contribution]] = OrderedDict()
         self.sla_now: dict[tuple[str, str], SlaGauges] = {}  # from the last tick
         self.dirty: set[str] = set()
         self.now_ms = now_ms
@@ -109,7 +112,7 @@ class PartitionState:
             if late:
                 return Outcome.LATE  # nothing of it can reach a window, and no state is kept
             record = TicketRecord()
-        before = self.model.contributions(record)
+        before = self._contributions(key, record)
         was_open = _backlog_entry(record)
         channel = priority = ""
         team: str | None = None
@@ -138,13 +141,14 @@ class PartitionState:
         for key, record in list(self.records.items()):
             pending = record.pending_since_ms
             if pending is not None and pending < orphan_before:
-                before = self.model.contributions(record)
+                before = self._contributions(key, record)
                 orphaned += record.drop_waiting()
                 self._diff(before, self._evaluate(key, record))
                 self.dirty.add(key)
             if not record.is_open and record.last_ms < retain_after and not record.waiting_events:
-                self._diff(self.model.contributions(record), [])
+                self._diff(self._contributions(key, record), [])
                 self.running.pop(key, None)
+                self._recent.pop(key, None)
                 del self.records[key]
                 self._update_backlog(key, _backlog_entry(record), None)
                 self.dirty.add(key)
@@ -169,7 +173,7 @@ class PartitionState:
             record = self.records[key]
             if any(c.deadline_ms is not None and record.evaluated_ms < c.deadline_ms <= now
                    for c in running):
-                before = self.model.contributions(record)
+                before = self._contributions(key, record)
                 record.evaluated_ms = now  # the breach is now a fact of the record
                 self._diff(before, self._evaluate(key, record))
                 self.dirty.add(key)
@@ -188,7 +192,18 @@ class PartitionState:
             self.running[key] = running
         else:
             self.running.pop(key, None)
-        return self.model.contributions(record, record_clocks)
+        contributions = self.model.contributions(record, record_clocks)
+        recent = self._recent
+        recent[key] = contributions
+        recent.move_to_end(key)
+        if len(recent) > RECENT_CONTRIBUTIONS:
+            recent.popitem(last=False)
+        return contributions
+
+    def _contributions(self, key: str, record: TicketRecord) -> list[Contribution]:
+        """What the record contributes now: cached from its last evaluation when recent."""
+        cached = self._recent.get(key)
+        return cached if cached is not None else self.model.contributions(record)
 
     def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
         delta = Counter(after)

@@ -33,6 +33,9 @@ class BusinessHours(Calendar):
     timezone: str
     weekly: dict[int, tuple[tuple[time, time], ...]]  # weekday (Mon=0) -> [(open, close)]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # day -> that day's working intervals; time-zone maths once per day, not once per clock
+    _days: dict[date, tuple[Interval, ...]] = field(default_factory=dict, compare=False,
+                                                    repr=False)
 
     def __post_init__(self) -> None:
         if not any(self.weekly.values()):
@@ -42,14 +45,23 @@ class BusinessHours(Calendar):
         zone = ZoneInfo(self.timezone)
         day = datetime.fromtimestamp(start_ms / 1000, zone).date()
         for _ in range(3660):  # ten years of days: a bound, not a limit anyone meets
-            if day not in self.holidays:
-                for opens, closes in self.weekly.get(day.weekday(), ()):
-                    begin = _instant_ms(day, opens, zone)
-                    end = _instant_ms(day, closes, zone) if closes != time(0) else \
-                        _instant_ms(day + timedelta(days=1), time(0), zone)
-                    if end > start_ms:
-                        yield max(begin, start_ms), end
+            for begin, end in self._intervals_on(day, zone):
+                if end > start_ms:
+                    yield max(begin, start_ms), end
             day += timedelta(days=1)
+
+    def _intervals_on(self, day: date, zone: ZoneInfo) -> tuple[Interval, ...]:
+        cached = self._days.get(day)
+        if cached is None:
+            if len(self._days) > 20_000:
+                self._days.clear()
+            cached = () if day in self.holidays else tuple(
+                (_instant_ms(day, opens, zone),
+                 _instant_ms(day, closes, zone) if closes != time(0)
+                 else _instant_ms(day + timedelta(days=1), time(0), zone))
+                for opens, closes in self.weekly.get(day.weekday(), ()))
+            self._days[day] = cached
+        return cached
 
 
 def _instant_ms(day: date, at: time, zone: ZoneInfo) -> int:
@@ -75,16 +87,28 @@ def add_working_ms(calendar: Calendar, start_ms: int, amount_ms: int,
     ``pauses`` are intervals that do not count; an open pause (end ``FOREVER``) that the
     amount runs into means there is no such instant yet: None.
     """
-    remaining = amount_ms
+    return add_working_many(calendar, start_ms, (amount_ms,), pauses)[0]
+
+
+def add_working_many(calendar: Calendar, start_ms: int, amounts: Sequence[int],
+                     pauses: Sequence[Interval] = ()) -> list[int | None]:
+    """``add_working_ms`` for ascending amounts in one walk over the calendar."""
+    results: list[int | None] = [None] * len(amounts)
+    if not pauses and type(calendar) is Calendar:  # the common case: plain addition
+        return [start_ms + amount for amount in amounts]
     paused_from = min((b for b, e in pauses if e >= FOREVER), default=FOREVER)
+    done, index = 0, 0
     for begin, end in calendar.open_intervals(start_ms):
         if begin >= paused_from:
-            return None
+            return results
         for run_begin, run_end in _running_parts(begin, end, pauses):
-            if run_end - run_begin >= remaining:
-                return run_begin + remaining
-            remaining -= run_end - run_begin
-    return None
+            while amounts[index] - done <= run_end - run_begin:
+                results[index] = run_begin + amounts[index] - done
+                index += 1
+                if index == len(amounts):
+                    return results
+            done += run_end - run_begin
+    return results
 
 
 def _running_parts(begin: int, end: int, pauses: Sequence[Interval]) -> Iterator[Interval]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.domain.sla.calendar import FOREVER, Interval, add_working_ms
+from streams.domain.sla.calendar import FOREVER, Interval, add_working_many
 from streams.domain.sla.policy import Policy
 from streams.domain.ticket import TicketRecord
 
@@ -75,8 +75,7 @@ def _clock(out: list[Clock], record: TicketRecord, policy: Policy, at_risk: floa
     pauses = _merge(_status_pauses(record, policy.pause.get(sla, frozenset()), stop)
                     + extra_pauses)
     calendar = policy.calendars[sla]
-    deadline = add_working_ms(calendar, start, target, pauses)
-    risk = add_working_ms(calendar, start, int(target * at_risk), pauses)
+    risk, deadline = add_working_many(calendar, start, (int(target * at_risk), target), pauses)
     out.append(Clock(sla, priority, start, stop, target, deadline, risk))
 
 

@@ -62,13 +62,18 @@ class SlaPolicy:
     at_risk: float = 0.75
     objective: float = 0.95
     schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
+    _matched: dict[tuple[str | None, ...], Policy | None] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def policy_for(self, channel: str | None, team: str | None,
                    category: str | None) -> Policy | None:
-        for policy in self.policies:
-            if policy.matches(channel, team, category):
-                return policy
-        return None
+        key = (channel, team, category)
+        if key in self._matched:
+            return self._matched[key]
+        found = next((p for p in self.policies if p.matches(channel, team, category)), None)
+        if len(self._matched) < 10_000:  # bounded: team and category come from events
+            self._matched[key] = found
+        return found
 
     def priorities(self) -> list[str]:
         seen: dict[str, None] = {}
