@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 class ProcessorStats:
     events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome) -> n
     last_event_ms: int | None = None
+    rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
     lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> messages
 

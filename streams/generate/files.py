@@ -6,17 +6,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from streams.domain.sla.policy import load_policy
-from streams.generate import prometheus_rules
+from streams.generate import dashboards, prometheus_rules
 
 POLICY = Path("deploy/sla/policy.yaml")
 
 
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
     policy = load_policy(str(root / POLICY))
-    return {
+    out: dict[Path, Callable[[], str]] = {
         root / "deploy/prometheus/rules/supportkpi-sla.rules.yml":
             lambda: prometheus_rules.render(policy),
     }
+    for name in dashboards.DASHBOARDS:
+        out[root / f"grafana/dashboards/supportkpi-{name}.json"] = (
+            lambda name=name: dashboards.render(name, policy))  # type: ignore[misc]
+    return out
 
 
 def stale(root: Path) -> list[Path]:

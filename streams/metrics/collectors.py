@@ -165,6 +165,7 @@ class HealthCollector(Collector):
         for label, value in sorted(self._folded().items()):
             folded.add_metric([label], value)
         yield folded
+        yield CounterMetricFamily(m.REBALANCES.name, m.REBALANCES.help, value=stats.rebalances)
         if stats.last_event_ms is not None:
             yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
                                     value=stats.last_event_ms / 1000)

@@ -78,6 +78,7 @@ CONSUMER_LAG = Family("support_consumer_lag_messages",
 FOLDED_LABEL_VALUES = Family("support_label_values_folded",
                              "Label values reported as 'other' because of an allow-list or the "
                              "series cap.", ("label",))
+REBALANCES = Family("support_rebalances", "Partition assignments this worker went through.", ())
 OWNED_PARTITIONS = Family("support_owned_partitions",
                           "Partitions of the internal events topic owned by this worker.", ())
 
@@ -86,4 +87,5 @@ WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONS
                      TEAM_TICKETS_RESOLVED, NEXT_REPLY, TICKETS_REOPENED, SLA_TICKETS)
 ALL_FAMILIES = (*WINDOWED_FAMILIES, SLA_AT_RISK, SLA_BREACHED_OPEN, SLA_NEXT_BREACH,
                 OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS, ORPHANED_EVENTS,
-                FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS)
+                FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS,
+                REBALANCES)

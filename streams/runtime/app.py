@@ -196,6 +196,7 @@ class Processor:
     # -- state lifecycle --------------------------------------------------------------------
     async def _on_recover(self) -> None:
         """After each rebalance: drop partitions moved away, rebuild newly assigned ones."""
+        self.stats.rebalances += 1
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives()
                     if tp.topic == self.settings.events_topic}
         for partition in set(self.states) - assigned:
