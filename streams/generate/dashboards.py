@@ -21,6 +21,7 @@ from grafana_foundation_sdk.models.dashboard import (
     ThresholdsMode,
     VariableRefresh,
 )
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from streams.domain.sla.policy import SlaPolicy
 
@@ -34,7 +35,7 @@ def _q(expr: str, legend: str = "", heatmap_format: bool = False, ref: str = "A"
     if legend:
         query = query.legend_format(legend)
     if heatmap_format:
-        query = query.format("heatmap")
+        query = query.format(PromQueryFormat.HEATMAP)
     return query
 
 
@@ -43,7 +44,7 @@ def _thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
             .steps([Threshold(value=v, color=c) for v, c in steps]))
 
 
-def _at(panel, x: int, y: int, w: int, h: int):  # type: ignore[no-untyped-def]
+def _at(panel: Any, x: int, y: int, w: int, h: int) -> Any:
     return panel.grid_pos(GridPos(h=h, w=w, x=x, y=y)).datasource(DATASOURCE)
 
 

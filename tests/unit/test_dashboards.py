@@ -1,0 +1,60 @@
+"""Generated dashboards: well-formed, on the provisioned datasource, and the wall fits a TV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BOARDS = sorted((ROOT / "grafana/dashboards").glob("*.json"))
+TV_ROWS = 25  # 1080 px in kiosk mode: ~25 grid rows of 30 px plus gaps
+
+
+def _datasource_uid() -> str:
+    doc = yaml.safe_load((ROOT / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    return str(doc["datasources"][0]["uid"])
+
+
+def test_there_are_three_dashboards() -> None:
+    assert {p.stem for p in BOARDS} == {"supportkpi-wall", "supportkpi-team-lead",
+                                        "supportkpi-health"}
+
+
+@pytest.mark.parametrize("path", BOARDS, ids=lambda p: p.stem)
+def test_dashboard_structure(path: Path) -> None:
+    board = json.loads(path.read_text())
+    assert board["uid"] == path.stem and board["title"] and board["refresh"]
+    ids = [p["id"] for p in board["panels"]]
+    assert len(ids) == len(set(ids)), "panel ids must be unique"
+    cells: set[tuple[int, int]] = set()
+    for panel in board["panels"]:
+        pos = panel["gridPos"]
+        assert 0 <= pos["x"] and pos["x"] + pos["w"] <= 24, panel["title"]
+        for x in range(pos["x"], pos["x"] + pos["w"]):
+            for y in range(pos["y"], pos["y"] + pos["h"]):
+                assert (x, y) not in cells, f"{panel['title']} overlaps another panel"
+                cells.add((x, y))
+        assert panel["datasource"]["uid"] == _datasource_uid()
+        refs = [t["refId"] for t in panel["targets"]]
+        assert refs and len(refs) == len(set(refs)) and all(refs), panel["title"]
+        for target in panel["targets"]:
+            assert target["expr"].strip() and target["datasource"]["uid"] == _datasource_uid()
+
+
+def test_the_wall_display_needs_no_scrolling_and_colours_at_the_sla_targets() -> None:
+    board = json.loads((ROOT / "grafana/dashboards/supportkpi-wall.json").read_text())
+    assert max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in board["panels"]) <= TV_ROWS
+    assert board["refresh"] == "30s"
+    urgent = next(p for p in board["panels"] if p["title"].startswith("Urgent first response"))
+    steps = urgent["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert steps[-1] == {"color": "red", "value": 3600.0}  # the standard policy's urgent target
+
+
+def test_team_lead_dashboard_has_channel_priority_and_team_variables() -> None:
+    board = json.loads((ROOT / "grafana/dashboards/supportkpi-team-lead.json").read_text())
+    names = {v["name"] for v in board["templating"]["list"]}
+    assert {"channel", "priority", "team", "window"} <= names
+    assert any(p["type"] == "heatmap" for p in board["panels"])

@@ -1,0 +1,80 @@
+"""Structure of the deployment files a Docker host or a cluster would run (no engine here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_the_production_shape() -> None:
+    services = COMPOSE["services"]
+    assert {"kafka", "topics", "worker-1", "worker-2", "simulator", "prometheus", "alertmanager",
+            "grafana"} <= set(services)
+    assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"]  # KRaft, no ZooKeeper
+
+
+def test_every_image_tag_is_pinned() -> None:
+    for name, service in COMPOSE["services"].items():
+        image = service.get("image")
+        assert image, f"{name} has no image"
+        tag = image.rsplit(":", 1)[-1] if ":" in image else ""
+        assert tag and tag != "latest" and re.search(r"\d", tag), f"{name}: {image} not pinned"
+
+
+def test_long_running_infrastructure_has_health_checks_and_named_volumes() -> None:
+    services = COMPOSE["services"]
+    for name in ("kafka", "prometheus", "alertmanager", "grafana"):
+        assert "healthcheck" in services[name], name
+    declared = set(COMPOSE["volumes"])
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in declared, f"{name} uses undeclared volume {source}"
+
+
+def test_no_secrets_in_the_compose_file() -> None:
+    text = (ROOT / "docker-compose.yml").read_text().lower()
+    assert not re.search(r"(password|secret|token)\s*[:=]\s*\S", text)
+
+
+def test_prometheus_config_points_at_rules_and_alertmanager() -> None:
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    assert config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert any((ROOT / "deploy/prometheus/rules").glob("*.rules.yml"))
+    mounts = COMPOSE["services"]["prometheus"]["volumes"]
+    assert any(m.startswith("./deploy/prometheus/rules:/etc/prometheus/rules") for m in mounts)
+
+
+def test_grafana_provisioning_matches_the_generated_dashboards() -> None:
+    provider = yaml.safe_load(
+        (ROOT / "grafana/provisioning/dashboards/supportkpi.yml").read_text())["providers"][0]
+    mounts = COMPOSE["services"]["grafana"]["volumes"]
+    assert f"./grafana/dashboards:{provider['options']['path']}:ro" in mounts
+
+
+def test_dockerfile_is_slim_and_runs_as_non_root() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:[\d.]+-slim", text, re.M)
+    assert re.search(r"^USER supportkpi", text, re.M)
+    for copied in re.findall(r"^COPY (?!--)(\S+)", text, re.M):
+        assert (ROOT / copied).exists(), copied
+
+
+def test_kubernetes_manifest_has_probes_scrape_annotations_and_one_owner_per_partition() -> None:
+    docs = list(yaml.safe_load_all((ROOT / "deploy/kubernetes/supportkpi.yaml").read_text()))
+    kinds = {d["kind"]: d for d in docs}
+    assert {"ConfigMap", "Service", "StatefulSet"} <= set(kinds)
+    pod = kinds["StatefulSet"]["spec"]["template"]
+    assert pod["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+    container = pod["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
