@@ -22,6 +22,14 @@ class Settings:
     topic_prefix: str = ""
     partitions: int = 4
     replication: int = 1
+    security_protocol: str = "PLAINTEXT"  # SSL, SASL_PLAINTEXT, SASL_SSL: see runtime/security
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str = ""
+    sasl_password: str = ""
+    sasl_password_file: str = ""
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
     web_host: str = "0.0.0.0"
     web_port: int = 6066
     windows: tuple[str, ...] = ("1h", "24h", "7d")

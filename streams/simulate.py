@@ -148,7 +148,10 @@ async def publish(settings: Settings, rate: float, seed: int = 1, duration: floa
     """Send simulated events in real time at about ``rate`` events/s; return how many were sent."""
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20)
+    from streams.runtime.security import client_options
+
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
+                                **client_options(settings))
     await producer.start()
     now_ms = int(time.time() * 1000)
     sim = Simulator(seed=seed, tickets_per_s=rate / 4.6, speed=speed, start_ms=now_ms)

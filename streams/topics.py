@@ -8,6 +8,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.config import Settings
+from streams.runtime.security import client_options
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
 
 async def create_topics(settings: Settings) -> list[str]:
     """Create missing topics; return the names created (existing ones are left alone)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers,
+                                **client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

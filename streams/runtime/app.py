@@ -28,7 +28,7 @@ from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import tansu_quirks
+from streams.runtime import security, tansu_quirks
 from streams.runtime.partitioning import partition_for
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Processor:
         self.app = app = faust.App(
             s.app_id,
             broker=s.broker,
+            broker_credentials=security.faust_credentials(s),
             store="memory://",
             topic_partitions=s.partitions,
             topic_replication_factor=s.replication,

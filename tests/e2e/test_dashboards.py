@@ -13,7 +13,7 @@ import pytest
 
 from streams.domain.events import Kind
 from streams.simulate import Simulator
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 from tests.support.prometheus import Prometheus
 from tests.support.trace import Message
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from confluent_kafka import Consumer
 
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 from tests.support import oracle, trace
 from tests.support.tools import require
 

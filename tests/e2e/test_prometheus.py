@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 from tests.support import oracle, trace
 from tests.support.prometheus import Prometheus
 

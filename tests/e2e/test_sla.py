@@ -10,7 +10,7 @@ import orjson
 import pytest
 import yaml
 
-from tests.e2e.conftest import Stack
+from tests.conftest import Stack
 from tests.support.prometheus import Alertmanager, Prometheus
 from tests.support.scrape import Sample, parse
 from tests.support.trace import Message, rfc3339

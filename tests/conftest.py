@@ -1,4 +1,6 @@
-"""Fixtures that run the real thing: the embedded broker over TCP, workers as processes."""
+"""Fixtures that run the real thing: the embedded broker over TCP, workers as processes.
+
+The broker starts once per session, and only when a test asks for it."""
 
 from __future__ import annotations
 
@@ -18,8 +20,6 @@ from streams.topics import ensure_topics
 from tests.support import oracle, scrape
 from tests.support.processes import Broker, Worker
 from tests.support.trace import Message
-
-pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
