@@ -57,6 +57,17 @@ class Stack:
         alive = [w for w in (workers or self.workers) if w.proc and w.proc.poll() is None]
         return scrape.total([scrape.parse(w.metrics()) for w in alive])
 
+    def wait_processed(self, minimum: int, timeout: float = 60.0) -> None:
+        """Wait until the workers have processed at least ``minimum`` events."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = sum(v for k, v in self.scrape().items()
+                       if k[0] == "support_events_total" and ("outcome", "processed") in k[1])
+            if done >= minimum:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"fewer than {minimum} events processed in {timeout}s")
+
     def wait_for(self, wanted: Callable[[], dict[scrape.Sample, float]],
                  select: Callable[[dict[scrape.Sample, float]], dict[scrape.Sample, float]],
                  timeout: float = 90.0) -> list[str]:

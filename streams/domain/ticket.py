@@ -81,10 +81,11 @@ class TicketRecord:
         at, kind = event.at_ms, event.kind
         if kind is Kind.CREATED:
             if self.created_ms is None or at < self.created_ms:
+                replaced = self.created_ms  # an earlier ticket-created replaces the creation
                 self.created_ms = at
                 self.channel, self.team = channel, team
                 self.team_name, self.category = event.team, event.category
-                self.priorities = [p for p in self.priorities if p[0] > at]
+                self.priorities = [p for p in self.priorities if p[0] > at and p[0] != replaced]
                 insort(self.priorities, (at, priority))
                 self.priority = self.priorities[-1][1]
                 if event.status:

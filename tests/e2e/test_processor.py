@@ -91,7 +91,7 @@ def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
     worker = stack.worker()
     worker.wait_ready()
     stack.publish(recorded.messages[:half])
-    _wait_processed(stack, minimum=half // 2)
+    stack.wait_processed(minimum=half // 2)
     worker.kill()
     stack.publish(recorded.messages[half:])
     restarted = stack.worker()
@@ -106,7 +106,7 @@ def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
     half = len(recorded.messages) // 2
     stack.worker().wait_ready()
     stack.publish(recorded.messages[:half])
-    _wait_processed(stack, minimum=half // 2)
+    stack.wait_processed(minimum=half // 2)
     stack.worker().wait_ready(timeout=90)
     stack.publish(recorded.messages[half:])
     _wait_for_partition_split(stack)
@@ -120,7 +120,7 @@ def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
     worker.wait_ready()
     recorded = trace.build(seed=5, now_ms=_now_ms(), tickets=20)
     stack.publish(recorded.messages)
-    _wait_processed(stack, minimum=len(recorded.events) // 2)
+    stack.wait_processed(minimum=len(recorded.events) // 2)
     result = subprocess.run([require("promtool"), "check", "metrics"], input=worker.metrics(),
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,14 +140,3 @@ def _wait_for_partition_split(stack: Stack, timeout: float = 60.0) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"partitions never split across workers: {owned}")
-
-
-def _wait_processed(stack: Stack, minimum: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = sum(v for k, v in stack.scrape().items()
-                   if k[0] == "support_events_total" and ("outcome", "processed") in k[1])
-        if done >= minimum:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"fewer than {minimum} events processed in {timeout}s")
