@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--events", type=int, default=200_000)
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi")
+    bench.add_argument("--open-tickets", type=int, default=0,
+                       help="also measure memory per open ticket and /metrics render time "
+                            "with this many open tickets (in process; e.g. 1000000)")
 
     generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
@@ -110,7 +113,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
-    bench(args.events, args.repeat, variants)
+    if variants:
+        bench(args.events, args.repeat, variants)
+    if args.open_tickets:
+        from streams.bench.run import footprint_report
+
+        footprint_report(args.open_tickets)
     return 0
 
 

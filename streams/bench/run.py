@@ -123,8 +123,10 @@ def supportkpi(run: Run) -> float:
         proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
                                  "warning"], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            first = _poll(port, lambda n: n > 0, proc)
-            last = _poll(port, lambda n: n >= run.events, proc)
+            first, _ = _poll(port, lambda n: n > 0, proc)
+            last, seen = _poll(port, lambda n: n >= run.events, proc)
+            if seen != run.events:
+                raise AssertionError(f"supportkpi accounted {seen} events, published {run.events}")
             return run.events / (last - first)
         finally:
             proc.terminate()
@@ -141,7 +143,7 @@ def consumed(text: str) -> int:
 
 
 def _poll(port: int, done: Callable[[int], bool], proc: subprocess.Popen[bytes],
-          timeout: float = 1800) -> float:
+          timeout: float = 1800) -> tuple[float, int]:
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{port}/metrics"
     while time.monotonic() < deadline:
@@ -149,8 +151,9 @@ def _poll(port: int, done: Callable[[int], bool], proc: subprocess.Popen[bytes],
             raise RuntimeError(f"worker exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
-                if done(consumed(response.read().decode())):
-                    return time.perf_counter()
+                count = consumed(response.read().decode())
+                if done(count):
+                    return time.perf_counter(), count
         except OSError:
             pass
         time.sleep(0.05)
@@ -210,3 +213,57 @@ def main(events: int, repeat: int, variants: tuple[str, ...], partitions: int = 
     table = report(run)
     print(table)
     return table
+
+
+def footprint_report(open_tickets: int) -> str:
+    result = state_footprint(open_tickets)
+    text = (f"open tickets {result['open_tickets']:,}: "
+            f"{result['bytes_per_open_ticket']:,.0f} bytes per open ticket (peak RSS growth); "
+            f"/metrics render {result['metrics_render_ms']:.1f} ms for "
+            f"{result['metrics_series']:,} series (median of 5)")
+    print(text)
+    return text
+
+
+def state_footprint(open_tickets: int, seed: int = 1) -> dict[str, float]:
+    """Bytes per open ticket and /metrics render time, in process, with the real model."""
+    import gc
+    import resource
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from streams.domain.contributions import KpiModel
+    from streams.domain.events import Event, Kind
+    from streams.domain.health import ProcessorStats
+    from streams.domain.labels import LabelPolicy
+    from streams.domain.partition import Horizons, PartitionState
+    from streams.domain.sla.policy import load_policy
+    from streams.domain.windows import SlidingWindows
+    from streams.metrics.collectors import HealthCollector, KpiCollector
+
+    policy_path = Settings.from_env().sla_policy_path
+    model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
+    now = int(time.time() * 1000)
+    state = PartitionState(model, SlidingWindows({"1h": 3_600_000, "24h": 86_400_000,
+                                                  "7d": 604_800_000}), LabelPolicy(),
+                           Horizons(), now)
+    channels, priorities = ("email", "chat", "web", "phone"), ("low", "normal", "high", "urgent")
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for n in range(open_tickets):
+        state.apply(Event(Kind.CREATED, f"e{n}", now - (n % 86_400) * 1000, f"TCK-{n}",
+                          channel=channels[n % 4], priority=priorities[n % 3]))
+    state._recent.clear()  # the small recent-contributions cache is not per-ticket state
+    gc.collect()
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(KpiCollector(lambda: [state], lambda: now, model.buckets_ms))
+    registry.register(HealthCollector(ProcessorStats(), lambda: [state], ["t"]))
+    renders = []
+    for _ in range(5):
+        started = time.perf_counter()
+        body = generate_latest(registry)
+        renders.append(time.perf_counter() - started)
+    return {"open_tickets": open_tickets, "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
+            "metrics_render_ms": statistics.median(renders) * 1000,
+            "metrics_series": body.count(b"\n") - body.count(b"# ")}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from streams.domain import contributions as c
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.labels import LabelPolicy
 from streams.domain.partition import Horizons, Outcome, PartitionState
 from streams.domain.windows import SlidingWindows
+
+pytestmark = pytest.mark.reliability
 
 H = 3_600_000
 NOW = 1000 * H

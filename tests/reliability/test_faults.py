@@ -12,7 +12,7 @@ from tests.conftest import Stack
 from tests.support import oracle, trace
 from tests.support.scrape import parse
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 
 def _now_ms() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import orjson
+import pytest
 
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Kind, decode
@@ -12,6 +13,8 @@ from streams.domain.labels import LabelPolicy
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.windows import SlidingWindows
 from streams.simulate import Simulator
+
+pytestmark = pytest.mark.reliability
 
 H, D = 3_600_000, 86_400_000
 START = 1_790_000_000_000

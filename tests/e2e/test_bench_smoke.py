@@ -1,0 +1,23 @@
+"""The benchmark runs end to end at a small size (a smoke run: no timing is asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.bench import run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_benchmark_smoke_run_accounts_for_every_event() -> None:
+    table = run.main(events=2000, repeat=1, variants=run.VARIANTS)
+    # run.supportkpi raises unless /metrics accounted for exactly the events published
+    for variant in run.VARIANTS:
+        assert f"| {variant} |" in table
+    assert "supportkpi / faust-floor" in table
+
+
+def test_footprint_measurement_runs() -> None:
+    result = run.state_footprint(5000)
+    assert result["open_tickets"] == 5000
+    assert result["metrics_series"] > 0 and result["metrics_render_ms"] > 0
