@@ -40,6 +40,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="also measure memory per open ticket and /metrics render time "
                             "with this many open tickets (in process; e.g. 1000000)")
 
+    publish = sub.add_parser("publish", help="publish one event (validated first)")
+    publish.add_argument("type", help="event type = topic name, e.g. ticket-created")
+    publish.add_argument("--json", help="the event's fields as a JSON object")
+    publish.add_argument("--field", "-f", action="append", default=[], metavar="NAME=VALUE",
+                         help="one field (repeatable); numbers and true/false are typed")
+
+    validate = sub.add_parser("validate", help="check a JSON Lines or CSV file of events")
+    validate.add_argument("file")
+
+    replay = sub.add_parser("replay", help="backfill events from a JSON Lines or CSV file")
+    replay.add_argument("file")
+    replay.add_argument("--rate", type=float, help="events per second (default: as fast as "
+                                                   "the broker takes them)")
+
     generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
@@ -122,6 +136,58 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    import orjson
+
+    from streams.domain.events import InvalidEvent
+    from streams.publish import Publisher, make_event
+    from streams.runtime.security import client_options
+
+    fields = orjson.loads(args.json) if args.json else {}
+    for item in args.field:
+        name, _, raw = item.partition("=")
+        try:
+            fields[name] = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            fields[name] = raw
+    settings = Settings.from_env()
+    try:
+        event = make_event(args.type, fields)
+    except (InvalidEvent, ValueError) as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 2
+    with Publisher.connect(settings.bootstrap_servers, settings.topic_prefix,
+                           **client_options(settings)) as publisher:
+        publisher.send(event)
+    print(event.value.decode())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from streams import eventfile
+
+    path, total, bad = Path(args.file), 0, 0
+    for line in eventfile.read(path):
+        total += 1
+        reason = eventfile.problem(line)
+        if reason:
+            bad += 1
+            print(f"{path}:{line.number}: {reason}")
+    print(f"{total - bad} valid, {bad} invalid")
+    return 1 if bad else 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from streams.replay import replay
+
+    _, invalid = asyncio.run(replay(Settings.from_env(), Path(args.file), args.rate))
+    return 1 if invalid else 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -178,4 +244,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
             "simulate": cmd_simulate, "bench": cmd_bench, "generate": cmd_generate,
+            "publish": cmd_publish, "validate": cmd_validate, "replay": cmd_replay,
             "demo": cmd_demo}

@@ -83,6 +83,7 @@ class Processor:
                                       **raw)
         self.table = app.Table("tickets", partitions=s.partitions, key_type=bytes, value_type=bytes)
         self.table.on_recover(self._on_recover)
+        app.on_partitions_assigned.connect(self._on_assigned)
         self.changelog_topic = self.table.changelog_topic.get_topic_name()
         app.agent(self.sources, name="route")(self._route)
         app.agent(self.events, name="process")(self._process)
@@ -167,7 +168,7 @@ class Processor:
             for partition, event in decoded:
                 state = touched.get(partition)
                 if state is None:
-                    state = self.states.get(partition) or self._new_state(partition)
+                    state = self._state_for(partition)
                     state.advance(now)
                     touched[partition] = state
                 outcome = state.apply(event)
@@ -195,28 +196,43 @@ class Processor:
                 self.stats.lag[(tp.topic, tp.partition)] = max(0, highwater - offset - 1)
 
     # -- state lifecycle --------------------------------------------------------------------
-    async def _on_recover(self) -> None:
-        """After each rebalance: drop partitions moved away, rebuild newly assigned ones."""
+    async def _on_assigned(self, sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        """Every rebalance: forget partitions that moved away, at once.
+
+        Recovery may not complete between two quick rebalances; a partition that left and came
+        back must be rebuilt from its changelog, never resumed from a stale copy.
+        """
+        assigned = args[0] if args else kwargs.get("assigned", set())
         self.stats.rebalances += 1
+        owned = {tp.partition for tp in assigned if tp.topic == self.settings.events_topic}
+        for partition in set(self.states) - owned:
+            del self.states[partition]
+        for key in [k for k in self.stats.lag if k not in {(t.topic, t.partition)
+                                                           for t in assigned}]:
+            del self.stats.lag[key]
+
+    async def _on_recover(self) -> None:
+        """After recovery: rebuild the owned partitions that have no state yet."""
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives()
                     if tp.topic == self.settings.events_topic}
-        for partition in set(self.states) - assigned:
-            del self.states[partition]
-        for topic, partition in list(self.stats.lag):
-            if (topic, partition) not in {(tp.topic, tp.partition)
-                                         for tp in self.app.assignor.assigned_actives()}:
-                del self.stats.lag[(topic, partition)]
-        fresh = {p: self._new_state(p) for p in assigned - set(self.states)}
-        loaded = 0
-        for key, blob in list(self.table.data.items()):
-            partition = partition_for(key, self.settings.partitions)
-            if partition in fresh and blob is not None:
-                fresh[partition].load(key.decode(), blob)
-                loaded += 1
-        # The records now live in PartitionState; Faust's copy would only double the memory.
-        self.table.data.clear()
-        log.info("state ready: partitions %s (rebuilt %s from %d records)", sorted(assigned),
-                 sorted(fresh), loaded)
+        for partition in sorted(assigned - set(self.states)):
+            self._state_for(partition)
+        log.info("state ready: partitions %s", sorted(self.states))
+
+    def _state_for(self, partition: int) -> PartitionState:
+        """The partition's state, rebuilt from the recovered changelog the first time."""
+        state = self.states.get(partition)
+        if state is not None:
+            return state
+        state = self._new_state(partition)
+        data, partitions = self.table.data, self.settings.partitions
+        mine = [key for key in list(data.keys()) if partition_for(key, partitions) == partition]
+        for key in mine:
+            blob = data.pop(key)  # from here on the record lives in PartitionState only
+            if blob is not None:
+                state.load(key.decode(), blob)
+        log.info("partition %d rebuilt from %d records", partition, len(mine))
+        return state
 
     async def _housekeeping(self) -> None:
         now = self.clock_ms()

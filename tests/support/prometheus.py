@@ -45,6 +45,13 @@ class Prometheus:
              f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
         running = cls(port, proc)
         _wait_port(port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # 503 until the TSDB is loaded
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
         return running
 
     def query(self, expr: str) -> list[dict]:

@@ -1,0 +1,69 @@
+"""Other teams' paths in, on the real broker: the Python publisher, and a resumable replay."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams.publish import Publisher, agent_replied, ticket_created
+from streams.replay import replay, state_path
+from tests.conftest import Stack
+from tests.support import oracle, trace
+
+pytestmark = pytest.mark.e2e
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def test_the_python_publisher_retry_counts_once(stack: Stack) -> None:
+    stack.worker().wait_ready()
+    created = ticket_created("PUB-1", channel="chat", priority="urgent")
+    with Publisher.connect(stack.broker.bootstrap, stack.settings.topic_prefix) as publisher:
+        publisher.send(created)
+        publisher.send(created)  # a retry after a timeout that had in fact succeeded
+        publisher.send(agent_replied("PUB-1", agent_id="a-1"))
+    stack.wait_processed(minimum=2)
+    samples = stack.scrape()
+    prefix = stack.settings.topic_prefix
+    assert samples[("support_events_total", (("outcome", "duplicate"),
+                                             ("topic", prefix + "ticket-created")))] == 1
+    assert samples[("support_tickets_created", (("channel", "chat"), ("priority", "urgent"),
+                                                ("window", "1h")))] == 1
+
+
+def test_replay_resumes_after_an_interruption_without_double_counting(
+        stack: Stack, tmp_path: Path) -> None:
+    recorded = trace.build(seed=77, now_ms=_now_ms(), tickets=40)
+    path = tmp_path / "history.jsonl"
+    lines = [orjson.dumps({"type": topic, **payload}) for topic, payload in recorded.events]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    stack.worker().wait_ready()
+    half = len(lines) // 2
+    state_path(path).write_text(str(half))  # as if a first run was stopped after half the file
+    sent, invalid = asyncio.run(replay(stack.settings, path, quiet=True))
+    assert (sent, invalid) == (len(lines) - half, 0)
+    assert state_path(path).read_text() == str(len(lines))
+    state_path(path).unlink()  # the checkpoint is lost: the whole file goes again
+    sent, _ = asyncio.run(replay(stack.settings, path, rate=2000, quiet=True))
+    assert sent == len(lines)
+    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                              oracle.kpi_samples)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_validate_command_reports_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"type": "survey-answered", "event_id": "s", '
+                    '"occurred_at": "2026-11-23T09:00:00Z", "survey": "nps", "score": 11}\n')
+    out = subprocess.run([sys.executable, "-m", "streams", "validate", str(path)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 1
+    assert f"{path}:1: nps score 11 is outside 0..10" in out.stdout
