@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from streams import devbroker
+from tests.support.processes import stop_process
 from tests.support.tools import require
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
@@ -72,11 +73,7 @@ class Prometheus:
         raise AssertionError(f"no data for {expr!r} within {timeout}s")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 def _wait_port(port: int, timeout: float = 30.0) -> None:
@@ -114,8 +111,4 @@ class Alertmanager:
             return list(json.load(response))
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
