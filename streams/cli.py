@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--rate", type=float, help="events per second (default: as fast as "
                                                    "the broker takes them)")
 
+    ingest = sub.add_parser("ingest", help="HTTP ingest: POST /events -> Kafka")
+    ingest.add_argument("--host", default="0.0.0.0")
+    ingest.add_argument("--port", type=int, default=8080)
+
     generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
@@ -188,6 +192,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from streams.ingest import build_app
+
+    settings = Settings.from_env()
+    web.run_app(build_app(settings, settings.ingest_token or None), host=args.host,
+                port=args.port)
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -244,5 +259,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
             "simulate": cmd_simulate, "bench": cmd_bench, "generate": cmd_generate,
-            "publish": cmd_publish, "validate": cmd_validate, "replay": cmd_replay,
-            "demo": cmd_demo}
+            "publish": cmd_publish, "ingest": cmd_ingest, "validate": cmd_validate,
+            "replay": cmd_replay, "demo": cmd_demo}

@@ -42,6 +42,7 @@ class Settings:
     priorities: tuple[str, ...] = DEFAULT_PRIORITIES
     teams: tuple[str, ...] = ()  # allow-list; empty: first come, first served up to max_teams
     max_teams: int = 50
+    ingest_token: str = ""  # bearer token required by `supportkpi ingest` (empty: none)
     sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
     sla_tick: float = 1.0  # seconds between SLA deadline checks
     session_timeout: float = 10.0

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -52,6 +53,7 @@ class Processor:
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
         self.max_future_ms = parse_duration_ms(s.max_future)
         self.states: dict[int, PartitionState] = {}
+        self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
         self.topic_of = {kind: s.topic(kind) for kind in Kind}
 
@@ -168,7 +170,9 @@ class Processor:
             for partition, event in decoded:
                 state = touched.get(partition)
                 if state is None:
-                    state = self._state_for(partition)
+                    if partition not in self.assigned:
+                        continue  # fetched before it moved away; its new owner reads it again
+                    state = await self._state_for(partition)
                     state.advance(now)
                     touched[partition] = state
                 outcome = state.apply(event)
@@ -205,6 +209,7 @@ class Processor:
         assigned = args[0] if args else kwargs.get("assigned", set())
         self.stats.rebalances += 1
         owned = {tp.partition for tp in assigned if tp.topic == self.settings.events_topic}
+        self.assigned = owned
         for partition in set(self.states) - owned:
             del self.states[partition]
         for key in [k for k in self.stats.lag if k not in {(t.topic, t.partition)
@@ -212,27 +217,59 @@ class Processor:
             del self.stats.lag[key]
 
     async def _on_recover(self) -> None:
-        """After recovery: rebuild the owned partitions that have no state yet."""
+        """After Faust's recovery, before partitions resume: rebuild owned partitions we lack.
+
+        We read each such changelog partition ourselves, from its beginning to its true end.
+        Faust's in-memory store keeps resume offsets across rebalances but purges the keys of
+        partitions that move away, so a partition that leaves and comes back can be recovered
+        only in part; our own read does not depend on that bookkeeping.
+        """
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives()
                     if tp.topic == self.settings.events_topic}
         for partition in sorted(assigned - set(self.states)):
-            self._state_for(partition)
+            await self._state_for(partition)
+        self.table.data.clear()  # Faust's copy is not used: the records live in PartitionState
         log.info("state ready: partitions %s", sorted(self.states))
 
-    def _state_for(self, partition: int) -> PartitionState:
-        """The partition's state, rebuilt from the recovered changelog the first time."""
+    async def _state_for(self, partition: int) -> PartitionState:
+        """The partition's state, rebuilt from its changelog the first time it is needed."""
         state = self.states.get(partition)
         if state is not None:
             return state
+        records = await self._read_changelog(partition)
         state = self._new_state(partition)
-        data, partitions = self.table.data, self.settings.partitions
-        mine = [key for key in list(data.keys()) if partition_for(key, partitions) == partition]
-        for key in mine:
-            blob = data.pop(key)  # from here on the record lives in PartitionState only
-            if blob is not None:
-                state.load(key.decode(), blob)
-        log.info("partition %d rebuilt from %d records", partition, len(mine))
+        for key, blob in records.items():
+            state.load(key.decode(), blob)
+        log.info("partition %d rebuilt from %d records", partition, len(records))
         return state
+
+    async def _read_changelog(self, partition: int) -> dict[bytes, bytes]:
+        """Latest value of every live key in one changelog partition."""
+        tp = TopicPartition(self.changelog_topic, partition)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.bootstrap_servers,
+                                    enable_auto_commit=False, group_id=None,
+                                    max_partition_fetch_bytes=8 * 1024 * 1024,
+                                    **security.client_options(self.settings))
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            await consumer.seek_to_beginning(tp)
+            end = (await consumer.end_offsets([tp]))[tp]
+            if self.settings.broker_quirks == "tansu":
+                end = (await tansu_quirks.true_end_offsets(self.settings.bootstrap_servers,
+                                                           {tp: end}))[tp]
+            records: dict[bytes, bytes] = {}
+            while await consumer.position(tp) < end:
+                batches = await consumer.getmany(tp, timeout_ms=1000, max_records=20_000)
+                for record in batches.get(tp, []):
+                    assert record.key is not None
+                    if record.value is None:
+                        records.pop(record.key, None)
+                    else:
+                        records[record.key] = record.value
+            return records
+        finally:
+            await consumer.stop()
 
     async def _housekeeping(self) -> None:
         now = self.clock_ms()
