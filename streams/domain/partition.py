@@ -7,6 +7,7 @@ remembers which event ids it has applied. Windows and the backlog are rebuilt fr
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ class PartitionState:
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self.open: dict[Dims, dict[str, int]] = {}  # backlog: dims -> ticket id -> created at
+        # per dims, a min-heap of (created at, ticket id); entries of closed tickets are
+        # dropped lazily, so the oldest open ticket costs O(log n), not a scan, per scrape
+        self._oldest: dict[Dims, list[tuple[int, str]]] = {}
         self.open_by_team: dict[str, int] = {}
         self.running: dict[str, list[Clock]] = {}  # SLA clocks still counting, per record
         # contributions of recently evaluated records (a ticket's events come close together)
@@ -163,7 +167,14 @@ class PartitionState:
 
     def backlog(self) -> dict[Dims, tuple[int, int]]:
         """Open tickets per dims: (count, creation time of the oldest)."""
-        return {dims: (len(ids), min(ids.values())) for dims, ids in self.open.items() if ids}
+        out = {}
+        for dims, ids in self.open.items():
+            if ids:
+                heap = self._oldest[dims]
+                while heap[0][1] not in ids or ids[heap[0][1]] != heap[0][0]:
+                    heapq.heappop(heap)
+                out[dims] = (len(ids), heap[0][0])
+        return out
 
     def tick(self) -> None:
         """Decide clocks whose deadline has passed, and refresh the live SLA gauges."""
@@ -223,11 +234,18 @@ class PartitionState:
             self.open[before[0]].pop(key, None)
             self.open_by_team[before[2]] -= 1
         if after is not None:
-            self.open.setdefault(after[0], {})[key] = after[1]
+            ids = self.open.setdefault(after[0], {})
+            ids[key] = after[1]
+            heap = self._oldest.setdefault(after[0], [])
+            heapq.heappush(heap, (after[1], key))
+            if len(heap) > 2 * len(ids) + 64:  # closed tickets' entries: compact now and then
+                self._oldest[after[0]] = [(at, k) for k, at in ids.items()]
+                heapq.heapify(self._oldest[after[0]])
             self.open_by_team[after[2]] = self.open_by_team.get(after[2], 0) + 1
 
 
 def _backlog_entry(record: TicketRecord) -> tuple[Dims, int, str] | None:
-    if record.created_ms is None or record.resolved_ms is not None:
+    if not record.is_open:  # not created yet, or resolved and not reopened since
         return None
+    assert record.created_ms is not None
     return (record.channel, record.priority), record.created_ms, record.team or UNKNOWN

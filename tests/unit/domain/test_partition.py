@@ -188,3 +188,24 @@ def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
         rebuilt.load(key, blob)
     assert restored.admitted == {"billing", "tech"}
     assert rebuilt.open_by_team == state.open_by_team
+
+
+def test_oldest_open_ticket_follows_openings_closings_and_reopens_in_any_order() -> None:
+    import random
+
+    rng = random.Random(4)
+    state = _state()
+    created_at = {f"T{n}": NOW - rng.randint(1, 50) * H for n in range(200)}
+    for tid, at in created_at.items():
+        state.apply(created(tid, at))
+    open_ids = set(created_at)
+    for step in range(150):
+        tid = rng.choice(sorted(created_at))
+        if tid in open_ids:
+            state.apply(resolved(tid, NOW + step * 1000, f"x{step}"))  # time moves forward
+            open_ids.discard(tid)
+        else:
+            state.apply(Event(Kind.REOPENED, f"o{step}", NOW + step * 1000, tid))
+            open_ids.add(tid)
+        want = (len(open_ids), min(created_at[t] for t in open_ids)) if open_ids else None
+        assert state.backlog().get(("email", "high")) == want
