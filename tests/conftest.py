@@ -57,6 +57,23 @@ class Stack:
         alive = [w for w in (workers or self.workers) if w.proc and w.proc.poll() is None]
         return scrape.total([scrape.parse(w.metrics()) for w in alive])
 
+    def owned(self) -> list[int]:
+        """Partitions each live worker reports owning."""
+        alive = [w for w in self.workers if w.proc and w.proc.poll() is None]
+        return [int(scrape.parse(w.metrics())[("support_owned_partitions", ())])
+                for w in alive]
+
+    def wait_owned(self, workers: int, timeout: float = 90.0) -> list[int]:
+        """Wait until every partition has one owner among ``workers`` workers, each owning one."""
+        deadline = time.monotonic() + timeout
+        owned: list[int] = []
+        while time.monotonic() < deadline:
+            owned = self.owned()
+            if len(owned) == workers and all(owned) and sum(owned) == self.settings.partitions:
+                return owned
+            time.sleep(0.5)
+        raise AssertionError(f"partitions never settled over {workers} workers: {owned}")
+
     def wait_processed(self, minimum: int, timeout: float = 60.0) -> None:
         """Wait until the workers have processed at least ``minimum`` events."""
         deadline = time.monotonic() + timeout

@@ -162,9 +162,8 @@ class Processor:
         async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
             decoded = [(e.message.partition, event) for e in batch
                        for event in unpack(e.message.value or b"[]")]
-            if self.settings.clock == "event":
-                for _, event in decoded:
-                    stats.saw_event_time(event.at_ms)
+            for _, event in decoded:  # first: in replay mode the newest event time is "now"
+                stats.saw_event_time(event.at_ms)
             now = self.clock_ms()
             touched: dict[int, PartitionState] = {}
             for partition, event in decoded:
@@ -177,7 +176,6 @@ class Processor:
                     touched[partition] = state
                 outcome = state.apply(event)
                 stats.count(topic_of[event.kind], outcome.value)
-                stats.saw_event_time(event.at_ms)
             for partition, state in touched.items():
                 await self._persist(partition, state)
             self._track_lag(batch)

@@ -75,14 +75,14 @@ def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
     first, second = stack.worker(), stack.worker()
     first.wait_ready()
     second.wait_ready()
-    _wait_for_partition_split(stack)
+    stack.wait_owned(2)
     recorded = trace.build(seed=21, now_ms=_now_ms())
     stack.publish(recorded.messages)
     problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
                               oracle.kpi_samples)
     assert not problems, "\n".join(problems[:40])
-    owned = [oracle_owned(w.metrics()) for w in (first, second)]
-    assert sorted(owned) != [0, 4] and sum(owned) == stack.settings.partitions
+    owned = stack.owned()
+    assert len(owned) == 2 and all(owned) and sum(owned) == stack.settings.partitions
 
 
 def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
@@ -109,7 +109,7 @@ def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
     stack.wait_processed(minimum=half // 2)
     stack.worker().wait_ready(timeout=90)
     stack.publish(recorded.messages[half:])
-    _wait_for_partition_split(stack)
+    stack.wait_owned(2)
     problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
                               oracle.kpi_samples)
     assert not problems, "\n".join(problems[:40])
@@ -124,19 +124,3 @@ def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
     result = subprocess.run([require("promtool"), "check", "metrics"], input=worker.metrics(),
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def oracle_owned(text: str) -> int:
-    from tests.support.scrape import parse
-
-    return int(parse(text)[("support_owned_partitions", ())])
-
-
-def _wait_for_partition_split(stack: Stack, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        owned = [oracle_owned(w.metrics()) for w in stack.workers]
-        if all(owned) and sum(owned) == stack.settings.partitions:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"partitions never split across workers: {owned}")

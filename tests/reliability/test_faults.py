@@ -10,29 +10,12 @@ import pytest
 
 from tests.conftest import Stack
 from tests.support import oracle, trace
-from tests.support.scrape import parse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _owned(stack: Stack) -> list[int]:
-    return [int(parse(w.metrics())[("support_owned_partitions", ())])
-            for w in stack.workers if w.proc and w.proc.poll() is None]
-
-
-def _wait_owned(stack: Stack, want: int, timeout: float = 90) -> list[int]:
-    deadline = time.monotonic() + timeout
-    owned: list[int] = []
-    while time.monotonic() < deadline:
-        owned = _owned(stack)
-        if len(owned) == want and all(owned) and sum(owned) == stack.settings.partitions:
-            return owned
-        time.sleep(0.5)
-    raise AssertionError(f"partitions never settled over {want} workers: {owned}")
 
 
 def _assert_oracle(stack: Stack, recorded: trace.Trace) -> None:
@@ -67,12 +50,12 @@ def test_scale_out_to_three_workers_and_back_to_one(stack: Stack) -> None:
     stack.publish(recorded.messages[:third])
     stack.worker().wait_ready(timeout=90)
     stack.worker().wait_ready(timeout=90)
-    owned = _wait_owned(stack, 3)
+    owned = stack.wait_owned(3)
     assert max(owned) < stack.settings.partitions  # the first worker gave partitions away
     stack.publish(recorded.messages[third:2 * third])
     for worker in stack.workers[1:]:
         worker.stop()
-    _wait_owned(stack, 1)
+    stack.wait_owned(1)
     stack.publish(recorded.messages[2 * third:])
     _assert_oracle(stack, recorded)  # one worker now reports everything, nothing twice
-    assert _owned(stack) == [stack.settings.partitions]
+    assert stack.owned() == [stack.settings.partitions]
