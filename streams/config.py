@@ -46,6 +46,7 @@ class Settings:
     sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
     sla_tick: float = 1.0  # seconds between SLA deadline checks
     session_timeout: float = 10.0
+    commit_interval: float = 1.0  # seconds between offset commits (at-least-once + dedupe)
     batch_size: int = 1000
     batch_wait: float = 0.2
     housekeeping_interval: float = 30.0

@@ -17,9 +17,13 @@ from confluent_kafka import Producer
 
 from streams.config import Settings
 from streams.topics import ensure_topics
-from tests.support import oracle, scrape
+from tests.support import forensics, oracle, scrape
 from tests.support.processes import Broker, Worker
-from tests.support.trace import Message
+from tests.support.trace import Message, Trace
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +43,10 @@ class Stack:
     logs: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def worker(self) -> Worker:
-        worker = Worker(self.env, self.logs / f"worker-{len(self.workers)}.log").start()
+    def worker(self, **settings: str) -> Worker:
+        """Start one more worker; ``settings`` override ``SUPPORTKPI_*`` for it alone."""
+        env = dict(self.env, **{f"SUPPORTKPI_{k.upper()}": v for k, v in settings.items()})
+        worker = Worker(env, self.logs / f"worker-{len(self.workers)}.log").start()
         self.workers.append(worker)
         return worker
 
@@ -84,6 +90,16 @@ class Stack:
                 return
             time.sleep(0.3)
         raise AssertionError(f"fewer than {minimum} events processed in {timeout}s")
+
+    def assert_oracle(self, recorded: Trace, timeout: float = 120.0) -> None:
+        """The summed scrape of the live workers equals the oracle's KPIs for ``recorded``."""
+        problems = self.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
+                                 oracle.kpi_samples, timeout=timeout)
+        if problems:
+            where = forensics.report(self.broker.bootstrap, self.settings, recorded.events,
+                                     _now_ms() - max(oracle.WINDOWS.values()) - oracle.GRACE)
+            raise AssertionError("\n".join([where, f"{len(problems)} differences:",
+                                            *problems[:30]]))
 
     def wait_for(self, wanted: Callable[[], dict[scrape.Sample, float]],
                  select: Callable[[dict[scrape.Sample, float]], dict[scrape.Sample, float]],

@@ -29,7 +29,7 @@ from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import security, tansu_quirks
+from streams.runtime import faust_fixes, security, tansu_quirks
 from streams.runtime.partitioning import partition_for
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Processor:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = s = settings
+        faust_fixes.install()
         if s.broker_quirks == "tansu":
             tansu_quirks.install(s.bootstrap_servers)
         policy_path = s.sla_policy_path
@@ -71,7 +72,7 @@ class Processor:
             broker_session_timeout=s.session_timeout,
             broker_heartbeat_interval=max(0.5, s.session_timeout / 4),
             broker_request_timeout=max(40.0, s.session_timeout * 2),
-            broker_commit_interval=1.0,
+            broker_commit_interval=s.commit_interval,
             web_bind=s.web_host,
             web_port=s.web_port,
             web_host=s.web_host,

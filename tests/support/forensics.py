@@ -1,0 +1,101 @@
+"""When numbers differ: which events are missing from the stored records, and where they stopped.
+
+Reads the topics straight from the broker, so a failing reliability test says "event X of ticket
+Y reached the internal topic but no record" instead of only "a bucket is one short".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import orjson
+from confluent_kafka import Consumer, TopicPartition
+
+from streams.config import Settings
+from streams.domain.events import unpack
+from streams.domain.ticket import TicketRecord
+
+
+def _read(bootstrap: str, topic: str, partitions: int) -> Iterator[tuple[bytes | None, bytes]]:
+    for _, _, key, value in _read_at(bootstrap, topic, partitions):
+        yield key, value
+
+
+def _read_at(bootstrap: str, topic: str,
+             partitions: int) -> Iterator[tuple[int, int, bytes | None, bytes]]:
+    """Every record of ``topic`` (partition, offset, key, value) from the beginning until
+    nothing more arrives."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "forensics",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        idle = 0
+        while idle < 3:
+            batch = consumer.consume(1000, timeout=1.0)
+            idle = 0 if batch else idle + 1
+            for message in batch:
+                if message.error() is None:
+                    yield message.partition(), message.offset(), message.key(), message.value()
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap: str, settings: Settings) -> dict[tuple[str, int], int]:
+    """Offsets the processor's consumer group has committed (absent: none yet)."""
+    topics = [settings.events_topic, *settings.source_topics]
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": settings.app_id,
+                         "enable.auto.commit": False})
+    try:
+        wanted = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
+        return {(tp.topic, tp.partition): tp.offset
+                for tp in consumer.committed(wanted, timeout=20) if tp.offset >= 0}
+    finally:
+        consumer.close()
+
+
+def stored_ids(bootstrap: str, settings: Settings) -> set[str]:
+    """Event ids applied in the latest version of every changelog record."""
+    latest: dict[bytes | None, bytes | None] = {}
+    for key, value in _read(bootstrap, settings.changelog_topic, settings.partitions):
+        latest[key] = value
+    return {i for v in latest.values() if v for i in TicketRecord.from_bytes(v).seen}
+
+
+def routed_ids(bootstrap: str, settings: Settings) -> set[str]:
+    """Event ids that reached the internal (re-keyed) topic."""
+    return {e.event_id for _, v in _read(bootstrap, settings.events_topic, settings.partitions)
+            if v for e in unpack(v)}
+
+
+def report(bootstrap: str, settings: Settings, events: list[tuple[str, dict]],
+           late_before_ms: int) -> str:
+    """Where each valid event that no record holds got lost (late events are never stored)."""
+    stored = stored_ids(bootstrap, settings)
+    missing = [(t, e) for t, e in events if e["event_id"] not in stored
+               and datetime.fromisoformat(e["occurred_at"]).timestamp() * 1000 >= late_before_ms]
+    if not missing:
+        return "every event is in a stored record"
+    routed = routed_ids(bootstrap, settings)
+    source = {}
+    ends: dict[tuple[str, int], int] = {}
+    for topic in settings.source_topics:
+        for partition, offset, _, value in _read_at(bootstrap, topic, settings.partitions):
+            ends[(topic, partition)] = offset + 1
+            try:
+                source.setdefault(orjson.loads(value)["event_id"], (topic, partition, offset))
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                continue
+    committed = committed_offsets(bootstrap, settings)
+    lines = [f"{len(missing)} of {len(events)} events are in no stored record;",
+             "committed/end: " + ", ".join(f"{t}[{p}] {committed.get((t, p))}/{end}"
+                                            for (t, p), end in sorted(ends.items()))]
+    for topic, event in missing[:30]:
+        where = "routed, not stored" if event["event_id"] in routed else "never routed"
+        at = source.get(event["event_id"])
+        if at is not None:
+            where += (f" (source {at[0]}[{at[1]}]@{at[2]}, committed {committed.get(at[:2])}"
+                      f" of {ends.get(at[:2])})")
+        lines.append(f"  {topic} {event.get('ticket_id')} {event['event_id']}"
+                     f" at {event['occurred_at']}: {where}")
+    return "\n".join(lines)
