@@ -13,52 +13,26 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Any
+import json
+from importlib import resources
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
 
 from streams.config import Settings
 from streams.domain.events import InvalidEvent
+from streams.generate.openapi import MAX_BATCH, MAX_BODY
 from streams.publish import AsyncPublisher, OutgoingEvent, make_event
 from streams.runtime.security import client_options
 
-MAX_BODY = 1024 * 1024
-MAX_BATCH = 1000
 SEND_TIMEOUT_S = 10.0
 
 
 def openapi() -> dict[str, Any]:
-    error = {"type": "object", "properties": {"errors": {"type": "array", "items": {
-        "type": "object", "properties": {"index": {"type": "integer"},
-                                         "reason": {"type": "string"}}}}}}
-    event = {"type": "object", "required": ["type"], "additionalProperties": True,
-             "properties": {"type": {"type": "string", "enum": [
-                 "ticket-created", "agent-replied", "customer-replied", "ticket-updated",
-                 "ticket-resolved", "ticket-reopened", "survey-answered"]}},
-             "description": "One event as in schemas/<type>.schema.json, plus its type."}
-    reply = {"application/json": {"schema": error}}
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "supportkpi ingest", "version": "1.0.0"},
-        "paths": {"/events": {"post": {
-            "summary": "Publish one event or a batch",
-            "security": [{"bearer": []}, {}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "oneOf": [event, {"type": "array", "items": event, "maxItems": MAX_BATCH}]}}}},
-            "responses": {
-                "202": {"description": "accepted by Kafka", "content": {"application/json": {
-                    "schema": {"type": "object", "properties": {
-                        "accepted": {"type": "integer"},
-                        "event_ids": {"type": "array", "items": {"type": "string"}}}}}}},
-                "400": {"description": "invalid events; nothing was produced", "content": reply},
-                "401": {"description": "missing or wrong bearer token"},
-                "413": {"description": f"body larger than {MAX_BODY} bytes or batch larger "
-                                       f"than {MAX_BATCH}"},
-                "503": {"description": "Kafka unavailable; retry with the same event ids"},
-            }}}},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
+    """The OpenAPI description served at /openapi.json (generated from schemas/)."""
+    return cast(dict[str, Any], json.loads(
+        resources.files("streams").joinpath("ingest_openapi.json").read_text()))
 
 
 class Ingest:
@@ -105,7 +79,7 @@ class Ingest:
             try:
                 if not isinstance(item, dict):
                     raise InvalidEvent("expected a JSON object")
-                events.append(make_event(str(item.get("type")), item))
+                events.append(make_event(str(item.get("type")), item, none_is_absent=False))
             except ValueError as exc:  # InvalidEvent, or an unknown type
                 errors.append((index, str(exc)))
         if errors:

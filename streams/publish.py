@@ -44,15 +44,18 @@ class OutgoingEvent:
         return orjson.dumps(self.payload)
 
 
-def make_event(kind: Kind | str, fields: dict[str, Any]) -> OutgoingEvent:
+def make_event(kind: Kind | str, fields: dict[str, Any], *,
+               none_is_absent: bool = True) -> OutgoingEvent:
     """Validate ``fields`` as an event of ``kind``, adding ``event_id``/``occurred_at`` if absent.
 
-    Raises ``InvalidEvent`` with the same reason the processor would give.
+    Raises ``InvalidEvent`` with the same reason the processor would give. The typed helpers
+    pass None for "not given"; raw JSON (``none_is_absent=False``) keeps a null to reject it.
     """
     kind = Kind(kind)
-    payload = {k: v for k, v in fields.items() if v is not None and k != "type"}
+    payload = {k: v for k, v in fields.items()
+               if k != "type" and not (none_is_absent and v is None)}
     payload.setdefault("event_id", str(uuid.uuid4()))
-    occurred = payload.get("occurred_at") or datetime.now(UTC)
+    occurred = payload.get("occurred_at", datetime.now(UTC))  # "" stays invalid
     if isinstance(occurred, datetime):
         if occurred.tzinfo is None:
             raise InvalidEvent("occurred_at must be timezone-aware")

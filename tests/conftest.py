@@ -115,8 +115,8 @@ class Stack:
         return problems
 
 
-@pytest.fixture
-def stack(broker: Broker, tmp_path: Path) -> Iterator[Stack]:
+def isolated_env(broker: Broker, data_dir: Path) -> tuple[dict[str, str], Settings]:
+    """Environment of one isolated deployment on the shared broker; its topics exist."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     env = dict(os.environ,
                SUPPORTKPI_BROKER=f"kafka://{broker.bootstrap}",
@@ -125,10 +125,16 @@ def stack(broker: Broker, tmp_path: Path) -> Iterator[Stack]:
                SUPPORTKPI_APP_ID=f"{prefix}supportkpi",
                SUPPORTKPI_SESSION_TIMEOUT="3",
                SUPPORTKPI_BATCH_WAIT="0.1",
-               SUPPORTKPI_DATA_DIR=str(tmp_path / "data"),
+               SUPPORTKPI_DATA_DIR=str(data_dir),
                SUPPORTKPI_HOUSEKEEPING_INTERVAL="5")
     settings = Settings.from_env(env)
     ensure_topics(settings)
+    return env, settings
+
+
+@pytest.fixture
+def stack(broker: Broker, tmp_path: Path) -> Iterator[Stack]:
+    env, settings = isolated_env(broker, tmp_path / "data")
     running = Stack(broker, env, settings, tmp_path)
     yield running
     for worker in running.workers:

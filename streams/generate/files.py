@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from streams.domain.sla.policy import load_policy
-from streams.generate import dashboards, prometheus_rules
+from streams.generate import dashboards, openapi, prometheus_rules
 
 POLICY = Path("deploy/sla/policy.yaml")
 
@@ -17,6 +17,7 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         root / "deploy/prometheus/rules/supportkpi-sla.rules.yml":
             lambda: prometheus_rules.render(policy),
     }
+    out[root / "streams/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
     for name in dashboards.DASHBOARDS:
         out[root / f"grafana/dashboards/supportkpi-{name}.json"] = (
             lambda name=name: dashboards.render(name, policy))  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -99,3 +100,34 @@ class Worker:
     def stop(self) -> None:
         if self.proc is not None:
             stop_process(self.proc, timeout=15)
+
+
+class IngestServer:
+    """``supportkpi ingest`` as a separate process."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = devbroker.free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams", "ingest", "--host", "127.0.0.1", "--port",
+             str(self.port)], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not devbroker.port_open("127.0.0.1", self.port):
+            assert time.monotonic() < deadline and self.proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+
+    def post(self, body: object | bytes, token: str | None = None) -> tuple[int, dict]:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/events", data=data,
+                                         headers={"Content-Type": "application/json"})
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as exc:
+            text = exc.read()
+            return exc.code, json.loads(text) if text else {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"

@@ -1,0 +1,73 @@
+"""The ingest endpoint's OpenAPI 3.1 description, generated from the event JSON Schemas.
+
+One source for the shape of an event: ``schemas/<type>.schema.json``. The request schema of
+each type is that schema with ``type`` fixed, and ``event_id``/``occurred_at`` optional because
+the ingest endpoint fills them in (a new id, the time of receipt).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from streams.domain.events import Kind
+
+MAX_BODY = 1024 * 1024
+MAX_BATCH = 1000
+FILLED_IN = ("event_id", "occurred_at")
+
+
+def request_schema(event_schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    schema = {k: v for k, v in event_schema.items() if k not in ("$schema", "$id")}
+    properties = dict(schema["properties"])
+    properties["type"] = {"const": kind, "description": "The event type (selects the topic)."}
+    schema["properties"] = properties
+    schema["required"] = ["type", *(r for r in schema.get("required", ())
+                                    if r not in FILLED_IN and r != "type")]
+    return schema
+
+
+def build(schemas_dir: Path) -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    for kind in Kind:
+        doc = json.loads((schemas_dir / f"{kind.value}.schema.json").read_text())
+        components[kind.value] = request_schema(doc, kind.value)
+    one_event = {"oneOf": [{"$ref": f"#/components/schemas/{k}"} for k in components]}
+    error = {"type": "object", "required": ["errors"], "properties": {"errors": {
+        "type": "array", "items": {"type": "object", "required": ["index", "reason"],
+                                   "properties": {"index": {"type": "integer"},
+                                                  "reason": {"type": "string"}}}}}}
+    reply = {"application/json": {"schema": error}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "supportkpi ingest", "version": "1.0.0",
+                 "description": "Publish support events over HTTP; generated from schemas/."},
+        "paths": {"/events": {"post": {
+            "summary": "Publish one event or a batch (all or nothing)",
+            "security": [{"bearer": []}, {}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "oneOf": [one_event, {"type": "array", "items": one_event, "minItems": 1,
+                                      "maxItems": MAX_BATCH}]}}}},
+            "responses": {
+                "202": {"description": "accepted by Kafka", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["accepted", "event_ids"],
+                               "properties": {
+                                   "accepted": {"type": "integer"},
+                                   "event_ids": {"type": "array",
+                                                 "items": {"type": "string"}}}}}}},
+                "400": {"description": "invalid events, with a reason per item; nothing was "
+                                       "produced", "content": reply},
+                "401": {"description": "missing or wrong bearer token", "content": reply},
+                "413": {"description": f"body larger than {MAX_BODY} bytes or batch larger "
+                                       f"than {MAX_BATCH}"},
+                "503": {"description": "Kafka unavailable; retry with the same event ids",
+                        "content": reply},
+            }}}},
+        "components": {"schemas": components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+def render(schemas_dir: Path) -> str:
+    return json.dumps(build(schemas_dir), indent=2, sort_keys=False) + "\n"
