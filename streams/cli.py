@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--events", type=int, default=200_000)
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi")
+    bench.add_argument("--ingest", type=int, default=0, metavar="N",
+                       help="also measure HTTP ingest against direct produce with N events")
     bench.add_argument("--open-tickets", type=int, default=0,
                        help="also measure memory per open ticket and /metrics render time "
                             "with this many open tickets (in process; e.g. 1000000)")
@@ -133,6 +135,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
     if variants:
         bench(args.events, args.repeat, variants)
+    if args.ingest:
+        from streams.bench.ingest import main as bench_ingest
+
+        bench_ingest(args.ingest, args.repeat)
     if args.open_tickets:
         from streams.bench.run import footprint_report
 

@@ -21,3 +21,11 @@ def test_footprint_measurement_runs() -> None:
     result = run.state_footprint(5000)
     assert result["open_tickets"] == 5000
     assert result["metrics_series"] > 0 and result["metrics_render_ms"] > 0
+
+
+def test_ingest_benchmark_smoke_run() -> None:
+    from streams.bench import ingest
+
+    # _http raises unless every batch was answered 202
+    table = ingest.main(count=1000, repeat=1, batch=50, clients=2)
+    assert "| HTTP ingest |" in table and "| ingest / direct |" in table
