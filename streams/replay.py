@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from streams import eventfile
 from streams.config import Settings
 from streams.publish import AsyncPublisher, make_event
@@ -29,6 +31,10 @@ async def replay(settings: Settings, path: Path, rate: float | None = None,
     done = int(state.read_text()) if state.exists() else 0
     sent = invalid = 0
     started = time.monotonic()
+    with path.open("rb") as counting:
+        total = sum(1 for _ in counting) - (1 if path.suffix == ".csv" else 0)
+    bar = tqdm(total=total, initial=min(done, total), unit=" lines", unit_scale=True,
+               desc=path.name, file=sys.stderr, disable=quiet, dynamic_ncols=True)
     async with AsyncPublisher(settings.bootstrap_servers, settings.topic_prefix,
                               **client_options(settings)) as publisher:
         batch: list = []
@@ -65,12 +71,11 @@ async def replay(settings: Settings, path: Path, rate: float | None = None,
                 if ahead > 0:
                     await flush()
                     await asyncio.sleep(ahead)
-            if not quiet and sent % 1000 == 0:
-                elapsed = time.monotonic() - started
-                print(f"\r{sent:,} events sent ({sent / max(elapsed, 1e-9):,.0f}/s)",
-                      end="", file=sys.stderr)
+            bar.update(max(0, line.number - bar.n))
         await flush()
+    bar.update(max(0, total - bar.n))
+    bar.close()
     if not quiet:
-        print(f"\rreplayed {sent:,} events ({invalid} invalid skipped) from {path}",
+        print(f"replayed {sent:,} events ({invalid} invalid skipped) from {path}",
               file=sys.stderr)
     return sent, invalid

@@ -25,9 +25,7 @@ def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
     recorded = trace.build(seed=7, now_ms=_now_ms())
     stack.publish(recorded.messages)
 
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
-    assert not problems, "\n".join(problems[:40])
+    stack.assert_oracle(recorded)
 
     outcomes = {k: v for k, v in stack.scrape().items() if k[0] == "support_events_total"}
     wanted = oracle.outcomes(recorded.events, recorded.invalid, recorded.duplicates, _now_ms(),
@@ -66,9 +64,7 @@ def test_invalid_messages_reach_the_dead_letter_topic_with_a_reason(stack: Stack
     assert any("no UTC offset" in r for r in reasons)
     assert any("outside 1..5" in r for r in reasons)
     # the good events around the bad ones were all processed
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
-    assert not problems, "\n".join(problems[:40])
+    stack.assert_oracle(recorded)
 
 
 def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
@@ -78,9 +74,7 @@ def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
     stack.wait_owned(2)
     recorded = trace.build(seed=21, now_ms=_now_ms())
     stack.publish(recorded.messages)
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
-    assert not problems, "\n".join(problems[:40])
+    stack.assert_oracle(recorded)
     owned = stack.owned()
     assert len(owned) == 2 and all(owned) and sum(owned) == stack.settings.partitions
 
@@ -96,9 +90,7 @@ def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
     stack.publish(recorded.messages[half:])
     restarted = stack.worker()
     restarted.wait_ready(timeout=90)
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
-    assert not problems, "\n".join(problems[:40])
+    stack.assert_oracle(recorded)
 
 
 def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
@@ -110,9 +102,7 @@ def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
     stack.worker().wait_ready(timeout=90)
     stack.publish(recorded.messages[half:])
     stack.wait_owned(2)
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
-    assert not problems, "\n".join(problems[:40])
+    stack.assert_oracle(recorded)
 
 
 def test_live_scrape_is_promtool_clean(stack: Stack) -> None:

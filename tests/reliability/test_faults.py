@@ -9,23 +9,13 @@ import time
 import pytest
 
 from tests.conftest import Stack
-from tests.support import oracle, trace
+from tests.support import trace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _assert_oracle(stack: Stack, recorded: trace.Trace) -> None:
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples, timeout=120)
-    assert not problems, "\n".join(problems[:40])
-
-
 def test_worker_rides_out_a_broker_outage_and_numbers_stay_exact(stack: Stack) -> None:
-    recorded = trace.build(seed=55, now_ms=_now_ms())
+    recorded = trace.build(seed=55, now_ms=int(time.time() * 1000))
     half = len(recorded.messages) // 2
     worker = stack.worker()
     worker.wait_ready()
@@ -38,12 +28,12 @@ def test_worker_rides_out_a_broker_outage_and_numbers_stay_exact(stack: Stack) -
     finally:
         os.kill(stack.broker.proc.pid, signal.SIGCONT)
     stack.publish(recorded.messages[half:])
-    _assert_oracle(stack, recorded)
+    stack.assert_oracle(recorded)
     assert worker.proc is not None and worker.proc.poll() is None  # same process, no restart
 
 
 def test_scale_out_to_three_workers_and_back_to_one(stack: Stack) -> None:
-    recorded = trace.build(seed=66, now_ms=_now_ms(), tickets=90)
+    recorded = trace.build(seed=66, now_ms=int(time.time() * 1000), tickets=90)
     third = len(recorded.messages) // 3
     first = stack.worker()
     first.wait_ready()
@@ -57,5 +47,5 @@ def test_scale_out_to_three_workers_and_back_to_one(stack: Stack) -> None:
         worker.stop()
     stack.wait_owned(1)
     stack.publish(recorded.messages[2 * third:])
-    _assert_oracle(stack, recorded)  # one worker now reports everything, nothing twice
+    stack.assert_oracle(recorded)  # one worker now reports everything, nothing twice
     assert stack.owned() == [stack.settings.partitions]
