@@ -63,6 +63,10 @@ class Stack:
         alive = [w for w in (workers or self.workers) if w.proc and w.proc.poll() is None]
         return scrape.total([scrape.parse(w.metrics()) for w in alive])
 
+    def committed(self) -> dict[tuple[str, int], int]:
+        """Offsets this deployment's consumer group has committed (absent: none yet)."""
+        return forensics.committed_offsets(self.broker.bootstrap, self.settings)
+
     def owned(self) -> list[int]:
         """Partitions each live worker reports owning."""
         alive = [w for w in self.workers if w.proc and w.proc.poll() is None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import statistics
 import subprocess
 import sys
@@ -57,13 +58,10 @@ async def _http(url: str, events: list[dict], batch: int, clients: int) -> float
     import aiohttp
 
     bodies = [orjson.dumps(events[s:s + batch]) for s in range(0, len(events), batch)]
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
 
     async def client(session: aiohttp.ClientSession) -> None:
-        while not queue.empty():
-            body = queue.get_nowait()
+        while bodies:
+            body = bodies.pop()
             async with session.post(url, data=body,
                                     headers={"Content-Type": "application/json"}) as response:
                 if response.status != 202:
@@ -82,8 +80,8 @@ def main(count: int, repeat: int, batch: int = 100, clients: int = 4) -> str:
     broker = devbroker.start(port, log_path=logs / "broker.log")
     prefix = f"bench{uuid.uuid4().hex[:6]}-"
     settings = Settings.from_env({}, broker=f"kafka://127.0.0.1:{port}", topic_prefix=prefix)
-    env = {"SUPPORTKPI_BROKER": settings.broker, "SUPPORTKPI_TOPIC_PREFIX": prefix,
-           "PATH": "/usr/bin:/bin"}
+    env = dict(os.environ, SUPPORTKPI_BROKER=settings.broker, SUPPORTKPI_TOPIC_PREFIX=prefix,
+               SUPPORTKPI_INGEST_TOKEN="")
     web_port = devbroker.free_port()
     server = subprocess.Popen([sys.executable, "-m", "streams", "ingest", "--host", "127.0.0.1",
                               "--port", str(web_port)], env=env,

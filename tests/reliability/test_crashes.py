@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from tests.conftest import Stack
-from tests.support import forensics, scrape, trace
+from tests.support import scrape, trace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
@@ -60,10 +60,6 @@ def test_several_random_kills_during_a_long_trace(stack: Stack) -> None:
     stack.assert_oracle(recorded)
 
 
-def _committed(stack: Stack) -> dict[tuple[str, int], int]:
-    return forensics.committed_offsets(stack.broker.bootstrap, stack.settings)
-
-
 def _changelog_records(stack: Stack) -> int:
     """Records written to the changelog so far, summed over partitions (a lower bound on Tansu,
     whose end offset undercounts the last batch: enough to see that it grew)."""
@@ -85,7 +81,7 @@ def test_kill_between_changelog_write_and_offset_commit(stack: Stack) -> None:
     stack.publish(recorded.messages[:half])
     stack.wait_processed(minimum=half // 2)
     deadline = time.monotonic() + 30
-    while stack.settings.events_topic not in {t for t, _ in _committed(stack)}:
+    while stack.settings.events_topic not in {t for t, _ in stack.committed()}:
         assert time.monotonic() < deadline, "the first worker never committed"
         time.sleep(0.5)
     first.kill()
@@ -93,13 +89,13 @@ def test_kill_between_changelog_write_and_offset_commit(stack: Stack) -> None:
     # the second worker stores every record of the second half but never commits an offset
     second = stack.worker(commit_interval="3600")
     second.wait_ready(timeout=90)
-    committed_before = _committed(stack)
+    committed_before = stack.committed()
     changelog_before = _changelog_records(stack)
     stack.publish(recorded.messages[half:])
     stack.assert_oracle(recorded)
     time.sleep(1.0)  # let the client's last changelog batch leave (linger)
     assert _changelog_records(stack) > changelog_before, "the second half wrote no records"
-    assert _committed(stack) == committed_before, "offsets were committed: no window to test"
+    assert stack.committed() == committed_before, "offsets were committed: no window to test"
     second.kill()
 
     third = stack.worker()
