@@ -102,9 +102,13 @@ class Processor:
 
     # -- clock and ownership ----------------------------------------------------------------
     def clock_ms(self) -> int:
-        """The processor's clock: wall time live; the newest event time in replay mode."""
-        if self.settings.clock == "event" and self.stats.last_event_ms is not None:
-            return self.stats.last_event_ms
+        """The processor's clock: wall time live; the newest event time in replay mode.
+
+        In replay mode, before the first event, time has not started (0): starting at the wall
+        clock would put every window of a backfill in the future, empty.
+        """
+        if self.settings.clock == "event":
+            return self.stats.last_event_ms or 0
         return int(time.time() * 1000)
 
     def owned(self) -> list[PartitionState]:
@@ -239,6 +243,10 @@ class Processor:
         state = self._new_state(partition)
         for key, blob in records.items():
             state.load(key.decode(), blob)
+        newest = max((r.last_ms for r in state.records.values()), default=0)
+        if newest:  # replay mode resumes at the newest event it had applied
+            self.stats.saw_event_time(newest)
+            state.advance(self.clock_ms())
         log.info("partition %d rebuilt from %d records", partition, len(records))
         return state
 

@@ -54,8 +54,36 @@ def test_replay_resumes_after_an_interruption_without_double_counting(
     state_path(path).unlink()  # the checkpoint is lost: the whole file goes again
     sent, _ = asyncio.run(replay(stack.settings, path, rate=2000, quiet=True))
     assert sent == len(lines)
-    problems = stack.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                              oracle.kpi_samples)
+    stack.assert_oracle(recorded)
+
+
+def _windowed(scraped: dict) -> dict:
+    """The windowed KPI samples (the backlog is a gauge of now, not of a window)."""
+    return {k: v for k, v in oracle.kpi_samples(scraped).items()
+            if any(label == "window" for label, _ in k[1])}
+
+
+def test_backfilling_a_month_in_event_time_gives_the_live_windowed_kpis(
+        stack: Stack, tmp_path: Path) -> None:
+    """Four weeks of history, ending two days ago, replayed chronologically into a worker whose
+    clock is event time: windows end at the newest event, and every windowed KPI equals the
+    oracle's (the same oracle the live-processing tests are held to) at that moment."""
+    day = 86_400_000
+    spacing = 8 * day  # each trace keeps its ages away from window edges; so must the stack
+    end = _now_ms() - 2 * day
+    events = [e for k in range(4)
+              for e in trace.build(seed=300 + k, now_ms=end - k * spacing, tickets=40).events]
+    events.sort(key=lambda e: oracle.ms(e[1]["occurred_at"]))
+    newest = max(oracle.ms(e["occurred_at"]) for _, e in events)
+    assert newest - min(oracle.ms(e["occurred_at"]) for _, e in events) > 28 * day
+    path = tmp_path / "month.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
+    stack.worker(clock="event").wait_ready()
+    sent, invalid = asyncio.run(replay(stack.settings, path, quiet=True))
+    assert (sent, invalid) == (len(events), 0)
+    wanted = _windowed(oracle.expected(events, newest))
+    assert sum(v for k, v in wanted.items() if k[0] == "support_tickets_created") > 0
+    problems = stack.wait_for(lambda: wanted, _windowed)
     assert not problems, "\n".join(problems[:40])
 
 
