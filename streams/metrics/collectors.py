@@ -142,8 +142,10 @@ class HealthCollector(Collector):
     """Per-worker processing health: outcomes, newest event time, lag, owned partitions."""
 
     def __init__(self, stats: ProcessorStats, owned: Callable[[], Iterable[PartitionState]],
-                 topics: Iterable[str], folded: Callable[[], dict[str, int]] = dict) -> None:
+                 topics: Iterable[str], folded: Callable[[], dict[str, int]] = dict,
+                 rewinds: Callable[[], int] = lambda: 0) -> None:
         self._stats = stats
+        self._rewinds = rewinds
         self._owned = owned
         self._topics = tuple(topics)
         self._folded = folded
@@ -166,6 +168,7 @@ class HealthCollector(Collector):
             folded.add_metric([label], value)
         yield folded
         yield CounterMetricFamily(m.REBALANCES.name, m.REBALANCES.help, value=stats.rebalances)
+        yield CounterMetricFamily(m.REWINDS.name, m.REWINDS.help, value=self._rewinds())
         if stats.last_event_ms is not None:
             yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
                                     value=stats.last_event_ms / 1000)

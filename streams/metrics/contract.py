@@ -79,6 +79,9 @@ FOLDED_LABEL_VALUES = Family("support_label_values_folded",
                              "Label values reported as 'other' because of an allow-list or the "
                              "series cap.", ("label",))
 REBALANCES = Family("support_rebalances", "Partition assignments this worker went through.", ())
+REWINDS = Family("support_rewinds",
+                  "Times a partition was re-read from an offset the Kafka client had fetched but "
+                  "the processor never received (each one an event loss prevented).", ())
 OWNED_PARTITIONS = Family("support_owned_partitions",
                           "Partitions of the internal events topic owned by this worker.", ())
 
@@ -88,4 +91,4 @@ WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONS
 ALL_FAMILIES = (*WINDOWED_FAMILIES, SLA_AT_RISK, SLA_BREACHED_OPEN, SLA_NEXT_BREACH,
                 OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS, ORPHANED_EVENTS,
                 FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS,
-                REBALANCES)
+                REBALANCES, REWINDS)

@@ -91,13 +91,16 @@ class Processor:
         app.agent(self.sources, name="route")(self._route)
         app.agent(self.events, name="process")(self._process)
         app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
+        self.guard = faust_fixes.DeliveryGuard(app)
+        app.timer(1.0, name="delivery_guard")(self.guard.check)
         if self.model.sla is not None:
             app.timer(s.sla_tick, name="sla_deadlines")(self._sla_tick)
 
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
         self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics,
-                                               lambda: {"team": self.teams.folded}))
+                                               lambda: {"team": self.teams.folded},
+                                               lambda: self.guard.rewinds))
         self._add_web_views()
 
     # -- clock and ownership ----------------------------------------------------------------
@@ -147,7 +150,7 @@ class Processor:
             for partition, events in routed.items():
                 await send(self.settings.events_topic, b"%d" % partition, pack(events), partition,
                            None, None)
-            self._track_lag(batch)
+            await self._after_batch(batch)
 
     def _dead_letter(self, message: Any, reason: str) -> None:
         self.stats.count(message.topic, "invalid")
@@ -183,7 +186,7 @@ class Processor:
                 stats.count(topic_of[event.kind], outcome.value)
             for partition, state in touched.items():
                 await self._persist(partition, state)
-            self._track_lag(batch)
+            await self._after_batch(batch)
 
     async def _persist(self, partition: int, state: PartitionState) -> None:
         """Write each changed record once. Sends go straight to the Kafka client's batches
@@ -192,6 +195,11 @@ class Processor:
         send, topic = self.app.producer.send, self.changelog_topic
         for key, blob in state.drain_dirty():
             await send(topic, key.encode(), blob, partition, None, None)
+
+    async def _after_batch(self, batch: Sequence[Any]) -> None:
+        """Per batch, both agents: delivery check (see faust_fixes) and consumer lag."""
+        await self.guard.observe(e.message for e in batch)
+        self._track_lag(batch)
 
     def _track_lag(self, batch: Sequence[Any]) -> None:
         last: dict[Any, int] = {}
