@@ -37,7 +37,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 _installed = False
 STALL_SECONDS = 5.0  # no delivery for this long while the client has read further: rewind
-_guards: weakref.WeakKeyDictionary[Any, DeliveryGuard] = weakref.WeakKeyDictionary()  # app ->
+_guards: weakref.WeakKeyDictionary[Any, DeliveryGuard] = weakref.WeakKeyDictionary()  # by app
 
 
 class DeliveryGuard:
@@ -98,11 +98,12 @@ class DeliveryGuard:
                 self.last_seen[tp] = now
                 if self.rewound_at.get(tp) == want:
                     self._accept(tp, want, position)
-                    self.expected[tp] = position
                 else:
                     await self._rewind(tp, want)
 
     def _accept(self, tp: Any, want: int, present: int) -> None:
+        """A hole that a re-read did not fill is real: expect ``present`` next."""
+        self.expected[tp] = present
         log.info("%s[%d]: offsets %d..%d are absent after a re-read (transaction markers or"
                  " compaction); going on", tp.topic, tp.partition, want, present - 1)
 
