@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 OTHER = "other"
@@ -22,13 +23,14 @@ class LabelPolicy:
         if value is None:
             return UNKNOWN
         value = value.lower()
-        return value if value in self.channels else OTHER
+        # interned: a million records then share one string per label, not a copy each
+        return sys.intern(value) if value in self.channels else OTHER
 
     def priority(self, value: str | None) -> str:
         if value is None:
             return UNKNOWN
         value = value.lower()
-        return value if value in self.priorities else OTHER
+        return sys.intern(value) if value in self.priorities else OTHER
 
 
 class TeamLabels:
@@ -47,6 +49,7 @@ class TeamLabels:
     def label(self, value: str | None) -> str:
         if value is None:
             return UNKNOWN
+        value = sys.intern(value)  # records share the label instead of a copy each
         if value in self.admitted:
             return value
         if (self.allowed and value not in self.allowed) or len(self.admitted) >= self.cap:

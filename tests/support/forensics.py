@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from streams.config import Settings
 from streams.domain.events import unpack
-from streams.domain.ticket import TicketRecord
+from streams.domain.ticket import DIGEST_SIZE, TicketRecord, event_digest
 
 
 def _read(bootstrap: str, topic: str, partitions: int) -> Iterator[tuple[bytes | None, bytes]]:
@@ -54,12 +54,15 @@ def committed_offsets(bootstrap: str, settings: Settings) -> dict[tuple[str, int
         consumer.close()
 
 
-def stored_ids(bootstrap: str, settings: Settings) -> set[str]:
-    """Event ids applied in the latest version of every changelog record."""
+def stored_ids(bootstrap: str, settings: Settings) -> set[bytes]:
+    """Digests (``event_digest``) of the event ids applied in the latest version of every
+    changelog record."""
     latest: dict[bytes | None, bytes | None] = {}
     for key, value in _read(bootstrap, settings.changelog_topic, settings.partitions):
         latest[key] = value
-    return {i for v in latest.values() if v for i in TicketRecord.from_bytes(v).seen}
+    size = DIGEST_SIZE
+    return {seen[i:i + size] for v in latest.values() if v
+            for seen in [TicketRecord.from_bytes(v).seen] for i in range(0, len(seen), size)}
 
 
 def routed_ids(bootstrap: str, settings: Settings) -> set[str]:
@@ -72,7 +75,7 @@ def report(bootstrap: str, settings: Settings, events: list[tuple[str, dict]],
            late_before_ms: int) -> str:
     """Where each valid event that no record holds got lost (late events are never stored)."""
     stored = stored_ids(bootstrap, settings)
-    missing = [(t, e) for t, e in events if e["event_id"] not in stored
+    missing = [(t, e) for t, e in events if event_digest(e["event_id"]) not in stored
                and datetime.fromisoformat(e["occurred_at"]).timestamp() * 1000 >= late_before_ms]
     if not missing:
         return "every event is in a stored record"

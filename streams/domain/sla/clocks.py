@@ -15,6 +15,7 @@ deadline, which the processor notices on its own clock when the deadline passes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from streams.domain.sla.calendar import FOREVER, Interval, add_working_many
@@ -79,7 +80,8 @@ def _clock(out: list[Clock], record: TicketRecord, policy: Policy, at_risk: floa
     out.append(Clock(sla, priority, start, stop, target, deadline, risk))
 
 
-def next_reply_cycles(replies: list[int], customer: list[int]) -> list[tuple[int, int | None]]:
+def next_reply_cycles(replies: Sequence[int],
+                      customer: Sequence[int]) -> list[tuple[int, int | None]]:
     """(oldest unanswered customer message, the reply that answered it) after the first reply."""
     cycles: list[tuple[int, int | None]] = []
     events = sorted([(t, 1) for t in customer] + [(t, 0) for t in replies])

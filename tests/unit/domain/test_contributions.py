@@ -30,9 +30,9 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
 
 def test_replies_after_the_resolution_do_not_undo_one_touch() -> None:
     record = TicketRecord(created_ms=0, channel="chat", priority="high",
-                          replies=[10 * S, 5000 * S], resolutions=[100 * S])
+                          replies=(10 * S, 5000 * S), resolutions=(100 * S,))
     assert c.ONE_TOUCH in _by_family(record)
-    record.replies.insert(1, 50 * S)
+    record.replies = (10 * S, 50 * S, 5000 * S)
     assert c.ONE_TOUCH not in _by_family(record)
 
 

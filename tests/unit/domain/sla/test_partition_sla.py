@@ -72,3 +72,23 @@ def test_sla_decisions_survive_a_rebuild_from_records() -> None:
     assert outcomes(rebuilt) == outcomes(s)
     rebuilt.tick()
     assert rebuilt.sla_now[("first_response", "urgent")].breached == 1
+
+
+def test_a_large_backlog_is_scanned_in_slices_and_the_gauges_change_per_complete_pass() -> None:
+    s = state()
+    for n in range(5):
+        s.apply(Event(Kind.CREATED, f"c{n}", T0, f"T{n}", channel="chat", priority="urgent"))
+    s.advance(T0 + 20 * S)
+    s.tick(slice_size=2)
+    s.tick(slice_size=2)
+    assert s.sla_now == {}  # two of three slices: the pass is not complete
+    assert outcomes(s) == {("first_response", "urgent", "breached"): 4}  # decided as visited
+    s.tick(slice_size=2)
+    assert s.sla_now[("first_response", "urgent")].breached == 5
+    assert outcomes(s) == {("first_response", "urgent", "breached"): 5}
+    s.apply(Event(Kind.REPLIED, "r0", T0 + 21 * S, "T0", counts_as_response=True))  # mid-pass
+    s.tick(slice_size=2)
+    s.tick(slice_size=2)
+    assert s.sla_now[("first_response", "urgent")].breached == 5  # still the last whole pass
+    s.tick(slice_size=2)
+    assert s.sla_now[("first_response", "urgent")].breached == 4
