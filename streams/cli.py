@@ -32,15 +32,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--duration", type=float, help="seconds to run (default: forever)")
     simulate.add_argument("--count", type=int, help="stop after this many events")
 
-    bench = sub.add_parser("bench", help="throughput against raw aiokafka and Faust baselines")
-    bench.add_argument("--events", type=int, default=200_000)
-    bench.add_argument("--repeat", type=int, default=3)
-    bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi")
+    bench = sub.add_parser("bench", help="throughput against raw aiokafka and Faust baselines, "
+                                         "latency, 2 workers vs 1, memory, recovery")
+    bench.add_argument("--events", type=int, default=200_000, help="events preloaded")
+    bench.add_argument("--repeat", type=int, default=3, help="repetitions of every figure")
+    bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi",
+                       help="throughput variants (empty: skip throughput)")
+    bench.add_argument("--latency-seconds", type=float, default=20.0,
+                       help="steady publishing per latency round, at half the measured load "
+                            "(0: skip)")
+    bench.add_argument("--no-scale", action="store_true", help="skip 2 workers against 1")
+    bench.add_argument("--recovery-tickets", type=int, default=1_000_000,
+                       help="restart a worker with this many tickets in its state (0: skip)")
+    bench.add_argument("--open-tickets", type=int, default=1_000_000,
+                       help="memory per open ticket and /metrics render time with this many "
+                            "open tickets, in process (0: skip)")
     bench.add_argument("--ingest", type=int, default=0, metavar="N",
                        help="also measure HTTP ingest against direct produce with N events")
-    bench.add_argument("--open-tickets", type=int, default=0,
-                       help="also measure memory per open ticket and /metrics render time "
-                            "with this many open tickets (in process; e.g. 1000000)")
 
     publish = sub.add_parser("publish", help="publish one event (validated first)")
     publish.add_argument("type", help="event type = topic name, e.g. ticket-created")
@@ -126,23 +134,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from streams.bench.run import VARIANTS
+    from streams.bench.run import VARIANTS, Plan, footprint_report
     from streams.bench.run import main as bench
 
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
-    if variants:
-        bench(args.events, args.repeat, variants)
+    plan = Plan(events=args.events, repeat=args.repeat, variants=variants,
+                latency_s=args.latency_seconds, scale=not args.no_scale,
+                recovery_tickets=args.recovery_tickets)
+    if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets:
+        bench(plan)
+    if args.open_tickets:
+        footprint_report(args.open_tickets, args.repeat)
     if args.ingest:
         from streams.bench.ingest import main as bench_ingest
 
         bench_ingest(args.ingest, args.repeat)
-    if args.open_tickets:
-        from streams.bench.run import footprint_report
-
-        footprint_report(args.open_tickets)
     return 0
 
 

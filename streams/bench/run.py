@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 import orjson
 
 from streams import devbroker
+from streams.bench.worker import BenchWorker, wait_until
 from streams.config import Settings
 from streams.domain.events import Kind
 from streams.simulate import Simulator
@@ -44,11 +44,21 @@ class Run:
     quirks: str
     logs: Path
     results: dict[str, list[float]] = field(default_factory=dict)
+    final_metrics: str = ""  # the last supportkpi worker's /metrics once it had every event
+    published: list[tuple[str, dict]] = field(default_factory=list)  # (topic kind, payload)
+    summary: str = ""  # the tables printed at the end
+
+    def worker(self, app_id: str, prefix: str | None = None) -> BenchWorker:
+        return BenchWorker.start(self.bootstrap, self.quirks, prefix or self.prefix,
+                                 self.partitions, app_id, self.logs)
 
     @property
     def settings(self) -> Settings:
-        return Settings.from_env({}, broker=f"kafka://{self.bootstrap}", topic_prefix=self.prefix,
-                                 partitions=self.partitions, app_id=f"{self.prefix}supportkpi")
+        return self.settings_for(self.prefix)
+
+    def settings_for(self, prefix: str) -> Settings:
+        return Settings.from_env({}, broker=f"kafka://{self.bootstrap}", topic_prefix=prefix,
+                                 partitions=self.partitions, app_id=f"{prefix}supportkpi")
 
     def topics(self) -> list[str]:
         return list(self.settings.source_topics)
@@ -67,6 +77,7 @@ async def preload(run: Run, seed: int = 1) -> None:
         sim = Simulator(seed=seed, tickets_per_s=50.0, speed=1.0, start_ms=start)
         pending = []
         for kind, payload in itertools.islice(sim.events(), run.events):
+            run.published.append((kind.value, payload))
             pending.append(await producer.send(run.settings.topic(kind), orjson.dumps(payload),
                                                key=str(payload["ticket_id"]).encode()))
         await asyncio.gather(*pending)
@@ -113,52 +124,17 @@ def faust_baseline(run: Run, variant: str) -> float:
 
 
 def supportkpi(run: Run) -> float:
-    app_id = f"bench-{uuid.uuid4().hex[:8]}"
-    port = devbroker.free_port()
-    env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://{run.bootstrap}",
-               SUPPORTKPI_BROKER_QUIRKS=run.quirks, SUPPORTKPI_TOPIC_PREFIX=run.prefix,
-               SUPPORTKPI_APP_ID=app_id, SUPPORTKPI_PARTITIONS=str(run.partitions),
-               SUPPORTKPI_WEB_PORT=str(port), SUPPORTKPI_WEB_HOST="127.0.0.1",
-               SUPPORTKPI_SESSION_TIMEOUT="3", SUPPORTKPI_DATA_DIR=f"/tmp/{app_id}")
-    with open(run.logs / f"{app_id}.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
-                                 "warning"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            first, _ = _poll(port, lambda n: n > 0, proc)
-            last, seen = _poll(port, lambda n: n >= run.events, proc)
-            if seen != run.events:
-                raise AssertionError(f"supportkpi accounted {seen} events, published {run.events}")
-            return run.events / (last - first)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
-def consumed(text: str) -> int:
-    """Source events accounted for on /metrics (every outcome)."""
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith("support_events_total{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
-
-
-def _poll(port: int, done: Callable[[int], bool], proc: subprocess.Popen[bytes],
-          timeout: float = 1800) -> tuple[float, int]:
-    deadline = time.monotonic() + timeout
-    url = f"http://127.0.0.1:{port}/metrics"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                count = consumed(response.read().decode())
-                if done(count):
-                    return time.perf_counter(), count
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError("worker did not finish")
+    worker = run.worker(f"bench-{uuid.uuid4().hex[:8]}")
+    try:
+        first = wait_until(lambda: worker.consumed() > 0, "the first event")
+        last = wait_until(lambda: worker.consumed() >= run.events, "the last event")
+        seen = worker.consumed()
+        if seen != run.events:
+            raise AssertionError(f"supportkpi accounted {seen} events, published {run.events}")
+        run.final_metrics = worker.metrics()
+        return run.events / (last - first)
+    finally:
+        worker.stop()
 
 
 def measure(run: Run, variants: tuple[str, ...], repeat: int,
@@ -191,7 +167,21 @@ def report(run: Run) -> str:
     return "\n".join(rows)
 
 
-def main(events: int, repeat: int, variants: tuple[str, ...], partitions: int = 4) -> str:
+@dataclass(frozen=True)
+class Plan:
+    """What one ``supportkpi bench`` run measures (0/empty: skip that part)."""
+
+    events: int = 200_000
+    repeat: int = 3
+    variants: tuple[str, ...] = VARIANTS
+    partitions: int = 4
+    latency_s: float = 20.0  # seconds of steady publishing per latency round
+    latency_rate: float = 0.0  # events/s while measuring latency; 0: half the measured load
+    scale: bool = True  # 2 workers against 1
+    recovery_tickets: int = 0  # restart with this many tickets in the changelog
+
+
+def main(plan: Plan) -> Run:
     logs = Path(tempfile.mkdtemp(prefix="supportkpi-bench-"))
     bootstrap = os.environ.get("SUPPORTKPI_BENCH_BROKER")
     broker = None
@@ -200,20 +190,57 @@ def main(events: int, repeat: int, variants: tuple[str, ...], partitions: int = 
         broker = devbroker.start(port, log_path=logs / "broker.log")
         bootstrap = f"127.0.0.1:{port}"
     quirks = "tansu" if broker is not None else os.environ.get("SUPPORTKPI_BROKER_QUIRKS", "")
-    run = Run(bootstrap, events, partitions, f"bench{uuid.uuid4().hex[:6]}-", quirks, logs)
+    run = Run(bootstrap, plan.events, plan.partitions, f"bench{uuid.uuid4().hex[:6]}-", quirks,
+              logs)
+    sections = []
     try:
-        started = time.perf_counter()
-        asyncio.run(preload(run))
-        print(f"preloaded {events:,} events in {time.perf_counter() - started:.1f}s "
-              f"({bootstrap}, {partitions} partitions; logs in {logs})")
-        measure(run, variants, repeat)
+        if plan.variants or plan.scale:
+            started = time.perf_counter()
+            asyncio.run(preload(run))
+            print(f"preloaded {plan.events:,} events in {time.perf_counter() - started:.1f}s "
+                  f"({bootstrap}, {plan.partitions} partitions; logs in {logs})")
+        if plan.variants:
+            measure(run, plan.variants, plan.repeat)
+            sections.append(report(run))
+        if plan.latency_s:
+            from streams.bench import latency
+
+            rate = plan.latency_rate or 0.5 * statistics.median(
+                run.results.get("supportkpi") or [ASSUMED_RATE])
+            sections.append(spread_table(
+                f"latency at {rate:,.0f} events/s (half load)",
+                latency.measure(run, rate, plan.latency_s, plan.repeat), " ms", 0))
+        if plan.scale:
+            from streams.bench import scale
+
+            sections.append(spread_table("workers (events/s)", scale.measure(run, plan.repeat),
+                                         "", 2))
+        if plan.recovery_tickets:
+            from streams.bench import recovery
+
+            sections.append(spread_table(
+                f"restart with {plan.recovery_tickets:,} tickets",
+                recovery.measure(run, plan.recovery_tickets, plan.repeat), "", 1))
     finally:
         if broker is not None:
             broker.terminate()
             broker.wait(timeout=10)
-    table = report(run)
-    print(table)
-    return table
+    run.summary = "\n\n".join(sections)
+    print(run.summary)
+    return run
+
+
+ASSUMED_RATE = 9_000.0  # events/s one worker sustains here, when throughput was not measured
+
+
+def spread_table(title: str, results: dict[str, list[float]], unit: str, digits: int) -> str:
+    """One row per figure: min / median / max over the repetitions."""
+    rows = [f"| {title} | min | median | max |", "|---|---:|---:|---:|"]
+    for name, values in results.items():
+        cells = (f"{v:,.{digits}f}{unit}" for v in (min(values), statistics.median(values),
+                                                    max(values)))
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def footprint_report(open_tickets: int, repeat: int = 1) -> str:

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from streams.bench import run
+from tests.support import oracle, scrape
 
 pytestmark = pytest.mark.e2e
 
 
 def test_benchmark_smoke_run_accounts_for_every_event() -> None:
-    table = run.main(events=2000, repeat=1, variants=run.VARIANTS)
-    # run.supportkpi raises unless /metrics accounted for exactly the events published
+    bench = run.main(run.Plan(events=2000, repeat=1, latency_s=2.0,
+                              latency_rate=200, recovery_tickets=500))
+    table = bench.summary
+    # run.supportkpi raises unless /metrics accounted for exactly the events published; and
+    # the KPIs it showed then are exact
+    now_ms = int(time.time() * 1000)
+    assert oracle.differences(oracle.kpi_samples(scrape.parse(bench.final_metrics)),
+                              oracle.expected(bench.published, now_ms)) == []
     for variant in run.VARIANTS:
         assert f"| {variant} |" in table
     assert "supportkpi / faust-floor" in table
+    for figure in ("| p99 |", "| 2 workers |", "| 2 / 1 |", "| all tickets back s |"):
+        assert figure in table
 
 
 def test_footprint_measurement_runs() -> None:
-    result = run.state_footprint(5000)
-    assert result["open_tickets"] == 5000
+    result = run.state_footprint(5000, "in progress")
+    assert result["open_tickets"] == 5000  # state_footprint checks the backlog holds them all
     assert result["metrics_series"] > 0 and result["metrics_render_ms"] > 0
 
 

@@ -45,18 +45,32 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             surveys.append((ms(e["occurred_at"]), e["survey"], e["score"], e.get("ticket_id"),
                             e.get("channel")))
             continue
-        t = tickets.setdefault(e["ticket_id"], {"replies": [], "resolved": None, "late": True})
+        t = tickets.setdefault(e["ticket_id"], {"replies": [], "resolved": None, "late": True,
+                                                "resolutions": [], "reopens": [],
+                                                "escalations": []})
         at = ms(e["occurred_at"])
         t["late"] = t["late"] and at < late_before
         if topic == "ticket-created":
             t.update(created=at, channel=bounded(e["channel"], CHANNELS),
-                     priority=bounded(e["priority"], PRIORITIES), team=e.get("team") or "unknown")
+                     created_priority=bounded(e["priority"], PRIORITIES),
+                     team=e.get("team") or "unknown")
+        elif topic == "ticket-updated" and e.get("priority") is not None:
+            t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 t["replies"].append(at)
         elif topic == "ticket-resolved":
             t["resolved"] = at if t["resolved"] is None else min(t["resolved"], at)
+            t["resolutions"].append(at)
+        elif topic == "ticket-reopened":
+            t["reopens"].append(at)
     known = {tid: t for tid, t in tickets.items() if "created" in t and not t["late"]}
+    for t in known.values():
+        # a ticket's labels carry its current priority: the latest change after its creation
+        later = [c for c in t["escalations"] if c[0] > t["created"]]
+        t["priority"] = max(later)[1] if later else t["created_priority"]
+        # open: never resolved, or reopened after its last resolution
+        t["open"] = not t["resolutions"] or max(t["reopens"], default=-1) > max(t["resolutions"])
 
     out: dict[Sample, float] = {}
 
@@ -103,7 +117,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 add("support_survey_score_points", {"window": window, "survey": survey, **dims},
                     score)
     for t in known.values():
-        if t["resolved"] is None:
+        if t["open"]:
             dims = {"channel": t["channel"], "priority": t["priority"]}
             add("support_open_tickets", dims)
             add("support_team_open_tickets", {"team": t["team"]})

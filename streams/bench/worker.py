@@ -1,0 +1,105 @@
+"""One real supportkpi worker process for a benchmark, observed only through its HTTP endpoints."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from streams import devbroker
+
+
+@dataclass
+class BenchWorker:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @classmethod
+    def start(cls, bootstrap: str, quirks: str, prefix: str, partitions: int, app_id: str,
+              logs: Path, name: str | None = None) -> BenchWorker:
+        port = devbroker.free_port()
+        name = name or app_id
+        env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://{bootstrap}",
+                   SUPPORTKPI_BROKER_QUIRKS=quirks, SUPPORTKPI_TOPIC_PREFIX=prefix,
+                   SUPPORTKPI_APP_ID=app_id, SUPPORTKPI_PARTITIONS=str(partitions),
+                   SUPPORTKPI_WEB_PORT=str(port), SUPPORTKPI_WEB_HOST="127.0.0.1",
+                   SUPPORTKPI_SESSION_TIMEOUT="3", SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}")
+        log = logs / f"{name}-{port}.log"
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
+                                     "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return cls(proc, port, log)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        """(status, body) of one request; (0, b"") while the server is not up."""
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"worker exited with {self.proc.returncode}; log: {self.log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}",
+                                        timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError:
+            return 0, b""
+
+    def metrics(self) -> str:
+        return self.get("/metrics")[1].decode()
+
+    def consumed(self) -> int:
+        return consumed(self.metrics())
+
+    def ready(self) -> list[int] | None:
+        """The partitions it owns once ready; None before."""
+        status, body = self.get("/ready")
+        return list(orjson.loads(body)["partitions"]) if status == 200 else None
+
+    def peak_rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmHWM in /proc")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def consumed(text: str) -> int:
+    """Source events accounted for on /metrics: every outcome but ``duplicate`` (an event
+    delivered again after a rebalance is counted once)."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("support_events_total{") and 'outcome="duplicate"' not in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def metric_sum(text: str, name: str) -> float:
+    """Sum of every sample of one metric family in a /metrics page."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith((name + "{", name + " ")))
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 1800,
+               interval: float = 0.05) -> float:
+    """Poll ``check`` until it holds; return the perf_counter time it first did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return time.perf_counter()
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}")
