@@ -24,6 +24,7 @@ from streams.simulate import Simulator
 from streams.topics import create_topics
 
 POLL_S = 0.05
+EVENTS_PER_TICKET = 2.9  # the simulator's mix
 
 
 async def _publish(run: Run, prefix: str, rate: float, seconds: float) -> list[float]:
@@ -32,8 +33,10 @@ async def _publish(run: Run, prefix: str, rate: float, seconds: float) -> list[f
     settings = run.settings_for(prefix)
     producer = AIOKafkaProducer(bootstrap_servers=run.bootstrap, linger_ms=5)
     await producer.start()
-    sim = Simulator(seed=7, tickets_per_s=50.0, speed=1.0,
-                    start_ms=int(time.time() * 1000) - 3 * 3_600_000)
+    # live traffic: event time keeps pace with the wall clock (~2.9 events per ticket), and
+    # work is compressed 60x so tickets get replies and resolutions within the run
+    sim = Simulator(seed=7, tickets_per_s=rate / EVENTS_PER_TICKET, speed=60.0,
+                    start_ms=int(time.time() * 1000))
     events = sim.events()
     total = int(rate * seconds)
     sent_at: list[float] = []

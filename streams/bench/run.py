@@ -48,9 +48,10 @@ class Run:
     published: list[tuple[str, dict]] = field(default_factory=list)  # (topic kind, payload)
     summary: str = ""  # the tables printed at the end
 
-    def worker(self, app_id: str, prefix: str | None = None) -> BenchWorker:
+    def worker(self, app_id: str, prefix: str | None = None,
+               source: Path | None = None) -> BenchWorker:
         return BenchWorker.start(self.bootstrap, self.quirks, prefix or self.prefix,
-                                 self.partitions, app_id, self.logs)
+                                 self.partitions, app_id, self.logs, source=source)
 
     @property
     def settings(self) -> Settings:

@@ -24,7 +24,8 @@ class BenchWorker:
 
     @classmethod
     def start(cls, bootstrap: str, quirks: str, prefix: str, partitions: int, app_id: str,
-              logs: Path, name: str | None = None) -> BenchWorker:
+              logs: Path, name: str | None = None, source: Path | None = None) -> BenchWorker:
+        """``source``: run the worker from that checkout instead (to profile an older commit)."""
         port = devbroker.free_port()
         name = name or app_id
         env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://{bootstrap}",
@@ -32,10 +33,13 @@ class BenchWorker:
                    SUPPORTKPI_APP_ID=app_id, SUPPORTKPI_PARTITIONS=str(partitions),
                    SUPPORTKPI_WEB_PORT=str(port), SUPPORTKPI_WEB_HOST="127.0.0.1",
                    SUPPORTKPI_SESSION_TIMEOUT="3", SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}")
+        if source is not None:
+            env["PYTHONPATH"] = str(source)
         log = logs / f"{name}-{port}.log"
         with open(log, "ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
-                                     "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                     "warning"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    cwd=source)
         return cls(proc, port, log)
 
     def get(self, path: str) -> tuple[int, bytes]:

@@ -24,7 +24,7 @@ from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpack
 from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy, TeamLabels
-from streams.domain.partition import Horizons, PartitionState
+from streams.domain.partition import SLA_SCAN_SLICE, Horizons, PartitionState
 from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
@@ -296,9 +296,11 @@ class Processor:
     async def _sla_tick(self) -> None:
         """Breaches are found here, when a deadline passes, not when a late reply arrives."""
         now = self.clock_ms()
-        for partition, state in list(self.states.items()):
+        states = list(self.states.items())
+        share = max(1_000, SLA_SCAN_SLICE // max(1, len(states)))  # the budget is per worker
+        for partition, state in states:
             state.advance(now)
-            state.tick()
+            state.tick(share)
             await self._persist(partition, state)
 
     # -- web --------------------------------------------------------------------------------

@@ -82,11 +82,19 @@ class DeliveryGuard:
             await self._rewind(tp, want)
 
     async def check(self) -> None:
-        """Timer: a partition the client has read past while the agents got nothing."""
+        """Timer: a partition the client has read past while the agents got nothing at all.
+
+        Only while every partition has been quiet: an agent busy with a backlog (or a long
+        timer) leaves some partitions waiting in Faust's buffers for seconds, and rewinding
+        those would re-read work already on its way. A hole seen while traffic flows is
+        caught by ``observe`` instead.
+        """
         consumer = self.app.consumer
         if self.app.rebalancing or not consumer.flow_active:
             return
         now = time.monotonic()
+        if now - max(self.last_seen.values(), default=now) < self.stall_seconds:
+            return
         for tp, want in list(self.expected.items()):
             if now - self.last_seen.get(tp, now) < self.stall_seconds:
                 continue

@@ -97,3 +97,18 @@ def test_no_rewind_while_records_are_still_arriving_or_during_a_rebalance() -> N
     guard.app.rebalancing = True
     asyncio.run(guard.check())
     assert consumer.seeks == []
+
+
+def test_no_stall_rewind_while_another_partition_is_being_delivered() -> None:
+    """A busy agent leaves some partitions waiting in Faust's buffers: not a loss."""
+    b = TP("ticket-created", 3)
+    guard, consumer = _guard(start=15, stall=5.0)
+    guard.restart({A: 15, b: 0})
+    consumer.positions[A] = 40
+    guard.last_seen[A] -= 60  # A quiet for a minute...
+    asyncio.run(guard.observe([Message(b, 0)]))  # ...while b is delivered right now
+    asyncio.run(guard.check())
+    assert consumer.seeks == []
+    guard.last_seen[b] -= 60  # everything quiet: now A's unread tail is a loss
+    asyncio.run(guard.check())
+    assert consumer.seeks == [(A, 15)]
