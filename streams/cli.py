@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--latency-seconds", type=float, default=20.0,
                        help="steady publishing per latency round, at half the measured load "
                             "(0: skip)")
+    bench.add_argument("--latency-rate", type=float, default=0.0,
+                       help="events/s during the latency rounds (default: half the measured "
+                            "throughput)")
     bench.add_argument("--no-scale", action="store_true", help="skip 2 workers against 1")
     bench.add_argument("--recovery-tickets", type=int, default=1_000_000,
                        help="restart a worker with this many tickets in its state (0: skip)")
@@ -142,7 +145,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
     plan = Plan(events=args.events, repeat=args.repeat, variants=variants,
-                latency_s=args.latency_seconds, scale=not args.no_scale,
+                latency_s=args.latency_seconds, latency_rate=args.latency_rate,
+                scale=not args.no_scale,
                 recovery_tickets=args.recovery_tickets)
     if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets:
         bench(plan)

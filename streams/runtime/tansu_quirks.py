@@ -1,12 +1,19 @@
-"""Correction for one bug of the embedded development broker (Tansu); off for Apache Kafka.
+"""Corrections for two bugs of the embedded development broker (Tansu); off for Apache Kafka.
 
-Tansu answers ListOffsets(latest) with "base offset of the last record batch + 1" instead of
+1. Tansu answers ListOffsets(latest) with "base offset of the last record batch + 1" instead of
 "last offset + 1": after a 1,000-record batch it reports one more than that batch's first offset.
 Faust recovers a changelog up to that end offset, so a restart would silently lose the tail of
 the last batch, or crash with ConsistencyError when a committed offset lies beyond it.
 
 ``true_end_offsets`` fetches from just below the reported end and takes the last record it sees.
-``install()`` routes Faust's end-offset lookups through it; it is called only when
+
+2. Tansu does not end a long-poll fetch when records arrive: it always waits the full
+``fetch_max_wait_ms``, which Faust hard-codes to 1,500 ms. Each hop of the pipeline (source topic,
+internal topic) then adds up to 1.5 s (measured: 480-1,230 ms per message at 1,500 ms, 8-36 ms at
+100 ms). Kafka answers as soon as ``fetch_min_bytes`` are there, so this wait costs it nothing.
+
+``install()`` routes Faust's end-offset lookups through ``true_end_offsets`` and caps every
+consumer's fetch wait at ``FETCH_MAX_WAIT_MS``; it is called only when
 ``SUPPORTKPI_BROKER_QUIRKS=tansu`` (set by ``supportkpi broker``/``demo`` and the test harness).
 """
 
@@ -20,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 log = logging.getLogger(__name__)
 _installed = False
+FETCH_MAX_WAIT_MS = 100
 
 
 async def true_end_offsets(bootstrap_servers: str, reported: Mapping[Any, int]) -> dict[Any, int]:
@@ -70,4 +78,13 @@ def install(bootstrap_servers: str) -> None:
         return corrected
 
     AIOKafkaConsumerThread._highwaters = _highwaters  # type: ignore[method-assign]
+
+    original_init = AIOKafkaConsumer.__init__
+
+    def __init__(self: AIOKafkaConsumer, *topics: str, **options: Any) -> None:
+        wait = options.get("fetch_max_wait_ms", 500)
+        options["fetch_max_wait_ms"] = min(wait, FETCH_MAX_WAIT_MS)
+        original_init(self, *topics, **options)
+
+    AIOKafkaConsumer.__init__ = __init__
     _installed = True

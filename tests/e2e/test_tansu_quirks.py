@@ -42,3 +42,37 @@ def test_reported_end_offset_is_wrong_after_a_batch_and_the_correction_fixes_it(
     # Apache Kafka would report 100 here; Tansu reports "base offset of last batch + 1".
     assert reported == 1, f"Tansu's bug seems fixed (reported {reported}); drop the quirk?"
     assert corrected == 100
+
+
+async def _median_delivery_ms(bootstrap: str, fetch_max_wait_ms: int) -> float:
+    """A record sent while the consumer's fetch is pending: how long until it arrives."""
+    topic = f"wait-{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    await producer.send_and_wait(topic, b"warm")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=fetch_max_wait_ms)
+    await consumer.start()
+    try:
+        await consumer.getone()
+        delays = []
+        for _ in range(5):
+            await asyncio.sleep(0.2)  # the consumer is waiting in a fetch by now
+            started = asyncio.get_running_loop().time()
+            await producer.send_and_wait(topic, b"x")
+            await consumer.getone()
+            delays.append((asyncio.get_running_loop().time() - started) * 1000)
+        return sorted(delays)[2]
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def test_a_fetch_waits_its_full_max_wait_so_the_correction_caps_it(broker: Broker) -> None:
+    from streams.runtime import tansu_quirks
+
+    faust_wait = asyncio.run(_median_delivery_ms(broker.bootstrap, 1500))  # Faust's setting
+    capped = asyncio.run(_median_delivery_ms(broker.bootstrap, tansu_quirks.FETCH_MAX_WAIT_MS))
+    # Apache Kafka answers a pending fetch as soon as a record arrives; Tansu waits it out
+    assert faust_wait >= 250, f"Tansu answered in {faust_wait:.0f} ms; drop the wait cap?"
+    assert capped * 3 < faust_wait
