@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections import Counter
@@ -39,7 +41,7 @@ def top_functions(collapsed: str, limit: int = 15) -> list[tuple[str, float]]:
 
 
 def profile(events: int, source: Path | None) -> str:
-    py_spy = shutil.which("py-spy")
+    py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     if py_spy is None:
         raise SystemExit("py-spy is not installed (pip install py-spy)")
     logs = Path(tempfile.mkdtemp(prefix="supportkpi-profile-"))
