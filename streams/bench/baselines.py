@@ -61,7 +61,9 @@ def main() -> None:
             if seen["n"] >= args.events:
                 done()
 
-    faust.Worker(app, loglevel="warning").execute_from_commandline()
+    worker = faust.Worker(app, loglevel="warning")
+    worker.spinner = None  # else the root logger is set to DEBUG (see streams.cli.cmd_worker)
+    worker.execute_from_commandline()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from streams import devbroker
 from streams.bench.run import Run, preload
-from streams.bench.worker import wait_until
+from streams.bench.worker import wait_for_total, wait_until
 
 _LINE = re.compile(r":\d+\)$")
 
@@ -55,9 +55,9 @@ def profile(events: int, source: Path | None) -> str:
         try:
             wait_until(lambda: worker.consumed() > 0, "the first event", 300)
             spy = subprocess.Popen([py_spy, "record", "--pid", str(worker.proc.pid), "--rate",
-                                    "200", "--format", "raw", "--output", str(out)],
+                                    "200", "--threads", "--format", "raw", "--output", str(out)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_until(lambda: worker.consumed() >= events, "the last event", 1800)
+            wait_for_total(worker.consumed, events, "the last event")
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
         finally:

@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from streams import devbroker
-from streams.bench.worker import BenchWorker, wait_until
+from streams.bench.worker import BenchWorker, wait_for_total, wait_until
 from streams.config import Settings
 from streams.domain.events import Kind
 from streams.simulate import Simulator
@@ -128,7 +128,7 @@ def supportkpi(run: Run) -> float:
     worker = run.worker(f"bench-{uuid.uuid4().hex[:8]}")
     try:
         first = wait_until(lambda: worker.consumed() > 0, "the first event")
-        last = wait_until(lambda: worker.consumed() >= run.events, "the last event")
+        last = wait_for_total(worker.consumed, run.events, "the last event")
         seen = worker.consumed()
         if seen != run.events:
             raise AssertionError(f"supportkpi accounted {seen} events, published {run.events}")

@@ -11,7 +11,7 @@ import time
 import uuid
 
 from streams.bench.run import Run
-from streams.bench.worker import BenchWorker, wait_until
+from streams.bench.worker import BenchWorker, wait_for_total, wait_until
 
 
 def throughput(run: Run, workers: int) -> float:
@@ -21,8 +21,7 @@ def throughput(run: Run, workers: int) -> float:
         wait_until(lambda: _stable(group, run.partitions), f"{workers} workers to share the "
                    "partitions", timeout=300, interval=0.5)
         started, before = time.perf_counter(), _consumed(group)
-        finished = wait_until(lambda: _consumed(group) >= run.events, "the last event",
-                              interval=0.1)
+        finished = wait_for_total(lambda: _consumed(group), run.events, "the last event")
         return (run.events - before) / (finished - started)
     finally:
         for worker in group:

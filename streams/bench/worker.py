@@ -107,3 +107,16 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 1800,
             return time.perf_counter()
         time.sleep(interval)
     raise TimeoutError(f"timed out waiting for {what}")
+
+
+def wait_for_total(total: Callable[[], int], target: int, what: str,
+                   timeout: float = 1800) -> float:
+    """``wait_until(total() >= target)``, polling /metrics sparingly while far from the target.
+
+    Rendering /metrics costs the worker CPU: polled every 50 ms through a whole run it took 13%
+    of the worker's time (Prometheus scrapes every 15 s). Coarse polls up to 90% of the target,
+    fine ones for the last stretch keep the end time exact to 50 ms.
+    """
+    deadline = time.monotonic() + timeout
+    wait_until(lambda: total() >= 0.9 * target, what, timeout, interval=1.0)
+    return wait_until(lambda: total() >= target, what, max(1.0, deadline - time.monotonic()))

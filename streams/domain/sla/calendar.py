@@ -6,6 +6,7 @@ All arithmetic is on epoch milliseconds; local wall-clock hours are turned into 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -33,35 +34,115 @@ class BusinessHours(Calendar):
     timezone: str
     weekly: dict[int, tuple[tuple[time, time], ...]]  # weekday (Mon=0) -> [(open, close)]
     holidays: frozenset[date] = field(default_factory=frozenset)
-    # day -> that day's working intervals; time-zone maths once per day, not once per clock
-    _days: dict[date, tuple[Interval, ...]] = field(default_factory=dict, compare=False,
-                                                    repr=False)
+    # the working intervals of a span of days, flat and sorted: every SLA clock of every event
+    # walks it, so a lookup is a bisect, and the time-zone maths runs once per day, not per walk
+    _timeline: _Timeline = field(default_factory=lambda: _Timeline(), compare=False, repr=False)
+    _memo: dict[tuple[int, tuple[int, ...], tuple[Interval, ...]], tuple[int | None, ...]] = \
+        field(default_factory=dict, compare=False, repr=False)  # see add_working_many
 
     def __post_init__(self) -> None:
         if not any(self.weekly.values()):
             raise ValueError(f"schedule {self.name!r} has no working hours at all")
 
     def open_intervals(self, start_ms: int) -> Iterator[Interval]:
+        line = self._timeline
+        if not line.covers(start_ms) and not self._cover(start_ms):
+            yield from self._walk_days(start_ms)  # years away from every other clock
+            return
+        begins, ends = line.begins, line.ends
+        index = bisect_right(ends, start_ms)
+        horizon = start_ms + WALK_LIMIT_DAYS * DAY_MS
+        cursor = start_ms  # everything up to here has been yielded
+        while True:
+            if index == len(ends):
+                self._extend(line.last + timedelta(days=1), EXTEND_DAYS)
+                # re-read: the lists may have been replaced while this walk was suspended
+                begins, ends = line.begins, line.ends
+                index = bisect_right(ends, cursor)
+                continue
+            begin = begins[index]
+            if begin > horizon:
+                return
+            cursor = ends[index]
+            yield max(begin, start_ms), cursor
+            index += 1
+
+    def _cover(self, start_ms: int) -> bool:
+        """Extend the timeline to the day of ``start_ms`` if that is near it; else False."""
+        line = self._timeline
+        day = datetime.fromtimestamp(start_ms / 1000, ZoneInfo(self.timezone)).date()
+        if not line.days:
+            self._extend(day - timedelta(days=1), EXTEND_DAYS)
+        elif line.last < day <= line.last + timedelta(days=MAX_GAP_DAYS):
+            self._extend(line.last + timedelta(days=1), (day - line.last).days + EXTEND_DAYS)
+        elif line.first - timedelta(days=MAX_GAP_DAYS) <= day < line.first:
+            self._prepend(day - timedelta(days=1))
+        else:
+            return False
+        return True
+
+    def _extend(self, first: date, days: int) -> None:
+        """Append ``days`` days from ``first`` on (the day after ``last``, or a new timeline)."""
+        line, zone = self._timeline, ZoneInfo(self.timezone)
+        if not line.days:
+            line.first, line.lo_ms = first, _instant_ms(first, time(0), zone)
+        for offset in range(days):
+            for begin, end in self._intervals_on(first + timedelta(days=offset), zone):
+                line.begins.append(begin)
+                line.ends.append(end)
+        line.days += days
+        line.last = first + timedelta(days=days - 1)
+        line.hi_ms = _instant_ms(line.last + timedelta(days=1), time(0), zone)
+
+    def _prepend(self, first: date) -> None:
+        """Start the timeline earlier, in new lists."""
+        line = self._timeline
+        begins, ends, days, last, hi_ms = line.begins, line.ends, line.days, line.last, line.hi_ms
+        line.begins, line.ends, line.days = [], [], 0
+        self._extend(first, (line.first - first).days)
+        line.begins += begins
+        line.ends += ends
+        line.days += days
+        line.last, line.hi_ms = last, hi_ms
+
+    def _walk_days(self, start_ms: int) -> Iterator[Interval]:
         zone = ZoneInfo(self.timezone)
         day = datetime.fromtimestamp(start_ms / 1000, zone).date()
-        for _ in range(3660):  # ten years of days: a bound, not a limit anyone meets
+        for _ in range(WALK_LIMIT_DAYS):
             for begin, end in self._intervals_on(day, zone):
                 if end > start_ms:
                     yield max(begin, start_ms), end
             day += timedelta(days=1)
 
     def _intervals_on(self, day: date, zone: ZoneInfo) -> tuple[Interval, ...]:
-        cached = self._days.get(day)
-        if cached is None:
-            if len(self._days) > 20_000:
-                self._days.clear()
-            cached = () if day in self.holidays else tuple(
-                (_instant_ms(day, opens, zone),
-                 _instant_ms(day, closes, zone) if closes != time(0)
-                 else _instant_ms(day + timedelta(days=1), time(0), zone))
-                for opens, closes in self.weekly.get(day.weekday(), ()))
-            self._days[day] = cached
-        return cached
+        if day in self.holidays:
+            return ()
+        return tuple((_instant_ms(day, opens, zone),
+                      _instant_ms(day, closes, zone) if closes != time(0)
+                      else _instant_ms(day + timedelta(days=1), time(0), zone))
+                     for opens, closes in self.weekly.get(day.weekday(), ()))
+
+
+DAY_MS = 86_400_000
+WALK_LIMIT_DAYS = 3660  # ten years of days: a bound on one walk, not a limit anyone meets
+EXTEND_DAYS = 64  # days added to a timeline at a time
+MAX_GAP_DAYS = 800  # farther from the timeline than this, a walk goes day by day (kept small)
+
+
+@dataclass
+class _Timeline:
+    """Working intervals of the consecutive days ``first``..``last``, in two sorted lists."""
+
+    begins: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    days: int = 0
+    first: date = date.min
+    last: date = date.min
+    lo_ms: int = 0  # local midnight starting ``first``
+    hi_ms: int = 0  # local midnight ending ``last``
+
+    def covers(self, at_ms: int) -> bool:
+        return self.lo_ms <= at_ms < self.hi_ms
 
 
 def _instant_ms(day: date, at: time, zone: ZoneInfo) -> int:
@@ -91,24 +172,46 @@ def add_working_ms(calendar: Calendar, start_ms: int, amount_ms: int,
 
 
 def add_working_many(calendar: Calendar, start_ms: int, amounts: Sequence[int],
-                     pauses: Sequence[Interval] = ()) -> list[int | None]:
+                     pauses: Sequence[Interval] = ()) -> tuple[int | None, ...]:
     """``add_working_ms`` for ascending amounts in one walk over the calendar."""
+    if type(calendar) is Calendar:
+        if not pauses:  # the common case: plain addition
+            return tuple(start_ms + amount for amount in amounts)
+        return _walk(calendar, start_ms, amounts, pauses)
+    if not isinstance(calendar, BusinessHours):
+        return _walk(calendar, start_ms, amounts, pauses)
+    # a ticket's clocks are derived again at each of its events, mostly from the same inputs
+    key = (start_ms, tuple(amounts), tuple(pauses))
+    memo = calendar._memo
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = _walk(calendar, start_ms, amounts, pauses)
+    return found
+
+
+MEMO_SIZE = 32_768  # walks remembered per schedule: ~6 MB at most
+
+
+def _walk(calendar: Calendar, start_ms: int, amounts: Sequence[int],
+          pauses: Sequence[Interval]) -> tuple[int | None, ...]:
     results: list[int | None] = [None] * len(amounts)
-    if not pauses and type(calendar) is Calendar:  # the common case: plain addition
-        return [start_ms + amount for amount in amounts]
     paused_from = min((b for b, e in pauses if e >= FOREVER), default=FOREVER)
-    done, index = 0, 0
+    done, index, last = 0, 0, len(amounts) - 1
     for begin, end in calendar.open_intervals(start_ms):
         if begin >= paused_from:
-            return results
-        for run_begin, run_end in _running_parts(begin, end, pauses):
-            while amounts[index] - done <= run_end - run_begin:
+            break
+        parts = _running_parts(begin, end, pauses) if pauses else ((begin, end),)
+        for run_begin, run_end in parts:
+            span = run_end - run_begin
+            while amounts[index] - done <= span:
                 results[index] = run_begin + amounts[index] - done
+                if index == last:
+                    return tuple(results)
                 index += 1
-                if index == len(amounts):
-                    return results
-            done += run_end - run_begin
-    return results
+            done += span
+    return tuple(results)
 
 
 def _running_parts(begin: int, end: int, pauses: Sequence[Interval]) -> Iterator[Interval]:
