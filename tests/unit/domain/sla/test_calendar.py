@@ -53,3 +53,45 @@ def test_pauses_inside_business_hours_push_the_deadline() -> None:
     start = at(2026, 11, 17, 9, 0)
     pauses = [(at(2026, 11, 17, 10, 0), at(2026, 11, 17, 12, 0))]
     assert add_working_ms(OFFICE, start, 3 * H, pauses) == at(2026, 11, 17, 14, 0)
+
+
+def _reference_add(hours: BusinessHours, start_ms: int, amount_ms: int) -> int:
+    """Day by day with datetime, independent of the timeline and the memo."""
+    day = datetime.fromtimestamp(start_ms / 1000, BERLIN).date()
+    left = amount_ms
+    while True:
+        if day not in hours.holidays:
+            for opens, closes in hours.weekly.get(day.weekday(), ()):
+                begin = max(start_ms, int(datetime.combine(day, opens, BERLIN).timestamp() * 1000))
+                end = int(datetime.combine(day, closes, BERLIN).timestamp() * 1000)
+                if end > begin:
+                    if end - begin >= left:
+                        return begin + left
+                    left -= end - begin
+        day = date.fromordinal(day.toordinal() + 1)
+
+
+def test_walks_in_any_order_agree_with_a_day_by_day_reference() -> None:
+    """Starts far apart and out of order make the cached timeline grow at both ends and fall
+    back to day-by-day walks; asking twice exercises the memo."""
+    import random
+
+    rng = random.Random(7)
+    hours = BusinessHours(name="office", timezone="Europe/Berlin",
+                          weekly={d: ((time(8), time(12)), (time(13), time(18))) for d in range(5)},
+                          holidays=frozenset({date(2026, 12, 24), date(2027, 4, 2)}))
+    base = at(2026, 11, 1, 0, 0)
+    starts = [base + rng.randrange(-900, 900) * 86_400_000 + rng.randrange(86_400_000)
+              for _ in range(150)] + [at(1990, 1, 1, 9, 0), at(2060, 6, 1, 9, 0)]
+    for start in starts + starts[:20]:
+        amount = rng.choice([15 * M, H, 8 * H, 48 * H, 120 * H])
+        assert add_working_ms(hours, start, amount) == _reference_add(hours, start, amount), start
+
+
+def test_a_walk_past_the_end_of_the_cached_days_goes_on_seamlessly() -> None:
+    hours = BusinessHours(name="office", timezone="Europe/Berlin", weekly=OFFICE.weekly)
+    first = at(2026, 11, 2, 9, 0)
+    assert add_working_ms(hours, first, H) == _reference_add(hours, first, H)
+    for days in range(55, 75):  # the cache ends about two months after its first walk
+        start = first + days * 86_400_000
+        assert add_working_ms(hours, start, 120 * H) == _reference_add(hours, start, 120 * H)
