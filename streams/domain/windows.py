@@ -39,8 +39,18 @@ class Window:
         bucket = self.buckets.get(index)
         if bucket is None:
             bucket = self.buckets[index] = {}
-        _add(bucket, key, amount)
-        _add(self.totals, key, amount)
+        # _add, inlined twice: this runs for every contribution that changes, in every window
+        value = bucket.get(key, 0) + amount
+        if value:
+            bucket[key] = value
+        else:
+            bucket.pop(key, None)
+        totals = self.totals
+        value = totals.get(key, 0) + amount
+        if value:
+            totals[key] = value
+        else:
+            totals.pop(key, None)
 
 
 def _add(sums: dict[Hashable, int], key: Hashable, amount: int) -> None:
