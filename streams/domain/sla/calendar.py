@@ -197,7 +197,10 @@ MEMO_SIZE = 32_768  # walks remembered per schedule: ~6 MB at most
 def _walk(calendar: Calendar, start_ms: int, amounts: Sequence[int],
           pauses: Sequence[Interval]) -> tuple[int | None, ...]:
     results: list[int | None] = [None] * len(amounts)
-    paused_from = min((b for b, e in pauses if e >= FOREVER), default=FOREVER)
+    paused_from = FOREVER  # an open pause stops the walk
+    for begin, end in pauses:
+        if end >= FOREVER and begin < paused_from:
+            paused_from = begin
     done, index, last = 0, 0, len(amounts) - 1
     for begin, end in calendar.open_intervals(start_ms):
         if begin >= paused_from:
