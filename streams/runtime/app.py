@@ -1,10 +1,11 @@
-"""The whole processor on one screen: two agents, one changelog-backed table, one timer.
+"""The whole processor on one screen: a router, one agent, one changelog-backed table, timers.
 
-``route`` validates events from the public topics (bad ones go to the dead-letter topic with a
-reason) and re-keys good ones by ticket onto the internal events topic. ``process`` applies them,
-in batches, to per-partition ``PartitionState`` objects and writes each changed ticket record once
-per batch to the table's changelog. Windows and backlog are derived in memory and rebuilt from the
-records after recovery; ``/metrics`` reads them through custom collectors at scrape time.
+The ``Router`` (stateless, its own consumer group, see ``router``) validates events from the
+public topics (bad ones go to the dead-letter topic with a reason) and re-keys good ones by
+ticket onto the internal events topic. The ``process`` agent applies them, in batches, to
+per-partition ``PartitionState`` objects and writes each changed ticket record once per batch to
+the table's changelog. Windows and backlog are derived in memory and rebuilt from the records
+after recovery; ``/metrics`` reads them through custom collectors at scrape time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
-from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpack
+from streams.domain.events import Kind, unpack
 from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy, TeamLabels
 from streams.domain.partition import SLA_SCAN_SLICE, Horizons, PartitionState
@@ -30,11 +31,9 @@ from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime import faust_fixes, security, tansu_quirks
-from streams.runtime.partitioning import partition_for
+from streams.runtime.router import Router
 
 log = logging.getLogger(__name__)
-
-DLQ_HEADER = "supportkpi."
 
 
 class Processor:
@@ -52,7 +51,6 @@ class Processor:
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
         self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
-        self.max_future_ms = parse_duration_ms(s.max_future)
         self.states: dict[int, PartitionState] = {}
         self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
@@ -80,15 +78,15 @@ class Processor:
             web_in_thread=False,
         )
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
-        self.sources = app.topic(*s.source_topics, **raw)
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
-        self.dead_letters = app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True,
-                                      **raw)
+        # created with the app's topics; the router writes to it
+        app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True, **raw)
         self.table = app.Table("tickets", partitions=s.partitions, key_type=bytes, value_type=bytes)
         self.table.on_recover(self._on_recover)
         app.on_partitions_assigned.connect(self._on_assigned)
         self.changelog_topic = self.table.changelog_topic.get_topic_name()
-        app.agent(self.sources, name="route")(self._route)
+        self.router = Router(s, self.stats)
+        app.task(self.router.run)  # started once recovery is done; cancelled at stop
         app.agent(self.events, name="process")(self._process)
         app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
         self.guard = faust_fixes.DeliveryGuard(app)
@@ -124,47 +122,6 @@ class Processor:
         return state
 
     # -- agents -----------------------------------------------------------------------------
-    async def _route(self, stream: Any) -> None:  # faust.Stream; StreamT lacks take_events
-        source_topics = self.settings.source_topics
-        partitions = self.settings.partitions
-        live = self.settings.clock == "wall"
-        async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
-            horizon_ms = int(time.time() * 1000) + self.max_future_ms
-            routed: dict[int, list[Event]] = {}
-            for event in batch:
-                message = event.message
-                try:
-                    decoded = decode(message.value, source_topics[message.topic],
-                                     self.settings.max_event_bytes)
-                    if live and decoded.at_ms > horizon_ms:
-                        raise InvalidEvent(f"occurred_at lies more than {self.settings.max_future}"
-                                           " in the future")
-                except InvalidEvent as exc:
-                    self._dead_letter(message, str(exc))
-                    continue
-                partition = partition_for(decoded.record_key.encode(), partitions)
-                routed.setdefault(partition, []).append(decoded)
-            # one internal message per target partition: Faust's per-message cost is paid once
-            # per event on the way in, not twice
-            send = self.app.producer.send
-            for partition, events in routed.items():
-                await send(self.settings.events_topic, b"%d" % partition, pack(events), partition,
-                           None, None)
-            await self._after_batch(batch)
-
-    def _dead_letter(self, message: Any, reason: str) -> None:
-        self.stats.count(message.topic, "invalid")
-        log.warning("dead-lettered %s[%s]@%s: %s", message.topic, message.partition,
-                    message.offset, reason)
-        headers = [
-            (DLQ_HEADER + "reason", reason.encode()),
-            (DLQ_HEADER + "topic", message.topic.encode()),
-            (DLQ_HEADER + "partition", str(message.partition).encode()),
-            (DLQ_HEADER + "offset", str(message.offset).encode()),
-        ]
-        self.dead_letters.send_soon(key=message.key, value=message.value, headers=headers)
-        # (rare, so Faust's own buffered send is fine here)
-
     async def _process(self, stream: Any) -> None:
         stats, topic_of = self.stats, self.topic_of
         async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
@@ -186,7 +143,8 @@ class Processor:
                 stats.count(topic_of[event.kind], outcome.value)
             for partition, state in touched.items():
                 await self._persist(partition, state)
-            await self._after_batch(batch)
+            await self.guard.observe(e.message for e in batch)
+            self._track_lag(batch)
 
     async def _persist(self, partition: int, state: PartitionState) -> None:
         """Write each changed record once. Sends go straight to the Kafka client's batches
@@ -195,11 +153,6 @@ class Processor:
         send, topic = self.app.producer.send, self.changelog_topic
         for key, blob in state.drain_dirty():
             await send(topic, key.encode(), blob, partition, None, None)
-
-    async def _after_batch(self, batch: Sequence[Any]) -> None:
-        """Per batch, both agents: delivery check (see faust_fixes) and consumer lag."""
-        await self.guard.observe(e.message for e in batch)
-        self._track_lag(batch)
 
     def _track_lag(self, batch: Sequence[Any]) -> None:
         last: dict[Any, int] = {}
@@ -223,9 +176,9 @@ class Processor:
         self.assigned = owned
         for partition in set(self.states) - owned:
             del self.states[partition]
-        for key in [k for k in self.stats.lag if k not in {(t.topic, t.partition)
-                                                           for t in assigned}]:
-            del self.stats.lag[key]
+        events_topic = self.settings.events_topic
+        for key in [k for k in self.stats.lag if k[0] == events_topic and k[1] not in owned]:
+            del self.stats.lag[key]  # (the router keeps the source topics' entries)
 
     async def _on_recover(self) -> None:
         """After Faust's recovery, before partitions resume: rebuild owned partitions we lack.
