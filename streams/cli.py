@@ -113,7 +113,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    build_worker(Settings.from_env(), args.loglevel).execute_from_commandline()
+    from streams.topics import ensure_topics
+
+    settings = Settings.from_env()
+    created = ensure_topics(settings)  # with their partitions and policies; existing ones stay
+    if created:
+        print("created topics: " + ", ".join(created), flush=True)
+    build_worker(settings, args.loglevel).execute_from_commandline()
     return 0
 
 

@@ -78,7 +78,8 @@ CONSUMER_LAG = Family("support_consumer_lag_messages",
 FOLDED_LABEL_VALUES = Family("support_label_values_folded",
                              "Label values reported as 'other' because of an allow-list or the "
                              "series cap.", ("label",))
-REBALANCES = Family("support_rebalances", "Partition assignments this worker went through.", ())
+REBALANCES = Family("support_rebalances",
+                    "Partition assignments this worker went through (processor and router).", ())
 REWINDS = Family("support_rewinds",
                   "Times a partition was re-read from an offset the Kafka client had fetched but "
                   "the processor never received (each one an event loss prevented).", ())

@@ -1,22 +1,23 @@
-"""The whole processor on one screen: a router, one agent, one changelog-backed table, timers.
+"""The whole processor on one screen: a router, one agent, a changelog, timers.
 
 The ``Router`` (stateless, its own consumer group, see ``router``) validates events from the
 public topics (bad ones go to the dead-letter topic with a reason) and re-keys good ones by
 ticket onto the internal events topic. The ``process`` agent applies them, in batches, to
 per-partition ``PartitionState`` objects and writes each changed ticket record once per batch to
-the table's changelog. Windows and backlog are derived in memory and rebuilt from the records
-after recovery; ``/metrics`` reads them through custom collectors at scrape time.
+the compacted changelog (see ``changelog``). Windows and backlog are derived in memory and
+rebuilt from the records after a restart or rebalance; ``/metrics`` reads them through custom
+collectors at scrape time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -30,7 +31,7 @@ from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import faust_fixes, security, tansu_quirks
+from streams.runtime import changelog, faust_fixes, security, tansu_quirks
 from streams.runtime.router import Router
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Processor:
         self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
         self.states: dict[int, PartitionState] = {}
+        self._rebuilds: dict[int, asyncio.Future[PartitionState]] = {}  # partitions being read
+        self._rebuild_lock = asyncio.Lock()
         self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
         self.topic_of = {kind: s.topic(kind) for kind in Kind}
@@ -81,10 +84,7 @@ class Processor:
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
         # created with the app's topics; the router writes to it
         app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True, **raw)
-        self.table = app.Table("tickets", partitions=s.partitions, key_type=bytes, value_type=bytes)
-        self.table.on_recover(self._on_recover)
         app.on_partitions_assigned.connect(self._on_assigned)
-        self.changelog_topic = self.table.changelog_topic.get_topic_name()
         self.router = Router(s, self.stats)
         app.task(self.router.run)  # started once recovery is done; cancelled at stop
         app.agent(self.events, name="process")(self._process)
@@ -115,11 +115,9 @@ class Processor:
     def owned(self) -> list[PartitionState]:
         return list(self.states.values())
 
-    def _new_state(self, partition: int) -> PartitionState:
-        state = PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
-                               self.labels, self.horizons, self.clock_ms(), self.teams)
-        self.states[partition] = state
-        return state
+    def _new_state(self) -> PartitionState:
+        return PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
+                              self.labels, self.horizons, self.clock_ms(), self.teams)
 
     # -- agents -----------------------------------------------------------------------------
     async def _process(self, stream: Any) -> None:
@@ -134,9 +132,9 @@ class Processor:
             for partition, event in decoded:
                 state = touched.get(partition)
                 if state is None:
-                    if partition not in self.assigned:
-                        continue  # fetched before it moved away; its new owner reads it again
                     state = await self._state_for(partition)
+                    if state is None:
+                        continue  # fetched before it moved away; its new owner reads it again
                     state.advance(now)
                     touched[partition] = state
                 outcome = state.apply(event)
@@ -150,7 +148,7 @@ class Processor:
         """Write each changed record once. Sends go straight to the Kafka client's batches
         (Faust's own send buffer logs and throttles at 100 messages); Faust flushes the client
         before it commits offsets, so a record is durable before its events count as done."""
-        send, topic = self.app.producer.send, self.changelog_topic
+        send, topic = self.app.producer.send, self.settings.changelog_topic
         for key, blob in state.drain_dirty():
             await send(topic, key.encode(), blob, partition, None, None)
 
@@ -165,10 +163,10 @@ class Processor:
 
     # -- state lifecycle --------------------------------------------------------------------
     async def _on_assigned(self, sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        """Every rebalance: forget partitions that moved away, at once.
+        """Every rebalance: forget partitions that moved away, at once; rebuild new ones.
 
-        Recovery may not complete between two quick rebalances; a partition that left and came
-        back must be rebuilt from its changelog, never resumed from a stale copy.
+        A partition that left and came back must be rebuilt from its changelog, never resumed
+        from a stale copy: another worker may have written it meanwhile.
         """
         assigned = args[0] if args else kwargs.get("assigned", set())
         self.stats.rebalances += 1
@@ -176,68 +174,56 @@ class Processor:
         self.assigned = owned
         for partition in set(self.states) - owned:
             del self.states[partition]
+        for partition in set(self._rebuilds) - owned:
+            self._rebuilds.pop(partition).cancel()
+        for partition in sorted(owned - set(self.states)):
+            self._rebuild_soon(partition)  # now, not at its first event: /metrics shows it
         events_topic = self.settings.events_topic
         for key in [k for k in self.stats.lag if k[0] == events_topic and k[1] not in owned]:
             del self.stats.lag[key]  # (the router keeps the source topics' entries)
 
-    async def _on_recover(self) -> None:
-        """After Faust's recovery, before partitions resume: rebuild owned partitions we lack.
-
-        We read each such changelog partition ourselves, from its beginning to its true end.
-        Faust's in-memory store keeps resume offsets across rebalances but purges the keys of
-        partitions that move away, so a partition that leaves and comes back can be recovered
-        only in part; our own read does not depend on that bookkeeping.
-        """
-        assigned = {tp.partition for tp in self.app.assignor.assigned_actives()
-                    if tp.topic == self.settings.events_topic}
-        for partition in sorted(assigned - set(self.states)):
-            await self._state_for(partition)
-        self.table.data.clear()  # Faust's copy is not used: the records live in PartitionState
-        log.info("state ready: partitions %s", sorted(self.states))
-
-    async def _state_for(self, partition: int) -> PartitionState:
-        """The partition's state, rebuilt from its changelog the first time it is needed."""
+    async def _state_for(self, partition: int) -> PartitionState | None:
+        """The partition's state (waiting for its rebuild); None once it is not ours."""
         state = self.states.get(partition)
-        if state is not None:
-            return state
-        records = await self._read_changelog(partition)
-        state = self._new_state(partition)
-        for key, blob in records.items():
-            state.load(key.decode(), blob)
-        newest = max((r.last_ms for r in state.records.values()), default=0)
-        if newest:  # replay mode resumes at the newest event it had applied
-            self.stats.saw_event_time(newest)
-            state.advance(self.clock_ms())
-        log.info("partition %d rebuilt from %d records", partition, len(records))
+        if state is None and partition in self.assigned:
+            rebuild = self._rebuild_soon(partition)
+            try:
+                state = await asyncio.shield(rebuild)
+            except asyncio.CancelledError:
+                if not rebuild.cancelled():
+                    raise  # the agent itself is stopping
+                return None  # the partition moved away during its rebuild
         return state
 
-    async def _read_changelog(self, partition: int) -> dict[bytes, bytes]:
-        """Latest value of every live key in one changelog partition."""
-        tp = TopicPartition(self.changelog_topic, partition)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.bootstrap_servers,
-                                    enable_auto_commit=False, group_id=None,
-                                    max_partition_fetch_bytes=8 * 1024 * 1024,
-                                    **security.client_options(self.settings))
-        await consumer.start()
+    def _rebuild_soon(self, partition: int) -> asyncio.Future[PartitionState]:
+        rebuild = self._rebuilds.get(partition)
+        if rebuild is None:
+            rebuild = self._rebuilds[partition] = asyncio.ensure_future(self._rebuild(partition))
+        return rebuild
+
+    async def _rebuild(self, partition: int) -> PartitionState:
+        """Read the partition's changelog to its end and derive windows and backlog from it.
+
+        One partition at a time: the latest value of every key is held until it is loaded.
+        """
         try:
-            consumer.assign([tp])
-            await consumer.seek_to_beginning(tp)
-            end = (await consumer.end_offsets([tp]))[tp]
-            if self.settings.broker_quirks == "tansu":
-                end = (await tansu_quirks.true_end_offsets(self.settings.bootstrap_servers,
-                                                           {tp: end}))[tp]
-            records: dict[bytes, bytes] = {}
-            while await consumer.position(tp) < end:
-                batches = await consumer.getmany(tp, timeout_ms=1000, max_records=20_000)
-                for record in batches.get(tp, []):
-                    assert record.key is not None
-                    if record.value is None:
-                        records.pop(record.key, None)
-                    else:
-                        records[record.key] = record.value
-            return records
+            async with self._rebuild_lock:
+                started = time.monotonic()
+                records = await changelog.read_partition(self.settings, partition)
+                state = self._new_state()
+                for key, blob in records.items():
+                    state.load(key.decode(), blob)
+                newest = max((r.last_ms for r in state.records.values()), default=0)
+                if newest:  # replay mode resumes at the newest event it had applied
+                    self.stats.saw_event_time(newest)
+                    state.advance(self.clock_ms())
+                self.states[partition] = state
+                log.info("partition %d rebuilt from %d records in %.1f s", partition,
+                         len(records), time.monotonic() - started)
+                return state
         finally:
-            await consumer.stop()
+            if self._rebuilds.get(partition) is asyncio.current_task():
+                del self._rebuilds[partition]
 
     async def _housekeeping(self) -> None:
         now = self.clock_ms()
@@ -274,6 +260,8 @@ class Processor:
         @self.app.page("/ready")
         class Ready(View):
             async def get(self, request: Request) -> Response:
-                ready = processor.app.rebalancing is False and bool(processor.states)
+                owned = processor.assigned
+                ready = (processor.app.rebalancing is False and bool(owned)
+                         and owned <= processor.states.keys())
                 return self.json({"ready": ready, "partitions": sorted(processor.states)},
                                  status=200 if ready else 503)

@@ -168,4 +168,5 @@ class Router(ConsumerRebalanceListener):
             self.stats.lag.pop((tp.topic, tp.partition), None)
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        self.stats.rebalances += 1
         log.info("router owns %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned))
