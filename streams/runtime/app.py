@@ -69,7 +69,6 @@ class Processor:
             topic_disable_leader=True,
             processing_guarantee="at_least_once",
             consumer_auto_offset_reset="earliest",
-            table_standby_replicas=0,
             broker_session_timeout=s.session_timeout,
             broker_heartbeat_interval=max(0.5, s.session_timeout / 4),
             broker_request_timeout=max(40.0, s.session_timeout * 2),
@@ -82,11 +81,9 @@ class Processor:
         )
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
-        # created with the app's topics; the router writes to it
-        app.topic(s.dead_letter_topic, partitions=s.partitions, internal=True, **raw)
         app.on_partitions_assigned.connect(self._on_assigned)
         self.router = Router(s, self.stats)
-        app.task(self.router.run)  # started once recovery is done; cancelled at stop
+        app.task(self.router.run)  # started with the app, cancelled at its stop
         app.agent(self.events, name="process")(self._process)
         app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
         self.guard = faust_fixes.DeliveryGuard(app)

@@ -1,0 +1,120 @@
+"""Partition ownership in the processor (streams/runtime/app.py): a partition is rebuilt from its
+changelog as soon as it is assigned, its events wait for that, and a rebuild whose partition
+moves away meanwhile is dropped, never installed. Here the changelog read waits on a gate we
+open; the read itself, over the real broker, is what the restart and scale-out tests exercise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from streams.config import Settings
+from streams.domain.ticket import TicketRecord
+from streams.runtime import changelog
+from streams.runtime.app import Processor
+
+
+class TP(NamedTuple):
+    topic: str
+    partition: int
+
+
+class Changelog:
+    """Stands in for the changelog read: per partition, records released by opening a gate."""
+
+    def __init__(self) -> None:
+        self.gates: dict[int, asyncio.Event] = {}
+        self.records: dict[int, dict[bytes, bytes]] = {}
+        self.reads: list[int] = []
+
+    async def read_partition(self, settings: Settings, partition: int) -> dict[bytes, bytes]:
+        self.reads.append(partition)
+        await self.gates.setdefault(partition, asyncio.Event()).wait()
+        return dict(self.records.get(partition, {}))
+
+    def open(self, partition: int) -> None:
+        self.gates.setdefault(partition, asyncio.Event()).set()
+
+
+@pytest.fixture
+def log(monkeypatch: pytest.MonkeyPatch) -> Changelog:
+    fake = Changelog()
+    monkeypatch.setattr(changelog, "read_partition", fake.read_partition)
+    return fake
+
+
+@pytest.fixture
+def processor(tmp_path: Path) -> Processor:
+    return Processor(Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path),
+                                        "SUPPORTKPI_SLA_POLICY": ""}))
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(asyncio.wait_for(coro, timeout=10))
+
+
+async def _assign(processor: Processor, *partitions: int) -> None:
+    topic = processor.settings.events_topic
+    await processor._on_assigned(None, {TP(topic, p) for p in partitions})
+
+
+def _ticket(created_ms: int) -> bytes:
+    return TicketRecord(created_ms=created_ms, channel="email", priority="high").to_bytes()
+
+
+def test_assigned_partitions_are_rebuilt_and_their_events_wait_for_it(
+        processor: Processor, log: Changelog) -> None:
+    async def scenario() -> None:
+        log.records[0] = {b"T-1": _ticket(1_000)}
+        await _assign(processor, 0, 1)
+        waiting = asyncio.ensure_future(processor._state_for(0))
+        await asyncio.sleep(0.01)
+        assert not waiting.done() and processor.states == {}
+        log.open(0)
+        state = await waiting
+        assert state is not None and processor.states == {0: state}
+        assert state.records["T-1"].created_ms == 1_000
+        log.open(1)
+        assert await processor._state_for(1) is processor.states[1]
+        assert sorted(log.reads) == [0, 1]  # once each, although asked for twice
+
+    _run(scenario())
+
+
+def test_a_partition_that_moves_away_during_its_rebuild_is_never_installed(
+        processor: Processor, log: Changelog) -> None:
+    async def scenario() -> None:
+        await _assign(processor, 0)
+        waiting = asyncio.ensure_future(processor._state_for(0))
+        await asyncio.sleep(0.01)
+        await _assign(processor, 1)  # 0 went to another worker before its read finished
+        assert await waiting is None
+        log.open(0)
+        await asyncio.sleep(0.01)
+        assert 0 not in processor.states
+        assert await processor._state_for(0) is None  # its events are left to the new owner
+
+    _run(scenario())
+
+
+def test_a_partition_that_comes_back_is_read_again_not_resumed(
+        processor: Processor, log: Changelog) -> None:
+    async def scenario() -> None:
+        log.open(0)
+        log.records[0] = {b"T-1": _ticket(1_000)}
+        await _assign(processor, 0)
+        first = await processor._state_for(0)
+        assert first is not None and set(first.records) == {"T-1"}
+        await _assign(processor, 1)  # away: another worker writes T-2 meanwhile
+        log.records[0] = {b"T-1": _ticket(1_000), b"T-2": _ticket(2_000)}
+        await _assign(processor, 0)
+        again = await processor._state_for(0)
+        assert again is not None and again is not first
+        assert set(again.records) == {"T-1", "T-2"}
+
+    _run(scenario())
