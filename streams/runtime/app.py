@@ -35,6 +35,11 @@ from streams.runtime import changelog, faust_fixes, security, tansu_quirks
 from streams.runtime.router import Router
 
 log = logging.getLogger(__name__)
+# Internal messages per processing batch. Each carries up to ``router.PACKED_EVENTS_MAX`` events,
+# so a batch is at most ~5,000 events, well under a second of work even behind a backlog: timers
+# (SLA deadlines, the delivery guard) and scrapes keep their pace, and a huge batch never looks
+# like a stalled partition to the delivery guard.
+PROCESS_BATCH_MESSAGES = 20
 
 
 class Processor:
@@ -119,7 +124,9 @@ class Processor:
     # -- agents -----------------------------------------------------------------------------
     async def _process(self, stream: Any) -> None:
         stats, topic_of = self.stats, self.topic_of
-        async for batch in stream.take_events(self.settings.batch_size, self.settings.batch_wait):
+        async for batch in stream.take_events(PROCESS_BATCH_MESSAGES, self.settings.batch_wait):
+            # offsets as they arrive: a batch in progress is not a stalled partition
+            await self.guard.observe(e.message for e in batch)
             decoded = [(e.message.partition, event) for e in batch
                        for event in unpack(e.message.value or b"[]")]
             for _, event in decoded:  # first: in replay mode the newest event time is "now"
@@ -138,7 +145,6 @@ class Processor:
                 stats.count(topic_of[event.kind], outcome.value)
             for partition, state in touched.items():
                 await self._persist(partition, state)
-            await self.guard.observe(e.message for e in batch)
             self._track_lag(batch)
 
     async def _persist(self, partition: int, state: PartitionState) -> None:
@@ -257,8 +263,10 @@ class Processor:
         @self.app.page("/ready")
         class Ready(View):
             async def get(self, request: Request) -> Response:
+                # both stages: partitions rebuilt, and the router a member of its group (it
+                # joins on its own; until then nothing new would reach the partitions)
                 owned = processor.assigned
                 ready = (processor.app.rebalancing is False and bool(owned)
-                         and owned <= processor.states.keys())
+                         and owned <= processor.states.keys() and processor.router.joined)
                 return self.json({"ready": ready, "partitions": sorted(processor.states)},
                                  status=200 if ready else 503)

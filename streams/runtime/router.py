@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DLQ_HEADER = "supportkpi."
 RETRY_SECONDS = 1.0
+PACKED_EVENTS_MAX = 250  # events per internal message: bounds a processing batch (see app)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class Router(ConsumerRebalanceListener):
         self.settings = settings
         self.stats = stats
         self.consumer: AIOKafkaConsumer | None = None
+        self.joined = False  # has taken part in a group assignment (maybe owning nothing)
 
     @property
     def group_id(self) -> str:
@@ -130,7 +132,7 @@ class Router(ConsumerRebalanceListener):
             finally:
                 await consumer.stop()
         finally:
-            self.consumer = None
+            self.consumer, self.joined = None, False
             await producer.stop()
 
     async def _forward(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
@@ -138,9 +140,10 @@ class Router(ConsumerRebalanceListener):
         s = self.settings
         routed = route((r for records in batches.values() for r in records), s,
                        int(time.time() * 1000))
-        sent = [await producer.send(s.events_topic, pack(events), key=b"%d" % partition,
-                                    partition=partition)
-                for partition, events in routed.events.items()]
+        sent = [await producer.send(s.events_topic, pack(events[i:i + PACKED_EVENTS_MAX]),
+                                    key=b"%d" % partition, partition=partition)
+                for partition, events in routed.events.items()
+                for i in range(0, len(events), PACKED_EVENTS_MAX)]
         for record, reason in routed.rejected:
             self.stats.count(record.topic, "invalid")
             log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition,
@@ -169,4 +172,5 @@ class Router(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
         self.stats.rebalances += 1
+        self.joined = True
         log.info("router owns %s", sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned))
