@@ -74,6 +74,9 @@ class Processor:
             topic_disable_leader=True,
             processing_guarantee="at_least_once",
             consumer_auto_offset_reset="earliest",
+            # no tables, but Faust's assignor reads it: with standbys (default 1) it lets a
+            # client keep ceil(partitions/clients), so a third worker on 4 partitions got none
+            table_standby_replicas=0,
             broker_session_timeout=s.session_timeout,
             broker_heartbeat_interval=max(0.5, s.session_timeout / 4),
             broker_request_timeout=max(40.0, s.session_timeout * 2),
