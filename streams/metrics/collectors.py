@@ -38,13 +38,21 @@ class KpiCollector(Collector):
         self._clock_ms = clock_ms
         self._les = [_format_le(b / 1000) for b in buckets_ms] + ["+Inf"]
 
+    def describe(self) -> Iterator[Metric]:
+        """Every family, without samples: a scrape restricted to other families
+        (``/metrics?name[]=...``) then skips this collector's work."""
+        return self._families(())
+
     def collect(self) -> Iterator[Metric]:
+        return self._families(self._partitions())
+
+    def _families(self, partitions: Iterable[PartitionState]) -> Iterator[Metric]:
         now = self._clock_ms()
         windows: dict[str, Counts] = {}
         backlog: dict[tuple[str, str], list[int]] = {}
         by_team: dict[str, int] = {}
         sla: dict[tuple[str, str], SlaGauges] = {}
-        for state in self._partitions():
+        for state in partitions:
             state.advance(now)
             for name, totals in state.windows.totals().items():
                 merged = windows.setdefault(name, {})
@@ -149,6 +157,14 @@ class HealthCollector(Collector):
         self._owned = owned
         self._topics = tuple(topics)
         self._folded = folded
+
+    def describe(self) -> Iterator[Metric]:
+        """Every family (see ``KpiCollector.describe``)."""
+        families = list(self.collect())
+        if not any(f.name == m.LAST_EVENT_TIMESTAMP.name for f in families):
+            families.append(GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name,
+                                              m.LAST_EVENT_TIMESTAMP.help))
+        return iter(families)
 
     def collect(self) -> Iterator[Metric]:
         stats = self._stats

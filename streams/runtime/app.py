@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.web import Request, Response, View
@@ -255,7 +255,11 @@ class Processor:
         @self.app.page("/metrics")
         class Metrics(View):
             async def get(self, request: Request) -> Response:
-                body = generate_latest(processor.registry)
+                # ?name[]=support_events_total&name[]=...: only those families, and only the
+                # collectors that serve them run (as in prometheus_client's own exposition)
+                names = cast(Any, request.query).getall("name[]", [])  # a MultiDict
+                registry = processor.registry
+                body = generate_latest(registry.restricted_registry(names) if names else registry)
                 return self.bytes(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
         @self.app.page("/health")

@@ -83,3 +83,27 @@ def test_exposition_passes_promtool_check_metrics() -> None:
                             capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_scrape_restricted_by_name_runs_only_the_collector_that_serves_it() -> None:
+    states = [_state()]
+    visits: list[int] = []
+
+    def partitions() -> list[PartitionState]:
+        visits.append(1)
+        return states
+
+    stats = ProcessorStats()
+    stats.count("t-created", "processed", 3)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(KpiCollector(partitions, lambda: NOW, KpiModel().buckets_ms))
+    registry.register(HealthCollector(stats, lambda: states, ["t-created"]))
+    visits.clear()  # registering describes each collector once
+    text = generate_latest(registry.restricted_registry(["support_events_total"])).decode()
+    families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
+    assert families == {"support_events_total"}
+    assert 'support_events_total{outcome="processed",topic="t-created"} 3.0' in text
+    assert visits == []  # the KPI collector did no work
+    full = parse(generate_latest(registry).decode())
+    assert visits == [1]
+    assert any(name == "support_tickets_created" for name, _ in full)  # unrestricted: all
