@@ -91,7 +91,6 @@ class Router(ConsumerRebalanceListener):
     def __init__(self, settings: Settings, stats: ProcessorStats) -> None:
         self.settings = settings
         self.stats = stats
-        self.consumer: AIOKafkaConsumer | None = None
         self.joined = False  # has taken part in a group assignment (maybe owning nothing)
 
     @property
@@ -110,7 +109,6 @@ class Router(ConsumerRebalanceListener):
         producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap_servers, acks="all",
                                     linger_ms=5, max_batch_size=1024 * 1024,
                                     max_request_size=8 * 1024 * 1024, **options)
-        self.consumer = consumer
         await producer.start()
         try:
             await consumer.start()
@@ -132,7 +130,7 @@ class Router(ConsumerRebalanceListener):
             finally:
                 await consumer.stop()
         finally:
-            self.consumer, self.joined = None, False
+            self.joined = False
             await producer.stop()
 
     async def _forward(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
