@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,13 @@ class Routed:
 
     events: dict[int, list[Event]] = field(default_factory=dict)
     rejected: list[tuple[ConsumerRecord[Any, Any], str]] = field(default_factory=list)
+
+    def messages(self) -> Iterator[tuple[int, bytes]]:
+        """(partition, packed events) for the internal topic, ``PACKED_EVENTS_MAX`` at most each,
+        in arrival order within a partition."""
+        for partition, events in self.events.items():
+            for start in range(0, len(events), PACKED_EVENTS_MAX):
+                yield partition, pack(events[start:start + PACKED_EVENTS_MAX])
 
 
 def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings,
@@ -138,10 +145,9 @@ class Router(ConsumerRebalanceListener):
         s = self.settings
         routed = route((r for records in batches.values() for r in records), s,
                        int(time.time() * 1000))
-        sent = [await producer.send(s.events_topic, pack(events[i:i + PACKED_EVENTS_MAX]),
-                                    key=b"%d" % partition, partition=partition)
-                for partition, events in routed.events.items()
-                for i in range(0, len(events), PACKED_EVENTS_MAX)]
+        sent = [await producer.send(s.events_topic, blob, key=b"%d" % partition,
+                                    partition=partition)
+                for partition, blob in routed.messages()]
         for record, reason in routed.rejected:
             self.stats.count(record.topic, "invalid")
             log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition,

@@ -11,9 +11,9 @@ import orjson
 from aiokafka.structs import ConsumerRecord
 
 from streams.config import Settings
-from streams.domain.events import pack, unpack
+from streams.domain.events import unpack
 from streams.runtime.partitioning import partition_for
-from streams.runtime.router import dead_letter_headers, route
+from streams.runtime.router import PACKED_EVENTS_MAX, dead_letter_headers, route
 
 NOW_MS = 1_795_000_000_000
 SETTINGS = Settings(partitions=4, max_future="15m")
@@ -85,12 +85,23 @@ def test_events_from_the_far_future_are_refused_only_on_the_live_clock() -> None
     assert sum(len(events) for events in replay.events.values()) == 2
 
 
-def test_a_batch_packs_into_one_internal_message_per_partition() -> None:
-    records = [_record("ticket-created", n, _created(f"T-{n}", f"e{n}")) for n in range(40)]
+def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
+    records = [_record("ticket-created", n, _created(f"T-{n % 7}", f"e{n:04d}"))
+               for n in range(1_200)]
     routed = route(records, SETTINGS, NOW_MS)
-    assert set(routed.events) == set(range(4))
-    for events in routed.events.values():
-        assert unpack(pack(events)) == events
+    messages = list(routed.messages())
+    by_partition: dict[int, list[str]] = {}
+    for partition, blob in messages:
+        events = unpack(blob)
+        assert 1 <= len(events) <= PACKED_EVENTS_MAX
+        by_partition.setdefault(partition, []).extend(e.event_id for e in events)
+    # every event once, in arrival order, in as few messages as the bound allows
+    assert by_partition == {
+        p: [e.event_id for e in events] for p, events in routed.events.items()}
+    assert sum(map(len, by_partition.values())) == 1_200
+    assert len(messages) == sum(-(-len(ids) // PACKED_EVENTS_MAX)
+                                for ids in by_partition.values())
+    assert any(len(ids) > PACKED_EVENTS_MAX for ids in by_partition.values())  # it was split
 
 
 def test_dead_letters_say_where_the_message_came_from_and_why() -> None:
