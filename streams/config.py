@@ -9,9 +9,11 @@ from typing import Any
 
 from streams.domain.events import Kind
 from streams.domain.labels import DEFAULT_CHANNELS, DEFAULT_PRIORITIES
-from streams.domain.timeparse import parse_duration_ms
+from streams.domain.ticket import max_record_bytes
+from streams.domain.timeparse import TimeBounds, parse_duration_ms
 
 PREFIX = "SUPPORTKPI_"
+COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,19 @@ class Settings:
     orphan_horizon: str = "24h"
     clock: str = "wall"  # "wall" (live) or "event" (replay: the newest event time is "now")
     max_event_bytes: int = 65536
-    max_future: str = "15m"
+    max_future: str = "15m"  # live and replay alike: against the wall clock
+    min_event_time: str = "2000-01-01T00:00:00Z"  # earlier occurred_at values are invalid
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     priorities: tuple[str, ...] = DEFAULT_PRIORITIES
     teams: tuple[str, ...] = ()  # allow-list; empty: first come, first served up to max_teams
     max_teams: int = 50
     ingest_token: str = ""  # bearer token required by `supportkpi ingest` (empty: none)
+    ingest_token_file: str = ""  # file holding that token (wins over ingest_token)
+    ingest_max_concurrency: int = 64  # requests handled at once; more get 503 + Retry-After
+    compression: str = "lz4"  # of what the worker produces: gzip, snappy, lz4, zstd or none
+    max_message_bytes: int = 1_000_000  # below the broker's message.max.bytes (also read)
+    max_ticket_events: int = 2_000  # events one ticket's record applies; more are "capped"
+    stall_seconds: float = 60.0  # a stage with work and no progress this long fails /health
     sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
     sla_tick: float = 1.0  # seconds between SLA deadline checks
     session_timeout: float = 10.0
@@ -78,6 +87,26 @@ class Settings:
             raise ValueError(f"SUPPORTKPI_CLOCK must be 'wall' or 'event', not {self.clock!r}")
         if self.partitions < 1:
             raise ValueError("SUPPORTKPI_PARTITIONS must be at least 1")
+        if self.compression not in COMPRESSIONS:
+            raise ValueError(f"SUPPORTKPI_COMPRESSION must be one of {', '.join(COMPRESSIONS)}"
+                             f", not {self.compression!r}")
+        if self.max_message_bytes < 16_384:
+            raise ValueError("SUPPORTKPI_MAX_MESSAGE_BYTES must be at least 16384")
+        if max_record_bytes(self.max_ticket_events) > self.max_message_bytes:
+            raise ValueError(
+                f"a ticket record may reach {max_record_bytes(self.max_ticket_events)} bytes "
+                f"with SUPPORTKPI_MAX_TICKET_EVENTS={self.max_ticket_events}, more than "
+                f"SUPPORTKPI_MAX_MESSAGE_BYTES={self.max_message_bytes}: lower the former")
+        self.time_bounds  # noqa: B018 -- parses SUPPORTKPI_MIN_EVENT_TIME, raises with a reason
+
+    @property
+    def time_bounds(self) -> TimeBounds:
+        return TimeBounds.parse(self.min_event_time, self.max_future)
+
+    @property
+    def producer_compression(self) -> str | None:
+        """``compression_type`` for Kafka clients (None: uncompressed)."""
+        return None if self.compression == "none" else self.compression
 
     @property
     def sla_policy_path(self) -> str | None:

@@ -12,6 +12,7 @@ class ProcessorStats:
     last_event_ms: int | None = None
     rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
+    quarantined: int = 0  # changelog records a rebuild could not load (left out, logged)
     lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> messages
 
     def count(self, topic: str, outcome: str, n: int = 1) -> None:

@@ -17,14 +17,18 @@ from typing import Any
 from streams.domain.contributions import Contribution, KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.labels import UNKNOWN, LabelPolicy, TeamLabels
-from streams.domain.ticket import TicketRecord
+from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows
 
 
 class Outcome(StrEnum):
+    """The ``outcome`` label of ``support_events_total`` (the router adds ``invalid``)."""
+
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
     LATE = "late"
+    CAPPED = "capped"  # its ticket's record is full (see ``ticket.MAX_TICKET_EVENTS``)
+    FAILED = "failed"  # applying it raised: rolled back and dead-lettered by the runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +78,10 @@ class PartitionState:
     """Applies events, keeps derived windows and backlog, and tracks keys to persist."""
 
     def __init__(self, model: KpiModel, windows: SlidingWindows, labels: LabelPolicy,
-                 horizons: Horizons, now_ms: int, teams: TeamLabels | None = None) -> None:
+                 horizons: Horizons, now_ms: int, teams: TeamLabels | None = None,
+                 max_ticket_events: int = MAX_TICKET_EVENTS) -> None:
         self.model = model
+        self.max_ticket_events = max_ticket_events
         self.windows = windows
         self.labels = labels
         self.teams = teams if teams is not None else TeamLabels(cap=50)
@@ -93,6 +99,7 @@ class PartitionState:
         self._recent: OrderedDict[str, list[Contribution]] = OrderedDict()
         self.sla_now: dict[tuple[str, str], SlaGauges] = {}  # from the last tick
         self.dirty: set[str] = set()
+        self.evaluation_errors = 0  # records a timer could not evaluate (skipped, not fatal)
         self.now_ms = now_ms
         windows.advance(now_ms)
 
@@ -107,16 +114,50 @@ class PartitionState:
             self.windows.advance(now_ms)
 
     def load(self, key: str, blob: bytes) -> None:
-        """Restore one record from the changelog."""
+        """Restore one record from the changelog.
+
+        Raises if the record cannot be read or evaluated, and then leaves no trace of it: the
+        caller quarantines it and the rest of the partition loads as usual.
+        """
         record = TicketRecord.from_bytes(blob)
+        try:
+            contributions = self._evaluate(key, record)
+        except Exception:
+            self._forget_index(key)
+            raise
         self.teams.readmit(record.team)
         self.records[key] = record
-        self._diff(None, self._evaluate(key, record))
+        self._diff(None, contributions)
         self._update_backlog(key, None, record)
 
     def apply(self, event: Event) -> Outcome:
+        """Apply one event; if that raises, the partition is left as it was, and it re-raises.
+
+        Everything an event changes is decided before windows and backlog move (the record,
+        then its evaluation), so rolling back is restoring the record and its index entries.
+        """
         key = event.record_key
         record = self.records.get(key)
+        snapshot = None if record is None else record.copy()
+        try:
+            return self._apply(key, record, event)
+        except Exception:
+            self._forget_index(key)
+            if snapshot is None:
+                self.records.pop(key, None)
+            else:
+                self.records[key] = snapshot
+                try:
+                    self._evaluate(key, snapshot)
+                except Exception:
+                    self._forget_index(key)  # its SLA clocks are unknown until its next event
+            raise
+
+    def _forget_index(self, key: str) -> None:
+        self.running.pop(key, None)
+        self._recent.pop(key, None)
+
+    def _apply(self, key: str, record: TicketRecord | None, event: Event) -> Outcome:
         late = event.at_ms < self.late_before_ms
         if record is None:
             if late:
@@ -134,12 +175,19 @@ class PartitionState:
             channel = self.labels.channel(event.channel)
         elif event.kind is Kind.UPDATED and event.priority is not None:
             priority = self.labels.priority(event.priority)
-        if not record.apply(event, channel, priority, self.now_ms, team):
+        admission = record.apply(event, channel, priority, self.now_ms, team,
+                                 self.max_ticket_events)
+        if admission is Admission.DUPLICATE:
             return Outcome.DUPLICATE
+        if admission is Admission.CAPPED:
+            if key in self.records:
+                self.dirty.add(key)  # persists the digest: a redelivery is still a duplicate
+            return Outcome.CAPPED
         record.evaluated_ms = max(record.evaluated_ms, self.now_ms)
+        contributions = self._evaluate(key, record)  # may raise: nothing has moved yet
         self.records[key] = record
         self.dirty.add(key)
-        self._diff(before, self._evaluate(key, record))
+        self._diff(before, contributions)
         self._update_backlog(key, was_open, record)
         return Outcome.LATE if late else Outcome.PROCESSED
 
@@ -153,7 +201,11 @@ class PartitionState:
             if pending is not None and pending < orphan_before:
                 before = self._contributions(key, record)
                 orphaned += record.drop_waiting()
-                self._diff(before, self._evaluate(key, record))
+                try:
+                    self._diff(before, self._evaluate(key, record))
+                except Exception:
+                    self._forget_index(key)
+                    self.evaluation_errors += 1
                 self.dirty.add(key)
             if not record.is_open and record.last_ms < retain_after and not record.waiting_events:
                 self._diff(self._contributions(key, record), [])
@@ -198,9 +250,16 @@ class PartitionState:
                 continue  # closed since the pass began
             record = self.records[key]
             if _deadline_passed(running, record.evaluated_ms, now):
-                before = self._contributions(key, record)
+                before, evaluated = self._contributions(key, record), record.evaluated_ms
                 record.evaluated_ms = now  # the breach is now a fact of the record
-                self._diff(before, self._evaluate(key, record))
+                try:
+                    after = self._evaluate(key, record)
+                except Exception:  # one broken record must not stop every tick after it
+                    record.evaluated_ms = evaluated
+                    self._forget_index(key)
+                    self.evaluation_errors += 1
+                    continue
+                self._diff(before, after)
                 self.dirty.add(key)
                 running = self.running.get(key, ())
             for i in range(0, len(running), 4):

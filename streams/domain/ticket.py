@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from bisect import insort
 from dataclasses import dataclass
+from enum import Enum
 from hashlib import blake2b
 from typing import TypeVar
 
@@ -20,10 +21,32 @@ import orjson
 from streams.domain.events import Event, Kind
 from streams.domain.labels import UNKNOWN
 
-_FORMAT = 3  # 3: seen holds event id digests; 2 (event ids) is still read
+_FORMAT = 4  # 4: + digests of capped events; 3 (no such digests) and 2 (whole ids) are read
 DIGEST_SIZE = 8
-MAX_FACTS_KEPT = 200  # per sequence: a bound against runaway tickets, far above real ones
+MAX_FACTS_KEPT = 200  # per sequence (replies, surveys, ...): far above real tickets
+# events one record applies (each leaves an 8-byte digest for dedupe); past it, events are
+# "capped": not applied, but their digests are kept in a ring of this many, so a redelivered
+# capped event is still a duplicate. With these caps a record stays far below 1 MB (~80 kB).
+MAX_TICKET_EVENTS = 2_000
+CAPPED_DIGESTS_KEPT = 1_000
 _Fact = TypeVar("_Fact", int, tuple[int, str])
+
+
+def max_record_bytes(max_events: int = MAX_TICKET_EVENTS) -> int:
+    """An upper bound of a record's changelog value under the caps (checked at start-up
+    against the broker's message limit): digests as hex, six fact sequences of short entries,
+    surveys with their channel hint, and the bounded strings (ids and labels are at most 256
+    characters)."""
+    digests = 2 * DIGEST_SIZE * (max_events + CAPPED_DIGESTS_KEPT) + 16
+    return digests + 6 * MAX_FACTS_KEPT * 300 + MAX_FACTS_KEPT * 600 + 8 * 1024
+
+
+class Admission(Enum):
+    """What a record did with an event."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # its event_id was applied (or capped) before
+    CAPPED = "capped"  # the record is full (``MAX_TICKET_EVENTS``, ``MAX_FACTS_KEPT``)
 
 
 @dataclass(slots=True)
@@ -48,6 +71,7 @@ class TicketRecord:
     # (survey, score, answered at, channel hint used while the ticket is unknown)
     surveys: tuple[tuple[str, int, int, str], ...] = ()
     seen: bytes = b""  # 8-byte digests of the event ids applied (dedupe), concatenated
+    capped: bytes = b""  # digests of the latest events refused by a cap (a ring)
     pending_since_ms: int | None = None  # clock time an event first waited for ticket-created
     last_ms: int = 0  # newest event time applied
     evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
@@ -77,14 +101,19 @@ class TicketRecord:
                 + len(self.reopens) + len(self.statuses) + len(self.priorities))
 
     def apply(self, event: Event, channel: str, priority: str, clock_ms: int,
-              team: str | None = None) -> bool:
-        """Apply ``event``; return False when its ``event_id`` was already applied.
+              team: str | None = None, max_events: int = MAX_TICKET_EVENTS) -> Admission:
+        """Apply ``event`` unless it is a duplicate or the record is full.
 
-        ``channel``, ``priority`` and ``team`` are the event's bounded label values.
+        ``channel``, ``priority`` and ``team`` are the event's bounded label values. A capped
+        event changes nothing but the ring of capped digests: the work per event stays flat
+        however hot a ticket runs, and so does the record's size.
         """
         digest = event_digest(event.event_id)
         if self.has_seen(digest):
-            return False
+            return Admission.DUPLICATE
+        if len(self.seen) >= max_events * DIGEST_SIZE or self._fact_cap_reached(event):
+            self.capped = (self.capped + digest)[-CAPPED_DIGESTS_KEPT * DIGEST_SIZE:]
+            return Admission.CAPPED
         self.seen += digest
         self.last_ms = max(self.last_ms, event.at_ms)
         at, kind = event.at_ms, event.kind
@@ -124,16 +153,34 @@ class TicketRecord:
             self.surveys += ((sys.intern(event.survey), event.score, at, channel),)
         if self.created_ms is None and self.waiting_events and self.pending_since_ms is None:
             self.pending_since_ms = clock_ms
-        return True
+        return Admission.APPLIED
+
+    def _fact_cap_reached(self, event: Event) -> bool:
+        """Whether the sequence this event would grow is full (it would change nothing)."""
+        kind = event.kind
+        if kind is Kind.REPLIED:
+            facts: tuple[object, ...] = self.replies if event.counts_as_response else ()
+        elif kind is Kind.SURVEY:
+            facts = self.surveys
+        elif kind is Kind.RESOLVED:
+            facts = self.resolutions
+        elif kind is Kind.REOPENED:
+            facts = self.reopens
+        elif kind is Kind.CUSTOMER_REPLIED:
+            facts = self.customer
+        elif kind is Kind.UPDATED:
+            facts = self.statuses if event.status else self.priorities if event.priority else ()
+        else:
+            return False
+        return len(facts) >= MAX_FACTS_KEPT
 
     def has_seen(self, digest: bytes) -> bool:
-        """Whether an event with this ``event_digest`` was applied (aligned matches only)."""
-        seen, at = self.seen, self.seen.find(digest)
-        while at >= 0:
-            if at % DIGEST_SIZE == 0:
-                return True
-            at = seen.find(digest, at + 1)
-        return False
+        """Whether an event with this ``event_digest`` was applied or capped."""
+        return _holds(self.seen, digest) or _holds(self.capped, digest)
+
+    def copy(self) -> TicketRecord:
+        """A snapshot to roll back to: every field is immutable, so a shallow copy is enough."""
+        return TicketRecord(*(getattr(self, name) for name in _FIELDS))
 
     def drop_waiting(self) -> int:
         """Forget lifecycle events whose ticket never appeared; return how many."""
@@ -148,27 +195,31 @@ class TicketRecord:
             [_FORMAT, self.created_ms, self.channel, self.priority, self.team, self.team_name,
              self.category, self.replies, self.customer, self.resolutions, self.reopens,
              self.statuses, self.priorities, self.surveys, self.seen.hex(), self.pending_since_ms,
-             self.last_ms, self.evaluated_ms]
+             self.last_ms, self.evaluated_ms, self.capped.hex()]
         )
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TicketRecord:
+        fields = orjson.loads(blob)
+        fmt = fields[0] if isinstance(fields, list) and fields else None
+        if fmt not in (2, 3, _FORMAT):
+            raise ValueError(f"ticket record format {fmt!r} is not one this version reads "
+                             f"(2..{_FORMAT})")
+        capped = bytes.fromhex(fields.pop()) if fmt == _FORMAT else b""
         (fmt, created, channel, priority, team, team_name, category, replies, customer,
          resolutions, reopens, statuses, priorities, surveys, seen, pending, last,
-         evaluated) = orjson.loads(blob)
+         evaluated) = fields
         if fmt == 2:  # event ids kept whole
             seen = b"".join(event_digest(event_id) for event_id in seen)
-        elif fmt == _FORMAT:
-            seen = bytes.fromhex(seen)
         else:
-            raise ValueError(f"unknown ticket record format {fmt}")
+            seen = bytes.fromhex(seen)
         intern = sys.intern
         return cls(created, intern(channel), intern(priority), _label(team), _label(team_name),
                    _label(category), tuple(replies), tuple(customer), tuple(resolutions),
                    tuple(reopens), tuple((a, intern(s)) for a, s in statuses),
                    tuple((a, intern(p)) for a, p in priorities),
                    tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys), seen,
-                   pending, last, evaluated)
+                   capped, pending, last, evaluated)
 
 
 def event_digest(event_id: str) -> bytes:
@@ -178,6 +229,19 @@ def event_digest(event_id: str) -> bytes:
     collide with probability ~n^2/2^65 for n events: for a 200-event ticket, about 1 in 10^15.
     """
     return blake2b(event_id.encode(), digest_size=DIGEST_SIZE).digest()
+
+
+_FIELDS = TicketRecord.__slots__
+
+
+def _holds(digests: bytes, digest: bytes) -> bool:
+    """Whether ``digests`` (concatenated 8-byte digests) holds ``digest`` at an aligned place."""
+    at = digests.find(digest)
+    while at >= 0:
+        if at % DIGEST_SIZE == 0:
+            return True
+        at = digests.find(digest, at + 1)
+    return False
 
 
 def _label(value: str | None) -> str | None:

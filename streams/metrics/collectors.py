@@ -6,7 +6,7 @@ or per test; nothing here touches the global default registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client.core import (
@@ -151,8 +151,10 @@ class HealthCollector(Collector):
 
     def __init__(self, stats: ProcessorStats, owned: Callable[[], Iterable[PartitionState]],
                  topics: Iterable[str], folded: Callable[[], dict[str, int]] = dict,
-                 rewinds: Callable[[], int] = lambda: 0) -> None:
+                 rewinds: Callable[[], int] = lambda: 0,
+                 stalled: Callable[[], Mapping[str, bool]] = dict) -> None:
         self._stats = stats
+        self._stalled = stalled
         self._rewinds = rewinds
         self._owned = owned
         self._topics = tuple(topics)
@@ -171,7 +173,7 @@ class HealthCollector(Collector):
         events = CounterMetricFamily(m.EVENTS.name, m.EVENTS.help, labels=m.EVENTS.labels)
         counts = dict(stats.events)
         for topic in self._topics:  # every documented series exists from the start, at zero
-            for outcome in ("processed", "duplicate", "invalid", "late"):
+            for outcome in m.OUTCOMES:
                 counts.setdefault((topic, outcome), 0)
         for (topic, outcome), value in sorted(counts.items()):
             events.add_metric([topic, outcome], value)
@@ -185,6 +187,12 @@ class HealthCollector(Collector):
         yield folded
         yield CounterMetricFamily(m.REBALANCES.name, m.REBALANCES.help, value=stats.rebalances)
         yield CounterMetricFamily(m.REWINDS.name, m.REWINDS.help, value=self._rewinds())
+        yield CounterMetricFamily(m.QUARANTINED_RECORDS.name, m.QUARANTINED_RECORDS.help,
+                                  value=stats.quarantined)
+        stalled = _gauge(m.PROCESSING_STALLED)
+        for stage, is_stalled in sorted(self._stalled().items()):
+            stalled.add_metric([stage], 1 if is_stalled else 0)
+        yield stalled
         if stats.last_event_ms is not None:
             yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
                                     value=stats.last_event_ms / 1000)

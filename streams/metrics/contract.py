@@ -64,8 +64,16 @@ OLDEST_OPEN_AGE = Family("support_oldest_open_ticket_age_seconds",
                          "Age of the oldest open ticket (aggregate with max()).", DIMS)
 
 EVENTS = Family("support_events",
-                "Events consumed by topic and outcome (processed, duplicate, invalid, late).",
-                ("topic", "outcome"))
+                "Events consumed by topic and outcome (processed, duplicate, invalid, late, "
+                "capped, failed, undecodable).", ("topic", "outcome"))
+OUTCOMES = ("processed", "duplicate", "invalid", "late", "capped", "failed")  # from the start
+PROCESSING_STALLED = Family("support_processing_stalled",
+                            "1 while a stage of this worker (router, agent, rebuild, changelog) "
+                            "is stuck, crash-looping or retrying (see /health for the reason).",
+                            ("stage",))
+QUARANTINED_RECORDS = Family("support_changelog_records_quarantined",
+                             "Changelog records that could not be loaded and were left out of "
+                             "a rebuild (logged with the cause).", ())
 ORPHANED_EVENTS = Family("support_orphaned_events",
                          "Replies and resolutions dropped because their ticket was never created "
                          "within the orphan horizon.", ())
@@ -92,4 +100,4 @@ WINDOWED_FAMILIES = (TICKETS_CREATED, TICKETS_RESOLVED, ONE_TOUCH, FIRST_RESPONS
 ALL_FAMILIES = (*WINDOWED_FAMILIES, SLA_AT_RISK, SLA_BREACHED_OPEN, SLA_NEXT_BREACH,
                 OPEN_TICKETS, OLDEST_OPEN_AGE, TEAM_OPEN_TICKETS, EVENTS, ORPHANED_EVENTS,
                 FOLDED_LABEL_VALUES, LAST_EVENT_TIMESTAMP, CONSUMER_LAG, OWNED_PARTITIONS,
-                REBALANCES, REWINDS)
+                REBALANCES, REWINDS, PROCESSING_STALLED, QUARANTINED_RECORDS)

@@ -13,26 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any, cast
 
 import faust
+import orjson
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
-from streams.domain.events import Kind, unpack
+from streams.domain.events import Event, Kind, unpack
 from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy, TeamLabels
-from streams.domain.partition import SLA_SCAN_SLICE, Horizons, PartitionState
+from streams.domain.partition import SLA_SCAN_SLICE, Horizons, Outcome, PartitionState
 from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import changelog, faust_fixes, security, tansu_quirks
-from streams.runtime.router import Router
+from streams.runtime import aiokafka_fixes, changelog, faust_fixes, security, tansu_quirks
+from streams.runtime.liveness import Liveness
+from streams.runtime.router import Router, dead_letter
 
 log = logging.getLogger(__name__)
 # Internal messages per processing batch. Each carries up to ``router.PACKED_EVENTS_MAX`` events,
@@ -40,6 +43,13 @@ log = logging.getLogger(__name__)
 # (SLA deadlines, the delivery guard) and scrapes keep their pace, and a huge batch never looks
 # like a stalled partition to the delivery guard.
 PROCESS_BATCH_MESSAGES = 20
+# a failed changelog write is retried this often (with growing pauses, ~2 minutes in all)
+# before the worker exits without committing: its events are then read again elsewhere
+PERSIST_ATTEMPTS = 8
+RETRY_SECONDS = 1.0
+RETRY_SECONDS_MAX = 30.0
+EXIT_CHANGELOG_FAILING = 70
+QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
 
 
 class Processor:
@@ -48,6 +58,7 @@ class Processor:
     def __init__(self, settings: Settings) -> None:
         self.settings = s = settings
         faust_fixes.install()
+        aiokafka_fixes.install()
         if s.broker_quirks == "tansu":
             tansu_quirks.install(s.bootstrap_servers)
         policy_path = s.sla_policy_path
@@ -62,6 +73,9 @@ class Processor:
         self._rebuild_lock = asyncio.Lock()
         self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
+        self.liveness = Liveness(s.stall_seconds)
+        for stage in ("agent", "rebuild", "changelog"):
+            self.liveness.register(stage)
         self.topic_of = {kind: s.topic(kind) for kind in Kind}
 
         self.app = app = faust.App(
@@ -86,11 +100,20 @@ class Processor:
             web_host=s.web_host,
             datadir=s.data_dir,
             web_in_thread=False,
+            # only /metrics, /health and /ready: Faust's own views (/router/, /table/, stats,
+            # graph) would answer on the metrics port for anyone who can reach it
+            web_router_enabled=False,
+            web_tables_enabled=False,
+            web_stats_enabled=False,
+            web_graph_enabled=False,
+            web_metrics_enabled=False,
+            producer_compression_type=s.producer_compression,
+            producer_max_request_size=s.max_message_bytes,
         )
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
         app.on_partitions_assigned.connect(self._on_assigned)
-        self.router = Router(s, self.stats)
+        self.router = Router(s, self.stats, self.liveness)
         app.task(self.router.run)  # started with the app, cancelled at its stop
         app.agent(self.events, name="process")(self._process)
         app.timer(s.housekeeping_interval, name="housekeeping")(self._housekeeping)
@@ -103,7 +126,8 @@ class Processor:
         self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
         self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics,
                                                lambda: {"team": self.teams.folded},
-                                               lambda: self.guard.rewinds))
+                                               lambda: self.guard.rewinds,
+                                               self.liveness.states))
         self._add_web_views()
 
     # -- clock and ownership ----------------------------------------------------------------
@@ -122,46 +146,130 @@ class Processor:
 
     def _new_state(self) -> PartitionState:
         return PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
-                              self.labels, self.horizons, self.clock_ms(), self.teams)
+                              self.labels, self.horizons, self.clock_ms(), self.teams,
+                              self.settings.max_ticket_events)
 
     # -- agents -----------------------------------------------------------------------------
     async def _process(self, stream: Any) -> None:
-        stats, topic_of = self.stats, self.topic_of
+        """Apply batches of events. The body never raises: Faust acknowledges a batch as soon
+        as control returns (even by an exception), so every event in it has been applied or
+        dead-lettered, and every changelog write confirmed, before this loop goes on."""
+        liveness = self.liveness
         async for batch in stream.take_events(PROCESS_BATCH_MESSAGES, self.settings.batch_wait):
+            liveness.busy("agent")
             # offsets as they arrive: a batch in progress is not a stalled partition
             await self.guard.observe(e.message for e in batch)
-            decoded = [(e.message.partition, event) for e in batch
-                       for event in unpack(e.message.value or b"[]")]
-            for _, event in decoded:  # first: in replay mode the newest event time is "now"
-                stats.saw_event_time(event.at_ms)
-            now = self.clock_ms()
-            touched: dict[int, PartitionState] = {}
-            for partition, event in decoded:
-                state = touched.get(partition)
+            letters: list[tuple[Any, bytes, str]] = []  # (message, value, reason)
+            decoded: list[tuple[Any, Event]] = []
+            for e in batch:
+                try:
+                    decoded.extend((e.message, event) for event in unpack(e.message.value))
+                except Exception as exc:  # not a message this version wrote: keep its bytes
+                    letters.append((e.message, e.message.value or b"",
+                                    f"internal message cannot be read: {_why(exc)}"))
+            try:
+                await self._apply(decoded, letters)
+            except Exception:  # a bug of ours: not one event of the batch may be acknowledged
+                log.critical("processing a batch failed; exiting without committing it",
+                             exc_info=True)
+                os._exit(EXIT_CHANGELOG_FAILING)
+            self._track_lag([e.message for e in batch])
+            liveness.done("agent")
+
+    async def _apply(self, decoded: list[tuple[Any, Event]],
+                     letters: list[tuple[Any, bytes, str]]) -> None:
+        stats, topic_of = self.stats, self.topic_of
+        for _, event in decoded:  # first: in replay mode the newest event time is "now"
+            stats.saw_event_time(event.at_ms)
+        now = self.clock_ms()
+        touched: dict[int, PartitionState] = {}
+        for message, event in decoded:
+            partition = message.partition
+            state = touched.get(partition)
+            if state is None:
+                state = await self._state_for(partition)
                 if state is None:
-                    state = await self._state_for(partition)
-                    if state is None:
-                        continue  # fetched before it moved away; its new owner reads it again
-                    state.advance(now)
-                    touched[partition] = state
+                    continue  # fetched before it moved away; its new owner reads it again
+                state.advance(now)
+                touched[partition] = state
+            try:
                 outcome = state.apply(event)
-                stats.count(topic_of[event.kind], outcome.value)
-            for partition, state in touched.items():
-                await self._persist(partition, state)
-            self._track_lag(batch)
+            except Exception as exc:  # rolled back by the state; this event alone is lost
+                outcome = Outcome.FAILED
+                letters.append((message, orjson.dumps([event.to_row()]),
+                                f"applying {event.kind.value} {event.event_id!r} failed: "
+                                f"{_why(exc)}"))
+                log.error("event %r of ticket %r could not be applied: %s", event.event_id,
+                          event.ticket_id, _why(exc))
+            stats.count(topic_of[event.kind], outcome.value)
+        await self._dead_letter(letters)
+        for partition, state in touched.items():
+            await self._persist(partition, state)
+
+    async def _dead_letter(self, letters: list[tuple[Any, bytes, str]]) -> None:
+        """Send the batch's dead letters and wait for the broker (retried like the changelog)."""
+        if not letters:
+            return
+        s = self.settings
+        sends = [dead_letter(m.topic, m.partition, m.offset, m.key, value, reason,
+                             s.max_message_bytes) for m, value, reason in letters]
+        for attempt in range(PERSIST_ATTEMPTS):
+            try:
+                await asyncio.gather(*[
+                    await self.app.producer.send(s.dead_letter_topic, d.key, d.value, None, None,
+                                                 d.headers) for d in sends])
+                return
+            except Exception as exc:
+                await self._pause_after("changelog", f"dead letters: {_why(exc)}", attempt)
+        self._give_up("dead letters could not be written")
 
     async def _persist(self, partition: int, state: PartitionState) -> None:
-        """Write each changed record once. Sends go straight to the Kafka client's batches
-        (Faust's own send buffer logs and throttles at 100 messages); Faust flushes the client
-        before it commits offsets, so a record is durable before its events count as done."""
-        send, topic = self.app.producer.send, self.settings.changelog_topic
-        for key, blob in state.drain_dirty():
-            await send(topic, key.encode(), blob, partition, None, None)
+        """Write each changed record once and wait until the broker has every write.
 
-    def _track_lag(self, batch: Sequence[Any]) -> None:
+        Sends go straight to the Kafka client's batches (Faust's own send buffer logs and
+        throttles at 100 messages). A write that fails keeps its key dirty and is sent again;
+        if writes keep failing, the worker exits without committing (a ``kill -9``, which the
+        changelog and the event-id dedupe are built for) rather than commit past a lost write.
+        """
+        send, topic = self.app.producer.send, self.settings.changelog_topic
+        for attempt in range(PERSIST_ATTEMPTS):
+            writes = list(state.drain_dirty())
+            if not writes:
+                return
+            futures: list[Any] = []
+            for key, blob in writes:
+                try:
+                    futures.append(await send(topic, key.encode(), blob, partition, None, None))
+                except Exception as exc:  # refused before sending
+                    futures.append(_failed(exc))
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [(key, r) for (key, _), r in zip(writes, results, strict=True)
+                      if isinstance(r, BaseException)]
+            if not failed:
+                if attempt:
+                    self.liveness.recovered("changelog")
+                return
+            state.dirty.update(key for key, _ in failed)
+            await self._pause_after("changelog", f"{len(failed)} changelog writes of partition "
+                                    f"{partition} failed: {_why(failed[0][1])}", attempt)
+        self._give_up(f"changelog writes of partition {partition} kept failing")
+
+    async def _pause_after(self, stage: str, reason: str, attempt: int) -> None:
+        self.liveness.failing(stage, reason)
+        pause = min(RETRY_SECONDS * 2 ** attempt, RETRY_SECONDS_MAX)
+        log.warning("%s; retrying in %.0f s", reason, pause)
+        await asyncio.sleep(pause)
+
+    def _give_up(self, reason: str) -> None:
+        log.critical("%s; exiting without committing (a restart reads these events again)",
+                     reason)
+        logging.shutdown()
+        os._exit(EXIT_CHANGELOG_FAILING)
+
+    def _track_lag(self, messages: Sequence[Any]) -> None:
         last: dict[Any, int] = {}
-        for event in batch:
-            last[event.message.tp] = event.message.offset
+        for message in messages:
+            last[message.tp] = message.offset
         for tp, offset in last.items():
             highwater = self.app.consumer.highwater(tp)
             if highwater is not None:
@@ -210,26 +318,67 @@ class Processor:
     async def _rebuild(self, partition: int) -> PartitionState:
         """Read the partition's changelog to its end and derive windows and backlog from it.
 
-        One partition at a time: the latest value of every key is held until it is loaded.
+        One partition at a time: the latest value of every key is held until it is loaded. A
+        read that fails (the broker) is retried with growing pauses, its cause logged once per
+        kind of failure; a record that cannot be loaded is quarantined, never fatal.
         """
         try:
-            async with self._rebuild_lock:
-                started = time.monotonic()
-                records = await changelog.read_partition(self.settings, partition)
-                state = self._new_state()
-                for key, blob in records.items():
-                    state.load(key.decode(), blob)
-                newest = max((r.last_ms for r in state.records.values()), default=0)
-                if newest:  # replay mode resumes at the newest event it had applied
-                    self.stats.saw_event_time(newest)
-                    state.advance(self.clock_ms())
-                self.states[partition] = state
-                log.info("partition %d rebuilt from %d records in %.1f s", partition,
-                         len(records), time.monotonic() - started)
-                return state
+            pause, last_cause = RETRY_SECONDS, ""
+            while True:
+                try:
+                    state = await self._read_and_load(partition)
+                    self.liveness.recovered("rebuild")
+                    return state
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    cause = _why(exc)
+                    if cause != last_cause:
+                        log.error("rebuilding partition %d failed: %s; retrying", partition,
+                                  cause, exc_info=True)
+                        last_cause = cause
+                    self.liveness.failing("rebuild", f"partition {partition}: {cause}")
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, RETRY_SECONDS_MAX)
         finally:
             if self._rebuilds.get(partition) is asyncio.current_task():
                 del self._rebuilds[partition]
+
+    def _read_progress(self, quarantined: int) -> None:
+        """A rebuild read more of its changelog: it moves, and so does an agent waiting for it
+        (a long rebuild is not a stuck batch)."""
+        self.stats.quarantined += quarantined
+        self.liveness.beat("rebuild")
+        self.liveness.beat("agent")
+
+    async def _read_and_load(self, partition: int) -> PartitionState:
+        async with self._rebuild_lock:
+            started = time.monotonic()
+            self.liveness.busy("rebuild")
+            records = await changelog.read_partition(self.settings, partition, self._read_progress)
+            state = self._new_state()
+            quarantined = 0
+            for key, blob in records.items():
+                try:
+                    state.load(key.decode(), blob)
+                except Exception as exc:
+                    quarantined += 1
+                    if quarantined <= QUARANTINE_LOGGED:
+                        log.error("partition %d: changelog record %r quarantined (left out of "
+                                  "the rebuild): %s", partition, key[:100], _why(exc))
+            if quarantined:
+                self.stats.quarantined += quarantined
+                log.error("partition %d: %d changelog records quarantined", partition,
+                          quarantined)
+            newest = max((r.last_ms for r in state.records.values()), default=0)
+            if newest:  # replay mode resumes at the newest event it had applied
+                self.stats.saw_event_time(newest)
+                state.advance(self.clock_ms())
+            self.states[partition] = state
+            self.liveness.done("rebuild")
+            log.info("partition %d rebuilt from %d records in %.1f s", partition,
+                     len(records), time.monotonic() - started)
+            return state
 
     async def _housekeeping(self) -> None:
         now = self.clock_ms()
@@ -265,6 +414,10 @@ class Processor:
         @self.app.page("/health")
         class Health(View):
             async def get(self, request: Request) -> Response:
+                # 503 while a stage is stuck, crash-looping or retrying (see liveness)
+                stalled = processor.liveness.stalled()
+                if stalled:
+                    return self.json({"status": "stalled", "stalled": stalled}, status=503)
                 return self.json({"status": "ok"})
 
         @self.app.page("/ready")
@@ -277,3 +430,14 @@ class Processor:
                          and owned <= processor.states.keys() and processor.router.joined)
                 return self.json({"ready": ready, "partitions": sorted(processor.states)},
                                  status=200 if ready else 503)
+
+
+def _why(exc: BaseException) -> str:
+    """A reason for a log line or a dead-letter header: the error's type and message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _failed(exc: Exception) -> asyncio.Future[Any]:
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    future.set_exception(exc)
+    return future

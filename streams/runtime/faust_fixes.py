@@ -34,6 +34,8 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from streams.runtime.patching import require, require_attributes
+
 log = logging.getLogger(__name__)
 _installed = False
 STALL_SECONDS = 5.0  # no delivery for this long while the client has read further: rewind
@@ -124,12 +126,16 @@ class DeliveryGuard:
 
 
 def install() -> None:
-    """Patch Faust's consumer (idempotent)."""
+    """Patch Faust's consumer (idempotent); refuses (``PatchRefused``) on unverified versions."""
     global _installed
     if _installed:
         return
+    patch = "streams.runtime.faust_fixes: Consumer.perform_seek"
+    require("faust-streaming", {"0.15.3"}, patch)
     from faust.transport.consumer import Consumer
 
+    require_attributes(Consumer, ["perform_seek", "_committed_offset", "_is_changelog_tp",
+                                  "assignment", "earliest_offsets", "seek", "app"], patch)
     original = Consumer.perform_seek
 
     async def perform_seek(self: Any) -> None:

@@ -25,6 +25,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.runtime.patching import require, require_attributes
+
 log = logging.getLogger(__name__)
 _installed = False
 FETCH_MAX_WAIT_MS = 100
@@ -60,12 +62,16 @@ async def true_end_offsets(bootstrap_servers: str, reported: Mapping[Any, int]) 
 
 
 def install(bootstrap_servers: str) -> None:
-    """Make Faust's consumer use corrected end offsets (idempotent)."""
+    """Correct Faust's end offsets and fetch wait (idempotent; refuses unverified versions)."""
     global _installed
     if _installed:
         return
+    patch = "streams.runtime.tansu_quirks: AIOKafkaConsumerThread._highwaters"
+    require("faust-streaming", {"0.15.3"}, patch)
     from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
+    require_attributes(AIOKafkaConsumerThread, ["_highwaters"], patch)
+    require("aiokafka", {"0.14.0"}, "streams.runtime.tansu_quirks: AIOKafkaConsumer.__init__")
     original = AIOKafkaConsumerThread._highwaters
 
     async def _highwaters(self: AIOKafkaConsumerThread, partitions: Any) -> Mapping[Any, int]:

@@ -32,3 +32,13 @@ def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
 def test_bad_settings_fail_at_start_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ValueError):
         Settings.from_env({name: value})
+
+
+def test_limits_that_cannot_hold_are_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match="SUPPORTKPI_MAX_TICKET_EVENTS"):
+        Settings.from_env({"SUPPORTKPI_MAX_TICKET_EVENTS": "100000"})
+    with pytest.raises(ValueError, match="SUPPORTKPI_COMPRESSION"):
+        Settings.from_env({"SUPPORTKPI_COMPRESSION": "brotli"})
+    with pytest.raises(ValueError, match=r"not a valid date-time|not an RFC 3339"):
+        Settings.from_env({"SUPPORTKPI_MIN_EVENT_TIME": "yesterday"})
+    assert Settings.from_env({"SUPPORTKPI_COMPRESSION": "none"}).producer_compression is None

@@ -5,7 +5,18 @@ from __future__ import annotations
 import orjson
 
 from streams.domain.events import Event, Kind
-from streams.domain.ticket import DIGEST_SIZE, TicketRecord, event_digest
+from streams.domain.ticket import (
+    CAPPED_DIGESTS_KEPT,
+    DIGEST_SIZE,
+    MAX_FACTS_KEPT,
+    MAX_TICKET_EVENTS,
+    Admission,
+    TicketRecord,
+    event_digest,
+    max_record_bytes,
+)
+
+APPLIED, DUPLICATE, CAPPED = Admission.APPLIED, Admission.DUPLICATE, Admission.CAPPED
 
 H = 3_600_000
 
@@ -16,11 +27,11 @@ def _created(event_id: str = "e-1", at: int = 10 * H) -> Event:
 
 def test_an_event_id_is_applied_once() -> None:
     record = TicketRecord()
-    assert record.apply(_created(), "chat", "high", 10 * H)
+    assert record.apply(_created(), "chat", "high", 10 * H) is APPLIED
     reply = Event(Kind.REPLIED, "e-2", 11 * H, "T-1", counts_as_response=True)
-    assert record.apply(reply, "", "", 11 * H)
-    assert not record.apply(reply, "", "", 12 * H)
-    assert not record.apply(_created(), "chat", "high", 12 * H)
+    assert record.apply(reply, "", "", 11 * H) is APPLIED
+    assert record.apply(reply, "", "", 12 * H) is DUPLICATE
+    assert record.apply(_created(), "chat", "high", 12 * H) is DUPLICATE
     assert record.replies == (11 * H,)
     assert len(record.seen) == 2 * DIGEST_SIZE
 
@@ -54,8 +65,80 @@ def test_a_record_written_by_the_previous_format_still_loads() -> None:
     record = TicketRecord.from_bytes(blob)
     assert record.replies == (11 * H,) and record.statuses == ((10 * H, "open"),)
     assert record.surveys == (("csat", 4, 12 * H, "chat"),)
-    assert not record.apply(_created("e-1"), "chat", "high", 13 * H)
-    assert record.apply(_created("e-9"), "chat", "high", 13 * H)
+    assert record.apply(_created("e-1"), "chat", "high", 13 * H) is DUPLICATE
+    assert record.apply(_created("e-9"), "chat", "high", 13 * H) is APPLIED
+
+
+def test_a_record_written_by_format_3_loads_with_no_capped_digests() -> None:
+    blob = orjson.dumps([3, 10 * H, "chat", "high", None, None, None, [], [], [], [], [], [],
+                         [], event_digest("e-1").hex(), None, 10 * H, 10 * H])
+    record = TicketRecord.from_bytes(blob)
+    assert record.capped == b"" and record.has_seen(event_digest("e-1"))
+
+
+def test_a_record_of_an_unknown_format_is_refused_with_its_format() -> None:
+    for blob in (orjson.dumps([99, 1]), b"{}", b"[]"):
+        try:
+            TicketRecord.from_bytes(blob)
+        except ValueError as exc:
+            assert "format" in str(exc)
+        else:
+            raise AssertionError(f"{blob!r} loaded")
+
+
+def _reply(n: int) -> Event:
+    return Event(Kind.REPLIED, f"r{n}", 10 * H + n, "T-1", counts_as_response=True)
+
+
+def test_past_the_event_cap_events_are_capped_and_their_redelivery_is_a_duplicate() -> None:
+    record = TicketRecord()
+    record.apply(_created(), "chat", "high", 10 * H, max_events=3)
+    assert [record.apply(Event(Kind.UPDATED, f"u{n}", 10 * H + n, "T-1", status="pending"),
+                         "", "", 10 * H, max_events=3) for n in range(4)] == [
+        APPLIED, APPLIED, CAPPED, CAPPED]
+    frozen = record.to_bytes()
+    assert record.apply(Event(Kind.UPDATED, "u3", 10 * H, "T-1", status="open"), "", "",
+                        10 * H, max_events=3) is DUPLICATE
+    assert len(record.seen) == 3 * DIGEST_SIZE and len(record.statuses) == 2
+    assert TicketRecord.from_bytes(frozen).has_seen(event_digest("u3"))  # survives a restart
+
+
+def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
+    record = TicketRecord()
+    record.apply(_created(), "chat", "high", 10 * H)
+    outcomes = [record.apply(_reply(n), "", "", 10 * H) for n in range(MAX_FACTS_KEPT + 2)]
+    assert outcomes.count(APPLIED) == MAX_FACTS_KEPT and outcomes[-2:] == [CAPPED, CAPPED]
+    assert record.apply(Event(Kind.RESOLVED, "x", 12 * H, "T-1"), "", "", 12 * H) is APPLIED
+
+
+def test_the_ring_of_capped_digests_is_bounded() -> None:
+    record = TicketRecord()
+    for n in range(CAPPED_DIGESTS_KEPT + 10):
+        assert record.apply(_reply(n), "", "", 10 * H, max_events=0) is CAPPED
+    assert len(record.capped) == CAPPED_DIGESTS_KEPT * DIGEST_SIZE
+    assert record.has_seen(event_digest(f"r{CAPPED_DIGESTS_KEPT + 9}"))
+    assert not record.has_seen(event_digest("r0"))  # the oldest left the ring
+
+
+def test_a_full_record_stays_far_below_a_broker_message() -> None:
+    """70,000 events to one ticket: the record is bounded however many arrive."""
+    record = TicketRecord()
+    record.apply(_created(), "chat", "high", 10 * H)
+    long = "x" * 256
+    kinds = [lambda n: _reply(n),
+             lambda n: Event(Kind.CUSTOMER_REPLIED, f"c{n}", 10 * H + n, "T-1"),
+             lambda n: Event(Kind.RESOLVED, f"x{n}", 10 * H + n, "T-1"),
+             lambda n: Event(Kind.REOPENED, f"o{n}", 10 * H + n, "T-1"),
+             lambda n: Event(Kind.UPDATED, f"s{n}", 10 * H + n, "T-1", status="on_hold"),
+             lambda n: Event(Kind.UPDATED, f"p{n}", 10 * H + n, "T-1", priority=long,
+                             team=long, category=long),
+             lambda n: Event(Kind.SURVEY, f"v{n}", 10 * H + n, "T-1", survey="nps", score=9),
+             lambda n: Event(Kind.REPLIED, f"b{n}", 10 * H + n, "T-1")]  # a bot: no fact
+    for n in range(70_000):
+        record.apply(kinds[n % len(kinds)](n), long, long, 10 * H)
+    assert len(record.seen) == MAX_TICKET_EVENTS * DIGEST_SIZE
+    assert len(record.to_bytes()) < 200_000  # Kafka's default limit is 1 MB
+    assert len(record.to_bytes()) < max_record_bytes()  # the bound checked at start-up
 
 
 def test_facts_stay_sorted_whatever_the_arrival_order() -> None:

@@ -7,7 +7,7 @@ open; the read itself, over the real broker, is what the restart and scale-out t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,7 +15,7 @@ import pytest
 
 from streams.config import Settings
 from streams.domain.ticket import TicketRecord
-from streams.runtime import changelog
+from streams.runtime import app, changelog
 from streams.runtime.app import Processor
 
 
@@ -31,9 +31,15 @@ class Changelog:
         self.gates: dict[int, asyncio.Event] = {}
         self.records: dict[int, dict[bytes, bytes]] = {}
         self.reads: list[int] = []
+        self.failures: dict[int, list[Exception]] = {}  # raised by the next reads, in turn
 
-    async def read_partition(self, settings: Settings, partition: int) -> dict[bytes, bytes]:
+    async def read_partition(self, settings: Settings, partition: int,
+                             progress: Callable[[int], None]) -> dict[bytes, bytes]:
         self.reads.append(partition)
+        failure = self.failures.get(partition)
+        if failure:
+            self.failures[partition] = failure[1:]
+            raise failure[0]
         await self.gates.setdefault(partition, asyncio.Event()).wait()
         return dict(self.records.get(partition, {}))
 
@@ -116,5 +122,43 @@ def test_a_partition_that_comes_back_is_read_again_not_resumed(
         again = await processor._state_for(0)
         assert again is not None and again is not first
         assert set(again.records) == {"T-1", "T-2"}
+
+    _run(scenario())
+
+
+def test_a_failing_rebuild_is_retried_shown_as_failing_and_then_ready(
+        processor: Processor, log: Changelog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild future that raised used to be dropped unobserved: the partition vanished."""
+    monkeypatch.setattr(app, "RETRY_SECONDS", 0.01)
+    processor.liveness.stall_seconds = 0.0  # any failure shows at once
+
+    async def scenario() -> None:
+        log.failures[0] = [ConnectionError("broker away"), ConnectionError("broker away")]
+        log.records[0] = {b"T-1": _ticket(1_000)}
+        await _assign(processor, 0)
+        await asyncio.sleep(0.005)
+        assert "broker away" in processor.liveness.stalled()["rebuild"]
+        log.open(0)
+        state = await processor._state_for(0)
+        assert state is not None and set(state.records) == {"T-1"}
+        assert log.reads == [0, 0, 0]  # failed twice, then read
+        assert "rebuild" not in processor.liveness.stalled()
+
+    _run(scenario())
+
+
+def test_a_record_that_cannot_be_loaded_is_quarantined_and_the_partition_still_ready(
+        processor: Processor, log: Changelog) -> None:
+    """A record of a format this version cannot read (after a rollback, say) or one whose
+    evaluation raises must not keep its partition from ever becoming ready."""
+    async def scenario() -> None:
+        log.open(0)
+        log.records[0] = {b"T-1": _ticket(1_000), b"T-2": b"[99, 1, 2]", b"T-3": b"not json",
+                          b"T-4": _ticket(3_000)}
+        await _assign(processor, 0)
+        state = await processor._state_for(0)
+        assert state is not None and set(state.records) == {"T-1", "T-4"}
+        assert processor.stats.quarantined == 2
+        assert sum(ids for ids, _ in state.backlog().values()) == 2
 
     _run(scenario())

@@ -13,7 +13,14 @@ from aiokafka.structs import ConsumerRecord
 from streams.config import Settings
 from streams.domain.events import unpack
 from streams.runtime.partitioning import partition_for
-from streams.runtime.router import PACKED_EVENTS_MAX, dead_letter_headers, route
+from streams.runtime.router import (
+    PACKED_EVENTS_MAX,
+    RECORD_OVERHEAD,
+    dead_letter,
+    dead_letter_of,
+    is_retriable,
+    route,
+)
 
 NOW_MS = 1_795_000_000_000
 SETTINGS = Settings(partitions=4, max_future="15m")
@@ -74,27 +81,37 @@ def test_a_bad_message_is_refused_with_its_reason_and_its_neighbours_go_on() -> 
     assert [e.event_id for events in routed.events.values() for e in events] == ["e1", "e3"]
 
 
-def test_events_from_the_far_future_are_refused_only_on_the_live_clock() -> None:
-    future = [_record("ticket-created", 0, _created("T-1", "e1", at_ms=NOW_MS + 16 * 60_000)),
-              _record("ticket-created", 1, _created("T-2", "e2", at_ms=NOW_MS + 14 * 60_000))]
-    live = route(future, SETTINGS, NOW_MS)
-    assert [(r.offset, why) for r, why in live.rejected] == [
-        (0, "occurred_at lies more than 15m in the future")]
-    replay = route(future, Settings(partitions=4, clock="event"), NOW_MS)
-    assert replay.rejected == []
-    assert sum(len(events) for events in replay.events.values()) == 2
+def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> None:
+    """A replay's clock is the events' own: one event from 9999 would become "now" for good."""
+    records = [_record("ticket-created", 0, _created("T-1", "e1", at_ms=NOW_MS + 16 * 60_000)),
+               _record("ticket-created", 1, _created("T-2", "e2", at_ms=NOW_MS + 14 * 60_000)),
+               _record("ticket-created", 2, orjson.dumps({
+                   "event_id": "e3", "ticket_id": "T-3", "channel": "chat", "priority": "low",
+                   "occurred_at": "0001-01-01T00:00:00+14:00"})),
+               _record("ticket-created", 3, orjson.dumps({
+                   "event_id": "e4", "ticket_id": "T-4", "channel": "chat", "priority": "low",
+                   "occurred_at": "9999-12-31T23:59:59-14:00"})),
+               _record("ticket-created", 4, _created("T-5", "e5", at_ms=946_684_800_000))]
+    for clock in ("wall", "event"):
+        routed = route(records, Settings(partitions=4, clock=clock), NOW_MS)
+        assert [(r.offset, why) for r, why in routed.rejected] == [
+            (0, "occurred_at lies more than 15m in the future"),
+            (2, "occurred_at lies before 2000-01-01T00:00:00Z"),
+            (3, "occurred_at lies more than 15m in the future")]
+        assert sorted(e.event_id for es in routed.events.values() for e in es) == ["e2", "e5"]
 
 
 def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
     records = [_record("ticket-created", n, _created(f"T-{n % 7}", f"e{n:04d}"))
                for n in range(1_200)]
     routed = route(records, SETTINGS, NOW_MS)
-    messages = list(routed.messages())
+    messages = list(routed.messages(1_000_000))
     by_partition: dict[int, list[str]] = {}
-    for partition, blob in messages:
-        events = unpack(blob)
+    for message in messages:
+        events = unpack(message.blob)
+        assert events == message.events and len(message.sources) == len(events)
         assert 1 <= len(events) <= PACKED_EVENTS_MAX
-        by_partition.setdefault(partition, []).extend(e.event_id for e in events)
+        by_partition.setdefault(message.partition, []).extend(e.event_id for e in events)
     # every event once, in arrival order, in as few messages as the bound allows
     assert by_partition == {
         p: [e.event_id for e in events] for p, events in routed.events.items()}
@@ -104,11 +121,67 @@ def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
     assert any(len(ids) > PACKED_EVENTS_MAX for ids in by_partition.values())  # it was split
 
 
+def _long(ticket: str, event_id: str) -> bytes:
+    return orjson.dumps({"event_id": event_id, "ticket_id": ticket, "agent_id": "a" * 256,
+                         "occurred_at": _iso(NOW_MS - 30_000), "channel": "c" * 256,
+                         "priority": "p" * 256, "team": "t" * 256, "category": "k" * 256})
+
+
+def test_packed_messages_are_bounded_in_bytes_too() -> None:
+    """250 valid events with long fields packed into more than 2 MB, which brokers refuse."""
+    records = [_record("ticket-created", n, _long("T-" + "x" * 250, f"e{n:04d}" + "i" * 250))
+               for n in range(250)]
+    routed = route(records, SETTINGS, NOW_MS)
+    limit = 20_000
+    messages = list(routed.messages(limit))
+    assert len(messages) > 1 and all(len(m.blob) <= limit for m in messages)
+    assert [e.event_id for m in messages for e in unpack(m.blob)] == [
+        f"e{n:04d}" + "i" * 250 for n in range(250)]  # all of them, in order
+    assert routed.rejected == []
+
+
+def test_an_event_larger_than_a_message_is_rejected_and_its_neighbours_go_on() -> None:
+    records = [_record("ticket-created", 0, _created("T-1", "e1")),
+               _record("ticket-created", 1, _long("T-1", "big")),
+               _record("ticket-created", 2, _created("T-1", "e2"))]
+    routed = route(records, SETTINGS, NOW_MS)
+    messages = list(routed.messages(1_000))
+    assert [e.event_id for m in messages for e in m.events] == ["e1", "e2"]
+    assert [(r.offset, why.split(",")[0]) for r, why in routed.rejected] == [
+        (1, routed.rejected[0][1].split(",")[0])]
+    assert "more than the 1000-byte message limit" in routed.rejected[0][1]
+
+
 def test_dead_letters_say_where_the_message_came_from_and_why() -> None:
     record = ConsumerRecord("agent-replied", 3, 17, 0, 0, b"k", b"{}", None, 1, 2, [])
-    assert dead_letter_headers(record, "missing required field 'event_id'") == [
+    letter = dead_letter_of(record, "missing required field 'event_id'", 1_000_000)
+    assert (letter.key, letter.value) == (b"k", b"{}")
+    assert letter.headers == [
         ("supportkpi.reason", b"missing required field 'event_id'"),
         ("supportkpi.topic", b"agent-replied"),
         ("supportkpi.partition", b"3"),
         ("supportkpi.offset", b"17"),
     ]
+
+
+def test_a_dead_letter_always_has_a_key_and_fits_a_message() -> None:
+    """A keyless tombstone has neither key nor value: Kafka clients refuse such a record."""
+    tombstone = dead_letter("ticket-created", 2, 40, None, None, "no value", 1_000_000)
+    assert tombstone.key == b"ticket-created/2/40" and tombstone.value is None
+    big = dead_letter("ticket-created", 0, 1, b"k", b"x" * 50_000, "r" * 5_000, 20_000)
+    size = len(big.key) + len(big.value or b"") + sum(len(k) + len(v) for k, v in big.headers)
+    assert size <= 20_000 - RECORD_OVERHEAD
+    assert dict(big.headers)["supportkpi.truncated"] == b"50000"
+    assert big.value == b"x" * len(big.value or b"")  # a prefix of the original
+
+
+def test_only_errors_a_retry_can_fix_are_retried() -> None:
+    from aiokafka.errors import (
+        KafkaConnectionError,
+        MessageSizeTooLargeError,
+        RequestTimedOutError,
+    )
+
+    assert is_retriable(KafkaConnectionError()) and is_retriable(RequestTimedOutError())
+    assert not is_retriable(MessageSizeTooLargeError())
+    assert not is_retriable(AssertionError("Need at least one: key or value"))

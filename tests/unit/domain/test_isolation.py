@@ -1,0 +1,87 @@
+"""One event or record that raises leaves the partition as it was; the others go on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from streams.domain.contributions import KpiModel
+from streams.domain.events import Event, Kind
+from streams.domain.labels import LabelPolicy
+from streams.domain.partition import Horizons, Outcome, PartitionState
+from streams.domain.sla.clocks import Clock
+from streams.domain.ticket import TicketRecord
+from streams.domain.windows import SlidingWindows
+
+H = 3_600_000
+NOW = 1000 * H
+
+
+@dataclass(frozen=True)
+class Exploding(KpiModel):
+    """Raises while evaluating a record whose category is ``boom``, like a calendar bug."""
+
+    def clocks(self, record: TicketRecord) -> list[Clock]:
+        if record.category == "boom":
+            raise ValueError("year 0 is out of range")
+        return super().clocks(record)
+
+
+def _state() -> PartitionState:
+    return PartitionState(Exploding(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
+                          Horizons(), NOW)
+
+
+def _created(ticket: str, eid: str, at: int = NOW - 5 * H) -> Event:
+    return Event(Kind.CREATED, eid, at, ticket, channel="email", priority="high")
+
+
+def _snapshot(state: PartitionState) -> tuple:
+    return (dict(state.windows.totals()["24h"]), state.backlog(),
+            {k: r.to_bytes() for k, r in state.records.items()}, dict(state.running))
+
+
+def test_an_event_that_raises_is_rolled_back_and_the_next_one_applies() -> None:
+    state = _state()
+    assert state.apply(_created("T-1", "c1")) is Outcome.PROCESSED
+    list(state.drain_dirty())
+    before = _snapshot(state)
+    boom = Event(Kind.UPDATED, "u1", NOW - 4 * H, "T-1", category="boom")
+    with pytest.raises(ValueError, match="year 0"):
+        state.apply(boom)
+    assert _snapshot(state) == before and list(state.drain_dirty()) == []
+    # the failed event left no digest: once fixed, it could be applied; the others apply now
+    assert state.apply(Event(Kind.RESOLVED, "x1", NOW - 3 * H, "T-1")) is Outcome.PROCESSED
+    assert state.backlog() == {}
+
+
+def test_a_new_ticket_whose_first_event_raises_leaves_no_record() -> None:
+    state = _state()
+    bad = Event(Kind.CREATED, "c1", NOW - H, "T-9", channel="chat", priority="low",
+                category="boom")
+    with pytest.raises(ValueError):
+        state.apply(bad)
+    assert state.records == {} and state.backlog() == {} and state.running == {}
+
+
+def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:
+    state = _state()
+    good = TicketRecord(created_ms=NOW - H, channel="email", priority="high")
+    bad = TicketRecord(created_ms=NOW - H, channel="email", priority="high", category="boom")
+    with pytest.raises(ValueError):
+        state.load("T-2", bad.to_bytes())
+    state.load("T-1", good.to_bytes())
+    assert set(state.records) == {"T-1"}
+    assert sum(n for n, _ in state.backlog().values()) == 1
+
+
+def test_capped_events_are_counted_and_their_redelivery_is_a_duplicate() -> None:
+    state = PartitionState(KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
+                           Horizons(), NOW, max_ticket_events=2)
+    state.apply(_created("T-1", "c1"))
+    reply = Event(Kind.REPLIED, "r1", NOW - 4 * H, "T-1", counts_as_response=True)
+    note = Event(Kind.REPLIED, "n1", NOW - 4 * H, "T-1")
+    assert [state.apply(e) for e in (reply, note, note)] == [
+        Outcome.PROCESSED, Outcome.CAPPED, Outcome.DUPLICATE]
+    assert dict(state.drain_dirty()).keys() == {"T-1"}  # the capped digest is persisted
