@@ -93,14 +93,11 @@ def _simulation_flags(parser: argparse.ArgumentParser) -> None:
 def cmd_broker(args: argparse.Namespace) -> int:
     from streams import devbroker
 
-    proc = devbroker.start(args.port, args.host)
-    print(f"embedded broker (Tansu, memory-only) on {args.host}:{args.port}; Ctrl-C stops it",
-          flush=True)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+    def ready() -> None:
+        print(f"embedded broker (Tansu, memory-only) on {args.host}:{args.port};"
+              " Ctrl-C or SIGTERM stops it", flush=True)
+
+    return devbroker.run(args.port, args.host, on_ready=ready)
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
@@ -228,11 +225,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from streams.ingest import build_app
+    from streams.ingest import TokenFileError, build_app, ingest_token
 
     settings = Settings.from_env()
-    web.run_app(build_app(settings, settings.ingest_token or None), host=args.host,
-                port=args.port)
+    try:
+        token = ingest_token(settings)
+    except TokenFileError as exc:  # never start open when a token was meant
+        print(f"supportkpi ingest: {exc}", file=sys.stderr)
+        return 2
+    web.run_app(build_app(settings, token), host=args.host, port=args.port)
     return 0
 
 

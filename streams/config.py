@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
 from streams.domain.events import Kind
-from streams.domain.labels import DEFAULT_CHANNELS, DEFAULT_PRIORITIES
+from streams.domain.labels import DEFAULT_CHANNELS, DEFAULT_PRIORITIES, OTHER, UNKNOWN
 from streams.domain.ticket import max_record_bytes
 from streams.domain.timeparse import TimeBounds, parse_duration_ms
 
@@ -92,9 +94,12 @@ class Settings:
                              f", not {self.compression!r}")
         if self.max_message_bytes < 16_384:
             raise ValueError("SUPPORTKPI_MAX_MESSAGE_BYTES must be at least 16384")
-        if max_record_bytes(self.max_ticket_events) > self.max_message_bytes:
+        labels = (*self.channels, *self.priorities, UNKNOWN, OTHER)
+        record_bound = max_record_bytes(self.max_ticket_events,
+                                        max(len(orjson.dumps(label)) for label in labels))
+        if record_bound > self.max_message_bytes:
             raise ValueError(
-                f"a ticket record may reach {max_record_bytes(self.max_ticket_events)} bytes "
+                f"a ticket record may reach {record_bound} bytes "
                 f"with SUPPORTKPI_MAX_TICKET_EVENTS={self.max_ticket_events}, more than "
                 f"SUPPORTKPI_MAX_MESSAGE_BYTES={self.max_message_bytes}: lower the former")
         self.time_bounds  # noqa: B018 -- parses SUPPORTKPI_MIN_EVENT_TIME, raises with a reason

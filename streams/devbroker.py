@@ -5,10 +5,17 @@ For the demo and tests only (memory-only; see docs/embedded-broker.md). Producti
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_GRACE_SECONDS = 10.0  # Tansu stops in milliseconds; past this it is killed
 
 
 def broker_binary() -> Path:
@@ -45,12 +52,76 @@ def start(port: int, host: str = "127.0.0.1", log_path: Path | None = None,
         [str(broker_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
         stdout=out, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"broker exited with code {proc.returncode}")
-        if port_open(host, port):
-            return proc
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"broker did not listen on {host}:{port} within {timeout}s")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"broker exited with code {proc.returncode}")
+            if port_open(host, port):
+                return proc
+            time.sleep(0.05)
+        raise RuntimeError(f"broker did not listen on {host}:{port} within {timeout}s")
+    except BaseException:  # also Ctrl-C or a stop signal while waiting: leave no orphan
+        proc.kill()
+        proc.wait()
+        raise
+
+
+class Stopped(Exception):
+    """A stop signal arrived; raised in the main thread, as Ctrl-C raises KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+def run(port: int, host: str = "127.0.0.1", on_ready: Callable[[], None] | None = None,
+        grace: float = STOP_GRACE_SECONDS) -> int:
+    """Run Tansu in the foreground until it exits or this process gets one of ``STOP_SIGNALS``.
+
+    Why: `kill`, systemd and `docker stop` signal this process only; dying of it would leave
+    Tansu orphaned, holding the port (issue 13). The signal is forwarded to Tansu instead; a
+    second one kills it at once. Main thread only (signal handlers). Returns this process's
+    exit code: 0 when Tansu stopped as asked, else its code (128 + n for signal n).
+    """
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc = start(port, host)
+        if on_ready is not None:
+            on_ready()
+        return _exit_code(proc.wait())
+    except Stopped as stopped:
+        if proc is None:  # stopped while starting: start() has killed it already
+            return 0
+        running = proc
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, lambda _signum, _frame: running.kill())
+        code = stop(proc, stopped.signum, grace)
+        return 0 if code in (0, -stopped.signum) else _exit_code(code)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop(proc: subprocess.Popen[bytes], signum: int = signal.SIGTERM,
+         grace: float = STOP_GRACE_SECONDS) -> int:
+    """Send ``signum`` to ``proc``, wait up to ``grace`` seconds, then kill it; its return code."""
+    if proc.poll() is None:
+        proc.send_signal(signum)
+    try:
+        return proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        print(f"broker did not stop within {grace}s of {signal.Signals(signum).name}; killed",
+              file=sys.stderr, flush=True)
+        proc.kill()
+        return proc.wait()
+
+
+def _exit_code(returncode: int) -> int:
+    """A child's return code as a shell reports it: 128 + n when signal n ended it."""
+    return 128 - returncode if returncode < 0 else returncode

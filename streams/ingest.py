@@ -2,11 +2,21 @@
 
 A request carries one event (an object) or a batch (an array); each names its ``type``. A batch
 is all or nothing: if any item is invalid nothing is produced and the 400 lists every reason by
-index, so a client can fix and resend the whole batch (event ids make resending safe).
+index, so a client can fix and resend the whole batch.
+
+Resending is safe: an item without ``event_id`` gets one derived from its content as received
+(before ``occurred_at`` is filled in), so the same body gets the same ids and the processor's
+dedupe counts it once. The flip side: identical id-less items are one event; give them an
+``event_id`` or ``occurred_at`` to tell them apart.
+
+Nothing a client does may stop the endpoint: each bad request gets its own 4xx, and the work in
+progress is bounded (body size, body time, batch length, requests at once).
 
 202 accepted (acknowledged by Kafka) · 400 invalid (per-item reasons) · 401 missing/wrong
-bearer token (when ``SUPPORTKPI_INGEST_TOKEN`` is set) · 413 body too large · 503 broker
-unavailable (retry later with the same event ids).
+bearer token (when one is set: ``SUPPORTKPI_INGEST_TOKEN_FILE``, else ``_INGEST_TOKEN``) · 408
+body not received within ``BODY_TIMEOUT_S`` · 413 body or batch too large · 415 a body not
+``application/json`` · 503 more than ``SUPPORTKPI_INGEST_MAX_CONCURRENCY`` requests at once, or
+Kafka unavailable (with the event ids): resend the same body after ``Retry-After`` seconds.
 """
 
 from __future__ import annotations
@@ -14,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import uuid
 from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 import orjson
@@ -27,6 +39,39 @@ from streams.publish import AsyncPublisher, OutgoingEvent, make_event
 from streams.runtime.security import client_options
 
 SEND_TIMEOUT_S = 10.0
+BODY_TIMEOUT_S = 30.0  # a client trickling its body must not hold a request slot for ever
+BUSY_RETRY_S = 1
+KAFKA_RETRY_S = 5
+# fixed for ever: a retry must get the same id from any server of any release
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://supportkpi.dev/ingest/event_id")
+
+
+class TokenFileError(ValueError):
+    """SUPPORTKPI_INGEST_TOKEN_FILE is set but gives no token."""
+
+
+def ingest_token(settings: Settings) -> str | None:
+    """The bearer token ``POST /events`` requires, or None for an open endpoint.
+
+    The file wins over ``SUPPORTKPI_INGEST_TOKEN``. A file that is empty or unreadable is an
+    error: starting open when the operator meant it closed would be the worse failure.
+    """
+    path = settings.ingest_token_file
+    if not path:
+        return settings.ingest_token or None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TokenFileError(f"SUPPORTKPI_INGEST_TOKEN_FILE {path!r} is unreadable: {exc}") from exc
+    if not token:
+        raise TokenFileError(f"SUPPORTKPI_INGEST_TOKEN_FILE {path!r} is empty")
+    return token
+
+
+def content_id(item: dict[str, Any]) -> str:
+    """An event id from the item's canonical JSON (``type`` included), the same on a retry."""
+    canonical = orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
+    return str(uuid.uuid5(ID_NAMESPACE, canonical))
 
 
 def openapi() -> dict[str, Any]:
@@ -38,7 +83,8 @@ def openapi() -> dict[str, Any]:
 class Ingest:
     def __init__(self, settings: Settings, token: str | None = None) -> None:
         self.settings = settings
-        self.token = token
+        self.expected = None if token is None else b"Bearer " + token.encode()
+        self.active = 0  # requests past the cheap checks, not yet answered
         self._publisher: AsyncPublisher | None = None
         self._lock = asyncio.Lock()
 
@@ -49,54 +95,86 @@ class Ingest:
                                            self.settings.topic_prefix, retries=0,
                                            request_timeout_ms=int(SEND_TIMEOUT_S * 1000),
                                            **client_options(self.settings))
-                await asyncio.wait_for(publisher.start(), SEND_TIMEOUT_S)
+                try:
+                    await asyncio.wait_for(publisher.start(), SEND_TIMEOUT_S)
+                except BaseException:
+                    await publisher.stop()  # else every failed start leaks a client
+                    raise
                 self._publisher = publisher
             return self._publisher
 
+    def authorized(self, request: web.Request) -> bool:
+        """Constant-time comparison of bytes; a header that is not UTF-8 is merely wrong."""
+        if self.expected is None:
+            return True
+        try:  # aiohttp decodes headers with surrogateescape: this gives back the raw bytes
+            given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+        except UnicodeError:
+            return False
+        return hmac.compare_digest(given, self.expected)
+
     async def post_events(self, request: web.Request) -> web.Response:
-        if self.token is not None:
-            given = request.headers.get("Authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
-                return web.json_response({"errors": [{"index": -1, "reason": "unauthorized"}]},
-                                         status=401)
+        if not self.authorized(request):
+            return _errors(401, "unauthorized")
+        if request.body_exists and not _is_json(request):  # no body: 400, like an empty one
+            return _errors(415, "Content-Type must be application/json (UTF-8)")
+        if self.active >= self.settings.ingest_max_concurrency:  # answer now, never queue
+            return _errors(503, "too many requests at once", retry_after=BUSY_RETRY_S)
+        self.active += 1
+        try:
+            return await self._events(request)
+        finally:
+            self.active -= 1
+
+    async def _events(self, request: web.Request) -> web.Response:
         if (request.content_length or 0) > MAX_BODY:
             return web.Response(status=413)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        try:  # to EOF: a body may come in many segments, chunked ones with no length at all
+            async with asyncio.timeout(BODY_TIMEOUT_S):
+                body = await request.read()  # bounded by client_max_size
+        except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413)
+        except TimeoutError:
+            return _errors(408, f"body not received within {BODY_TIMEOUT_S:g} s")
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            return _bad([(-1, f"body is not JSON: {exc}")])
+            return _errors(400, f"body is not JSON: {exc}")
         items = doc if isinstance(doc, list) else [doc]
         if len(items) > MAX_BATCH:
             return web.Response(status=413)
         if not items:
-            return _bad([(-1, "empty batch")])
+            return _errors(400, "empty batch")
         events: list[OutgoingEvent] = []
         errors: list[tuple[int, str]] = []
         for index, item in enumerate(items):
             try:
                 if not isinstance(item, dict):
                     raise InvalidEvent("expected a JSON object")
+                if "event_id" not in item:
+                    item = {**item, "event_id": content_id(item)}
                 events.append(make_event(str(item.get("type")), item, none_is_absent=False))
             except ValueError as exc:  # InvalidEvent, or an unknown type
                 errors.append((index, str(exc)))
         if errors:
             return _bad(errors)
+        ids = [e.payload["event_id"] for e in events]
         try:
             publisher = await self.publisher()
             await asyncio.wait_for(publisher.send_many(events), SEND_TIMEOUT_S)
-        except Exception:  # any client failure means: not stored; the client retries
-            return web.json_response({"errors": [{"index": -1, "reason": "Kafka unavailable"}]},
-                                     status=503)
-        return web.json_response({"accepted": len(events),
-                                  "event_ids": [e.payload["event_id"] for e in events]},
-                                 status=202)
+        except Exception:  # any client failure means: maybe not stored; the client resends
+            return _errors(503, "Kafka unavailable", retry_after=KAFKA_RETRY_S, event_ids=ids)
+        return web.json_response({"accepted": len(events), "event_ids": ids}, status=202)
 
     async def close(self, app: web.Application) -> None:
         if self._publisher is not None:
             await self._publisher.stop()
+
+
+def _is_json(request: web.Request) -> bool:
+    """application/json, in UTF-8 (the only encoding JSON has, RFC 8259), parameters allowed."""
+    return request.content_type == "application/json" and (
+        (request.charset or "utf-8").lower() in ("utf-8", "utf8"))
 
 
 def _bad(errors: list[tuple[int, str]]) -> web.Response:
@@ -104,16 +182,27 @@ def _bad(errors: list[tuple[int, str]]) -> web.Response:
                              status=400)
 
 
+def _errors(status: int, reason: str, retry_after: int | None = None,
+            **fields: Any) -> web.Response:
+    """One error about the whole request (index -1), the documented shape of every 4xx/5xx."""
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return web.json_response({"errors": [{"index": -1, "reason": reason}], **fields},
+                             status=status, headers=headers)
+
+
 def build_app(settings: Settings, token: str | None = None) -> web.Application:
     ingest = Ingest(settings, token)
-    app = web.Application(client_max_size=MAX_BODY + 1024)
+    app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/events", ingest.post_events)
     spec = openapi()
-    app.router.add_get("/openapi.json", lambda _: _json(spec))
-    app.router.add_get("/health", lambda _: _json({"status": "ok"}))
+
+    async def description(_: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/openapi.json", description)
+    app.router.add_get("/health", health)
     app.on_cleanup.append(ingest.close)
     return app
-
-
-async def _json(doc: dict[str, Any]) -> web.Response:
-    return web.json_response(doc)

@@ -18,35 +18,42 @@ from typing import TypeVar
 
 import orjson
 
-from streams.domain.events import Event, Kind
+from streams.domain.events import MAX_ID_LENGTH, Event, Kind
 from streams.domain.labels import UNKNOWN
 
-_FORMAT = 4  # 4: + digests of capped events; 3 (no such digests) and 2 (whole ids) are read
+_FORMAT = 4  # 4: + the overflow ring of digests; 3 (without) and 2 (whole ids) are read
 DIGEST_SIZE = 8
 MAX_FACTS_KEPT = 200  # per sequence (replies, surveys, ...): far above real tickets
-# events one record applies (each leaves an 8-byte digest for dedupe); past it, events are
-# "capped": not applied, but their digests are kept in a ring of this many, so a redelivered
-# capped event is still a duplicate. With these caps a record stays far below 1 MB (~80 kB).
+# event-id digests a record keeps for dedupe; past that, the digests of its newest events
+# go to a ring of ``OVERFLOW_DIGESTS_KEPT`` (redeliveries come soon after the original: the
+# replay after a crash starts at the last commit). Events still apply while their fact
+# sequence has room, so a resolution after a flood of bot notes still resolves the ticket.
+# With these caps a record stays far below 1 MB (see ``max_record_bytes``).
 MAX_TICKET_EVENTS = 2_000
-CAPPED_DIGESTS_KEPT = 1_000
+OVERFLOW_DIGESTS_KEPT = 1_000
 _Fact = TypeVar("_Fact", int, tuple[int, str])
 
 
-def max_record_bytes(max_events: int = MAX_TICKET_EVENTS) -> int:
+def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int = 34) -> int:
     """An upper bound of a record's changelog value under the caps (checked at start-up
-    against the broker's message limit): digests as hex, six fact sequences of short entries,
-    surveys with their channel hint, and the bounded strings (ids and labels are at most 256
-    characters)."""
-    digests = 2 * DIGEST_SIZE * (max_events + CAPPED_DIGESTS_KEPT) + 16
-    return digests + 6 * MAX_FACTS_KEPT * 300 + MAX_FACTS_KEPT * 600 + 8 * 1024
+    against the broker's message limit): digests as hex, the fact sequences, and the strings
+    (ids, team and category at most 256 characters; channel and priority labels come from
+    allow-lists, the longest of which is ``label_json_bytes`` as JSON)."""
+    digests = 2 * DIGEST_SIZE * (max_events + OVERFLOW_DIGESTS_KEPT) + 16
+    times = 4 * MAX_FACTS_KEPT * 21  # replies, customer, resolutions, reopens: "1795...,"
+    statuses = MAX_FACTS_KEPT * 32  # [1795000000000,"on_hold"],
+    priorities = MAX_FACTS_KEPT * (20 + label_json_bytes)
+    surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
+    strings = 4 * (6 * MAX_ID_LENGTH + 2) + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
+    return digests + times + statuses + priorities + surveys + strings
 
 
 class Admission(Enum):
     """What a record did with an event."""
 
     APPLIED = "applied"
-    DUPLICATE = "duplicate"  # its event_id was applied (or capped) before
-    CAPPED = "capped"  # the record is full (``MAX_TICKET_EVENTS``, ``MAX_FACTS_KEPT``)
+    DUPLICATE = "duplicate"  # its event_id was seen before
+    CAPPED = "capped"  # the fact sequence it would grow is full (``MAX_FACTS_KEPT``)
 
 
 @dataclass(slots=True)
@@ -71,7 +78,7 @@ class TicketRecord:
     # (survey, score, answered at, channel hint used while the ticket is unknown)
     surveys: tuple[tuple[str, int, int, str], ...] = ()
     seen: bytes = b""  # 8-byte digests of the event ids applied (dedupe), concatenated
-    capped: bytes = b""  # digests of the latest events refused by a cap (a ring)
+    overflow: bytes = b""  # digests of the newest events once ``seen`` is full (a ring)
     pending_since_ms: int | None = None  # clock time an event first waited for ticket-created
     last_ms: int = 0  # newest event time applied
     evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
@@ -102,19 +109,22 @@ class TicketRecord:
 
     def apply(self, event: Event, channel: str, priority: str, clock_ms: int,
               team: str | None = None, max_events: int = MAX_TICKET_EVENTS) -> Admission:
-        """Apply ``event`` unless it is a duplicate or the record is full.
+        """Apply ``event`` unless it is a duplicate or would grow a full fact sequence.
 
         ``channel``, ``priority`` and ``team`` are the event's bounded label values. A capped
-        event changes nothing but the ring of capped digests: the work per event stays flat
-        however hot a ticket runs, and so does the record's size.
+        event changes nothing but the digest ring: the work per event stays flat however hot
+        a ticket runs, and so does the record's size.
         """
         digest = event_digest(event.event_id)
         if self.has_seen(digest):
             return Admission.DUPLICATE
-        if len(self.seen) >= max_events * DIGEST_SIZE or self._fact_cap_reached(event):
-            self.capped = (self.capped + digest)[-CAPPED_DIGESTS_KEPT * DIGEST_SIZE:]
-            return Admission.CAPPED
-        self.seen += digest
+        capped = self._fact_cap_reached(event)
+        if capped or len(self.seen) >= max_events * DIGEST_SIZE:
+            self.overflow = (self.overflow + digest)[-OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE:]
+            if capped:
+                return Admission.CAPPED
+        else:
+            self.seen += digest
         self.last_ms = max(self.last_ms, event.at_ms)
         at, kind = event.at_ms, event.kind
         if kind is Kind.CREATED:
@@ -175,8 +185,8 @@ class TicketRecord:
         return len(facts) >= MAX_FACTS_KEPT
 
     def has_seen(self, digest: bytes) -> bool:
-        """Whether an event with this ``event_digest`` was applied or capped."""
-        return _holds(self.seen, digest) or _holds(self.capped, digest)
+        """Whether an event with this ``event_digest`` was seen (applied or capped)."""
+        return _holds(self.seen, digest) or _holds(self.overflow, digest)
 
     def copy(self) -> TicketRecord:
         """A snapshot to roll back to: every field is immutable, so a shallow copy is enough."""
@@ -195,7 +205,7 @@ class TicketRecord:
             [_FORMAT, self.created_ms, self.channel, self.priority, self.team, self.team_name,
              self.category, self.replies, self.customer, self.resolutions, self.reopens,
              self.statuses, self.priorities, self.surveys, self.seen.hex(), self.pending_since_ms,
-             self.last_ms, self.evaluated_ms, self.capped.hex()]
+             self.last_ms, self.evaluated_ms, self.overflow.hex()]
         )
 
     @classmethod
@@ -205,7 +215,7 @@ class TicketRecord:
         if fmt not in (2, 3, _FORMAT):
             raise ValueError(f"ticket record format {fmt!r} is not one this version reads "
                              f"(2..{_FORMAT})")
-        capped = bytes.fromhex(fields.pop()) if fmt == _FORMAT else b""
+        overflow = bytes.fromhex(fields.pop()) if fmt == _FORMAT else b""
         (fmt, created, channel, priority, team, team_name, category, replies, customer,
          resolutions, reopens, statuses, priorities, surveys, seen, pending, last,
          evaluated) = fields
@@ -219,7 +229,7 @@ class TicketRecord:
                    tuple(reopens), tuple((a, intern(s)) for a, s in statuses),
                    tuple((a, intern(p)) for a, p in priorities),
                    tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys), seen,
-                   capped, pending, last, evaluated)
+                   overflow, pending, last, evaluated)
 
 
 def event_digest(event_id: str) -> bytes:

@@ -2,7 +2,8 @@
 
 One source for the shape of an event: ``schemas/<type>.schema.json``. The request schema of
 each type is that schema with ``type`` fixed, and ``event_id``/``occurred_at`` optional because
-the ingest endpoint fills them in (a new id, the time of receipt).
+the ingest endpoint fills them in (an id derived from the item's content, so a resent body gets
+the same ids; the time of receipt).
 """
 
 from __future__ import annotations
@@ -34,11 +35,18 @@ def build(schemas_dir: Path) -> dict[str, Any]:
         doc = json.loads((schemas_dir / f"{kind.value}.schema.json").read_text())
         components[kind.value] = request_schema(doc, kind.value)
     one_event = {"oneOf": [{"$ref": f"#/components/schemas/{k}"} for k in components]}
-    error = {"type": "object", "required": ["errors"], "properties": {"errors": {
-        "type": "array", "items": {"type": "object", "required": ["index", "reason"],
-                                   "properties": {"index": {"type": "integer"},
-                                                  "reason": {"type": "string"}}}}}}
+    errors = {"type": "array", "items": {"type": "object", "required": ["index", "reason"],
+                                         "properties": {"index": {"type": "integer"},
+                                                        "reason": {"type": "string"}}}}
+    error = {"type": "object", "required": ["errors"], "properties": {"errors": errors}}
     reply = {"application/json": {"schema": error}}
+    ids = {"type": "array", "items": {"type": "string"}}
+    accepted = {"type": "object", "required": ["accepted", "event_ids"],
+                "properties": {"accepted": {"type": "integer"}, "event_ids": ids}}
+    unavailable = {"type": "object", "required": ["errors"],
+                   "properties": {"errors": errors, "event_ids": ids}}
+    retry_after = {"Retry-After": {"required": True, "description": "seconds to wait",
+                                   "schema": {"type": "integer", "minimum": 0}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "supportkpi ingest", "version": "1.0.0",
@@ -50,19 +58,22 @@ def build(schemas_dir: Path) -> dict[str, Any]:
                 "oneOf": [one_event, {"type": "array", "items": one_event, "minItems": 1,
                                       "maxItems": MAX_BATCH}]}}}},
             "responses": {
-                "202": {"description": "accepted by Kafka", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["accepted", "event_ids"],
-                               "properties": {
-                                   "accepted": {"type": "integer"},
-                                   "event_ids": {"type": "array",
-                                                 "items": {"type": "string"}}}}}}},
+                "202": {"description": "accepted by Kafka; event_ids in item order (derived "
+                                       "from the item's content where it had none)",
+                        "content": {"application/json": {"schema": accepted}}},
                 "400": {"description": "invalid events, with a reason per item; nothing was "
                                        "produced", "content": reply},
                 "401": {"description": "missing or wrong bearer token", "content": reply},
+                "408": {"description": "body not received in time", "content": reply},
                 "413": {"description": f"body larger than {MAX_BODY} bytes or batch larger "
                                        f"than {MAX_BATCH}"},
-                "503": {"description": "Kafka unavailable; retry with the same event ids",
+                "415": {"description": "Content-Type is not application/json (UTF-8)",
                         "content": reply},
+                "503": {"description": "too many requests at once, or Kafka unavailable (then "
+                                       "with the event ids it assigned): resend the same body "
+                                       "after Retry-After seconds",
+                        "headers": retry_after,
+                        "content": {"application/json": {"schema": unavailable}}},
             }}}},
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

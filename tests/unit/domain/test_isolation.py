@@ -11,7 +11,7 @@ from streams.domain.events import Event, Kind
 from streams.domain.labels import LabelPolicy
 from streams.domain.partition import Horizons, Outcome, PartitionState
 from streams.domain.sla.clocks import Clock
-from streams.domain.ticket import TicketRecord
+from streams.domain.ticket import MAX_FACTS_KEPT, TicketRecord
 from streams.domain.windows import SlidingWindows
 
 H = 3_600_000
@@ -78,10 +78,14 @@ def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:
 
 def test_capped_events_are_counted_and_their_redelivery_is_a_duplicate() -> None:
     state = PartitionState(KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
-                           Horizons(), NOW, max_ticket_events=2)
+                           Horizons(), NOW)
     state.apply(_created("T-1", "c1"))
-    reply = Event(Kind.REPLIED, "r1", NOW - 4 * H, "T-1", counts_as_response=True)
-    note = Event(Kind.REPLIED, "n1", NOW - 4 * H, "T-1")
-    assert [state.apply(e) for e in (reply, note, note)] == [
-        Outcome.PROCESSED, Outcome.CAPPED, Outcome.DUPLICATE]
+    replies = [Event(Kind.REPLIED, f"r{n}", NOW - 4 * H + n, "T-1", counts_as_response=True)
+               for n in range(MAX_FACTS_KEPT + 1)]
+    outcomes = [state.apply(e) for e in replies]
+    assert outcomes[-1] is Outcome.CAPPED and outcomes.count(Outcome.PROCESSED) == MAX_FACTS_KEPT
+    list(state.drain_dirty())
+    assert state.apply(replies[-1]) is Outcome.DUPLICATE
+    assert state.apply(Event(Kind.REPLIED, "again", NOW, "T-1", counts_as_response=True)) \
+        is Outcome.CAPPED
     assert dict(state.drain_dirty()).keys() == {"T-1"}  # the capped digest is persisted

@@ -6,10 +6,10 @@ import orjson
 
 from streams.domain.events import Event, Kind
 from streams.domain.ticket import (
-    CAPPED_DIGESTS_KEPT,
     DIGEST_SIZE,
     MAX_FACTS_KEPT,
     MAX_TICKET_EVENTS,
+    OVERFLOW_DIGESTS_KEPT,
     Admission,
     TicketRecord,
     event_digest,
@@ -73,7 +73,7 @@ def test_a_record_written_by_format_3_loads_with_no_capped_digests() -> None:
     blob = orjson.dumps([3, 10 * H, "chat", "high", None, None, None, [], [], [], [], [], [],
                          [], event_digest("e-1").hex(), None, 10 * H, 10 * H])
     record = TicketRecord.from_bytes(blob)
-    assert record.capped == b"" and record.has_seen(event_digest("e-1"))
+    assert record.overflow == b"" and record.has_seen(event_digest("e-1"))
 
 
 def test_a_record_of_an_unknown_format_is_refused_with_its_format() -> None:
@@ -90,17 +90,19 @@ def _reply(n: int) -> Event:
     return Event(Kind.REPLIED, f"r{n}", 10 * H + n, "T-1", counts_as_response=True)
 
 
-def test_past_the_event_cap_events_are_capped_and_their_redelivery_is_a_duplicate() -> None:
+def test_past_the_digest_cap_events_still_apply_and_are_deduplicated_by_the_ring() -> None:
+    """A flood of bot notes must not keep the ticket's resolution from counting."""
     record = TicketRecord()
     record.apply(_created(), "chat", "high", 10 * H, max_events=3)
-    assert [record.apply(Event(Kind.UPDATED, f"u{n}", 10 * H + n, "T-1", status="pending"),
-                         "", "", 10 * H, max_events=3) for n in range(4)] == [
-        APPLIED, APPLIED, CAPPED, CAPPED]
-    frozen = record.to_bytes()
-    assert record.apply(Event(Kind.UPDATED, "u3", 10 * H, "T-1", status="open"), "", "",
-                        10 * H, max_events=3) is DUPLICATE
-    assert len(record.seen) == 3 * DIGEST_SIZE and len(record.statuses) == 2
-    assert TicketRecord.from_bytes(frozen).has_seen(event_digest("u3"))  # survives a restart
+    notes = [Event(Kind.REPLIED, f"n{n}", 10 * H + n, "T-1") for n in range(5)]
+    assert [record.apply(e, "", "", 10 * H, max_events=3) for e in notes] == [APPLIED] * 5
+    assert len(record.seen) == 3 * DIGEST_SIZE and len(record.overflow) == 3 * DIGEST_SIZE
+    resolved = Event(Kind.RESOLVED, "x", 12 * H, "T-1")
+    assert record.apply(resolved, "", "", 12 * H, max_events=3) is APPLIED
+    assert record.is_resolved
+    frozen = TicketRecord.from_bytes(record.to_bytes())  # the ring survives a restart
+    assert [frozen.apply(e, "", "", 12 * H, max_events=3) for e in (notes[4], resolved)] == [
+        DUPLICATE, DUPLICATE]
 
 
 def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
@@ -108,16 +110,18 @@ def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
     record.apply(_created(), "chat", "high", 10 * H)
     outcomes = [record.apply(_reply(n), "", "", 10 * H) for n in range(MAX_FACTS_KEPT + 2)]
     assert outcomes.count(APPLIED) == MAX_FACTS_KEPT and outcomes[-2:] == [CAPPED, CAPPED]
+    assert record.apply(_reply(MAX_FACTS_KEPT + 1), "", "", 10 * H) is DUPLICATE  # redelivered
     assert record.apply(Event(Kind.RESOLVED, "x", 12 * H, "T-1"), "", "", 12 * H) is APPLIED
 
 
-def test_the_ring_of_capped_digests_is_bounded() -> None:
+def test_the_ring_of_overflow_digests_is_bounded() -> None:
     record = TicketRecord()
-    for n in range(CAPPED_DIGESTS_KEPT + 10):
-        assert record.apply(_reply(n), "", "", 10 * H, max_events=0) is CAPPED
-    assert len(record.capped) == CAPPED_DIGESTS_KEPT * DIGEST_SIZE
-    assert record.has_seen(event_digest(f"r{CAPPED_DIGESTS_KEPT + 9}"))
-    assert not record.has_seen(event_digest("r0"))  # the oldest left the ring
+    for n in range(OVERFLOW_DIGESTS_KEPT + 10):
+        assert record.apply(Event(Kind.REPLIED, f"n{n}", 10 * H, "T-1"), "", "", 10 * H,
+                            max_events=0) is APPLIED
+    assert record.seen == b"" and len(record.overflow) == OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE
+    assert record.has_seen(event_digest(f"n{OVERFLOW_DIGESTS_KEPT + 9}"))
+    assert not record.has_seen(event_digest("n0"))  # the oldest left the ring
 
 
 def test_a_full_record_stays_far_below_a_broker_message() -> None:
@@ -138,7 +142,7 @@ def test_a_full_record_stays_far_below_a_broker_message() -> None:
         record.apply(kinds[n % len(kinds)](n), long, long, 10 * H)
     assert len(record.seen) == MAX_TICKET_EVENTS * DIGEST_SIZE
     assert len(record.to_bytes()) < 200_000  # Kafka's default limit is 1 MB
-    assert len(record.to_bytes()) < max_record_bytes()  # the bound checked at start-up
+    assert len(record.to_bytes()) < max_record_bytes(label_json_bytes=258)  # start-up check
 
 
 def test_facts_stay_sorted_whatever_the_arrival_order() -> None:
