@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently: a virtualenv with the project and its
-# test extras in .venv, and (on Debian/Ubuntu, as root or with sudo) Prometheus with promtool.
+# test extras in .venv, and (on Debian/Ubuntu, as root or with sudo) Prometheus with promtool,
+# Alertmanager and kcat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ if [ "${1:-}" = "--with-monitoring" ]; then
   missing=()
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  command -v kcat >/dev/null || missing+=(kcat)  # the shell user's producer in the poison tests
   if [ ${#missing[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null; then
       sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
