@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--open-tickets", type=int, default=1_000_000,
                        help="memory per open ticket and /metrics render time with this many "
                             "open tickets, in process (0: skip)")
+    bench.add_argument("--baseline", metavar="CHECKOUT",
+                       help="also run the worker of another checkout (variant 'baseline', e.g. "
+                            "a `git worktree` of main) on the same topics, to show a change's "
+                            "cost in the same run")
     bench.add_argument("--ingest", type=int, default=0, metavar="N",
                        help="also measure HTTP ingest against direct produce with N events")
 
@@ -110,12 +114,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from streams.topics import ensure_topics
+    from streams.topics import ensure_topics, with_broker_limit
 
     settings = Settings.from_env()
     created = ensure_topics(settings)  # with their partitions and policies; existing ones stay
     if created:
         print("created topics: " + ", ".join(created), flush=True)
+    settings = with_broker_limit(settings)  # nothing the worker writes may exceed it
     build_worker(settings, args.loglevel).execute_from_commandline()
     return 0
 
@@ -148,11 +153,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from streams.bench.run import VARIANTS, Plan, footprint_report
+    from streams.bench.run import BASELINE, VARIANTS, Plan, footprint_report
     from streams.bench.run import main as bench
 
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
-    unknown = set(variants) - set(VARIANTS)
+    if args.baseline:
+        os.environ["SUPPORTKPI_BENCH_BASELINE"] = os.path.abspath(args.baseline)
+        variants = (*variants, BASELINE)
+    unknown = set(variants) - {*VARIANTS, BASELINE}
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
     plan = Plan(events=args.events, repeat=args.repeat, variants=variants,
@@ -257,13 +265,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from streams import devbroker
     from streams.topics import ensure_topics
 
+    children: list[subprocess.Popen[bytes]] = []  # started in this order, stopped in reverse
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)  # SIGTERM, SIGHUP: as Ctrl-C
+
+    def hurry(signum: int, frame: Any) -> None:  # a second signal while stopping: kill them
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+
+    # `kill`, systemd or a closed terminal signal this process only: it stops its children
+    previous = {sig: signal.signal(sig, interrupt) for sig in devbroker.STOP_SIGNALS}
     env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{args.port}",
                SUPPORTKPI_BROKER_QUIRKS="tansu")
     env.setdefault("SUPPORTKPI_SESSION_TIMEOUT", "3")
-    settings = Settings.from_env(env)
-    broker = devbroker.start(args.port)
-    children: list[subprocess.Popen[bytes]] = [broker]
     try:
+        settings = Settings.from_env(env)
+        children.append(devbroker.start(args.port))
         ensure_topics(settings)
         children.append(subprocess.Popen([sys.executable, "-m", "streams", "worker",
                                           "--loglevel", "warning"], env=env))
@@ -272,7 +291,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
              "--seed", str(args.seed), "--speed", str(args.speed)], env=env))
         url = f"http://localhost:{settings.web_port}/metrics"
         print(f"\nsupportkpi demo running: broker 127.0.0.1:{args.port}, metrics at {url}\n"
-              "Ctrl-C stops everything.\n", flush=True)
+              "Ctrl-C (or SIGTERM) stops everything.\n", flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         failed = [c.args for c in children if c.poll() is not None]
@@ -281,14 +300,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for sig in devbroker.STOP_SIGNALS:
+            signal.signal(sig, hurry)
+        try:
+            for child in reversed(children):  # the simulator, the worker, then the broker
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in reversed(children):
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,

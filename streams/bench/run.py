@@ -33,6 +33,9 @@ from streams.simulate import Simulator
 from streams.topics import create_topics
 
 VARIANTS = ("raw", "faust-floor", "faust-naive", "supportkpi")
+# "baseline": the worker of another checkout (``--baseline PATH``), on the same topics and in
+# the same run, to show what a change costs: supportkpi / baseline
+BASELINE = "baseline"
 
 
 @dataclass
@@ -124,8 +127,8 @@ def faust_baseline(run: Run, variant: str) -> float:
     return float(result["events"] / (result["last"] - result["first"]))
 
 
-def supportkpi(run: Run) -> float:
-    worker = run.worker(f"bench-{uuid.uuid4().hex[:8]}")
+def supportkpi(run: Run, source: Path | None = None) -> float:
+    worker = run.worker(f"bench-{uuid.uuid4().hex[:8]}", source=source)
     try:
         first = wait_until(lambda: worker.consumed() > 0, "the first event")
         last = wait_for_total(worker.consumed, run.events, "the last event")
@@ -146,6 +149,8 @@ def measure(run: Run, variants: tuple[str, ...], repeat: int,
                 rate = asyncio.run(raw(run))
             elif variant == "supportkpi":
                 rate = supportkpi(run)
+            elif variant == BASELINE:
+                rate = supportkpi(run, source=Path(os.environ["SUPPORTKPI_BENCH_BASELINE"]))
             else:
                 rate = faust_baseline(run, variant.removeprefix("faust-"))
             run.results.setdefault(variant, []).append(rate)
@@ -161,7 +166,7 @@ def report(run: Run) -> str:
         rows.append(f"| {variant} | {min(rates):,.0f} | {medians[variant]:,.0f} | "
                     f"{max(rates):,.0f} |")
     if "supportkpi" in medians:
-        for base in ("faust-floor", "faust-naive", "raw"):
+        for base in (BASELINE, "faust-floor", "faust-naive", "raw"):
             if base in medians:
                 rows.append(f"| supportkpi / {base} | | {medians['supportkpi'] / medians[base]:.2f}"
                             " | |")

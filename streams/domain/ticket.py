@@ -186,11 +186,16 @@ class TicketRecord:
 
     def has_seen(self, digest: bytes) -> bool:
         """Whether an event with this ``event_digest`` was seen (applied or capped)."""
-        return _holds(self.seen, digest) or _holds(self.overflow, digest)
+        return _holds(self.seen, digest) or (bool(self.overflow)
+                                             and _holds(self.overflow, digest))
 
     def copy(self) -> TicketRecord:
         """A snapshot to roll back to: every field is immutable, so a shallow copy is enough."""
-        return TicketRecord(*(getattr(self, name) for name in _FIELDS))
+        return TicketRecord(
+            self.created_ms, self.channel, self.priority, self.team, self.team_name,
+            self.category, self.replies, self.customer, self.resolutions, self.reopens,
+            self.statuses, self.priorities, self.surveys, self.seen, self.overflow,
+            self.pending_since_ms, self.last_ms, self.evaluated_ms)
 
     def drop_waiting(self) -> int:
         """Forget lifecycle events whose ticket never appeared; return how many."""
@@ -239,9 +244,6 @@ def event_digest(event_id: str) -> bytes:
     collide with probability ~n^2/2^65 for n events: for a 200-event ticket, about 1 in 10^15.
     """
     return blake2b(event_id.encode(), digest_size=DIGEST_SIZE).digest()
-
-
-_FIELDS = TicketRecord.__slots__
 
 
 def _holds(digests: bytes, digest: bytes) -> bool:

@@ -34,14 +34,14 @@ def parse_rfc3339_ms(value: str) -> int:
             raise ValueError(f"occurred_at {value!r} has no UTC offset (add 'Z' or '+hh:mm')")
         raise ValueError(f"occurred_at {value!r} is not an RFC 3339 date-time")
     seconds, fraction, _, sign, hours, minutes = match.groups()
-    if sign is not None and int(hours) * 60 + int(minutes) > MAX_OFFSET_MINUTES:
+    # zero-padded two-digit strings compare like their numbers (the common path stays cheap)
+    if sign is not None and (hours > "14" or (hours == "14" and minutes != "00")):
         raise ValueError(f"occurred_at {value!r} has a UTC offset beyond ±14:00")
-    leap = seconds == "60"
-    text = value[:match.start(1)] + ("59" if leap else seconds) + value[match.end(1):]
-    if fraction is not None:  # Python parses at most microseconds
-        text = text.replace(fraction, ".999" if leap else fraction[:7])
-    elif leap:
-        text = text[:match.end(1)] + ".999" + text[match.end(1):]
+    text = value
+    if seconds == "60":  # a leap second: the last millisecond of its minute
+        text = value[:match.start(1)] + "59.999" + value[match.end(2 if fraction else 1):]
+    elif fraction is not None and len(fraction) > 7:  # Python parses at most microseconds
+        text = text.replace(fraction, fraction[:7])
     if text[-1] == "z":
         text = text[:-1] + "Z"
     try:

@@ -71,6 +71,7 @@ class Processor:
         self.states: dict[int, PartitionState] = {}
         self._rebuilds: dict[int, asyncio.Future[PartitionState]] = {}  # partitions being read
         self._rebuild_lock = asyncio.Lock()
+        self._persist_lock = asyncio.Lock()
         self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
         self.liveness = Liveness(s.stall_seconds)
@@ -203,8 +204,7 @@ class Processor:
                           event.ticket_id, _why(exc))
             stats.count(topic_of[event.kind], outcome.value)
         await self._dead_letter(letters)
-        for partition, state in touched.items():
-            await self._persist(partition, state)
+        await self._persist(touched)
 
     async def _dead_letter(self, letters: list[tuple[Any, bytes, str]]) -> None:
         """Send the batch's dead letters and wait for the broker (retried like the changelog)."""
@@ -223,36 +223,46 @@ class Processor:
                 await self._pause_after("changelog", f"dead letters: {_why(exc)}", attempt)
         self._give_up("dead letters could not be written")
 
-    async def _persist(self, partition: int, state: PartitionState) -> None:
+    async def _persist(self, states: dict[int, PartitionState]) -> None:
         """Write each changed record once and wait until the broker has every write.
 
+        All partitions' writes go out before the first wait, so a batch costs one round trip.
         Sends go straight to the Kafka client's batches (Faust's own send buffer logs and
         throttles at 100 messages). A write that fails keeps its key dirty and is sent again;
         if writes keep failing, the worker exits without committing (a ``kill -9``, which the
         changelog and the event-id dedupe are built for) rather than commit past a lost write.
         """
+        # one writer at a time: a timer that drained keys the agent dirtied holds the lock until
+        # they are confirmed, so the agent never acknowledges a batch whose writes are in flight
+        async with self._persist_lock:
+            await self._write_dirty(states)
+
+    async def _write_dirty(self, states: dict[int, PartitionState]) -> None:
         send, topic = self.app.producer.send, self.settings.changelog_topic
         for attempt in range(PERSIST_ATTEMPTS):
-            writes = list(state.drain_dirty())
+            writes = [(partition, state, key, blob) for partition, state in states.items()
+                      for key, blob in state.drain_dirty()]
             if not writes:
                 return
             futures: list[Any] = []
-            for key, blob in writes:
+            for partition, _, key, blob in writes:
                 try:
                     futures.append(await send(topic, key.encode(), blob, partition, None, None))
                 except Exception as exc:  # refused before sending
                     futures.append(_failed(exc))
             results = await asyncio.gather(*futures, return_exceptions=True)
-            failed = [(key, r) for (key, _), r in zip(writes, results, strict=True)
+            failed = [(state, key, r) for (_, state, key, _), r in zip(writes, results,
+                                                                        strict=True)
                       if isinstance(r, BaseException)]
             if not failed:
                 if attempt:
                     self.liveness.recovered("changelog")
                 return
-            state.dirty.update(key for key, _ in failed)
-            await self._pause_after("changelog", f"{len(failed)} changelog writes of partition "
-                                    f"{partition} failed: {_why(failed[0][1])}", attempt)
-        self._give_up(f"changelog writes of partition {partition} kept failing")
+            for state, key, _ in failed:
+                state.dirty.add(key)
+            await self._pause_after("changelog", f"{len(failed)} changelog writes failed: "
+                                    f"{_why(failed[0][2])}", attempt)
+        self._give_up("changelog writes kept failing")
 
     async def _pause_after(self, stage: str, reason: str, attempt: int) -> None:
         self.liveness.failing(stage, reason)
@@ -382,20 +392,21 @@ class Processor:
 
     async def _housekeeping(self) -> None:
         now = self.clock_ms()
-        for partition, state in list(self.states.items()):
+        states = dict(self.states)
+        for state in states.values():
             state.advance(now)
             self.stats.orphaned += state.expire()
-            await self._persist(partition, state)
+        await self._persist(states)
 
     async def _sla_tick(self) -> None:
         """Breaches are found here, when a deadline passes, not when a late reply arrives."""
         now = self.clock_ms()
         states = list(self.states.items())
         share = max(1_000, SLA_SCAN_SLICE // max(1, len(states)))  # the budget is per worker
-        for partition, state in states:
+        for _, state in states:
             state.advance(now)
             state.tick(share)
-            await self._persist(partition, state)
+        await self._persist(dict(states))
 
     # -- web --------------------------------------------------------------------------------
     def _add_web_views(self) -> None:
