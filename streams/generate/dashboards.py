@@ -208,11 +208,12 @@ def health(policy: SlaPolicy | None) -> dashboard.Dashboard:
         _series("Events/s by topic and outcome",
                 [_q("sum by (topic, outcome) (rate(support_events_total[$__rate_interval]))",
                     "{{topic}} {{outcome}}")], "ops", 0, 0, 12, 8),
-        _series("Invalid and duplicate share",
-                [_q('sum(rate(support_events_total{outcome="invalid"}[$__rate_interval])) / '
-                    "sum(rate(support_events_total[$__rate_interval]))", "invalid"),
-                 _q('sum(rate(support_events_total{outcome="duplicate"}[$__rate_interval])) / '
-                    "sum(rate(support_events_total[$__rate_interval]))", "duplicate")],
+        # every outcome but processed (duplicate, invalid, late, capped, failed, undecodable):
+        # one series each, so a new outcome shows without a change here
+        _series("Share of events not processed, by outcome",
+                [_q('sum by (outcome) (rate(support_events_total{outcome!="processed"}'
+                    "[$__rate_interval])) / on () group_left "
+                    "sum(rate(support_events_total[$__rate_interval]))", "{{outcome}}")],
                 "percentunit", 12, 0, 12, 8),
         _series("Consumer lag", [_q("sum by (topic) (support_consumer_lag_messages)",
                                     "{{topic}}")], "none", 0, 8, 8, 7),
@@ -234,6 +235,16 @@ def health(policy: SlaPolicy | None) -> dashboard.Dashboard:
                 [_q("sum(support_orphaned_events_total)", "orphaned"),
                  _q("sum by (label) (support_label_values_folded_total)", "folded {{label}}")],
                 "none", 12, 15, 12, 7),
+        # issue 13: a stage that makes no progress, and state a rebuild had to leave out (both
+        # exported at 0 from the start, so the panels have data on a healthy worker)
+        _stat("Stalled stages", "sum(support_processing_stalled)", "none",
+              ((None, GREEN), (1, RED)), 0, 22, 4, 7),
+        _series("Stalled stages by worker (1 = stalled, see /health)",
+                [_q("max by (instance, stage) (support_processing_stalled)",
+                    "{{instance}} {{stage}}")], "none", 4, 22, 10, 7),
+        _series("Changelog records quarantined since start",
+                [_q("sum by (instance) (support_changelog_records_quarantined_total)",
+                    "{{instance}}")], "none", 14, 22, 10, 7),
     ]
     return _with_panels(board, panels)
 

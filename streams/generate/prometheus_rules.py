@@ -1,4 +1,5 @@
-"""Prometheus rules generated from the SLA policy: compliance recording rules and alerts.
+"""Prometheus rules generated from the SLA policy: compliance recording rules and alerts, and
+the processor's own alerts (a stalled stage, quarantined records, events that failed).
 
 Burn rate = error ratio / (1 - objective), computed on the windows the processor exports:
 the SRE-workbook pairing of a long window (is the budget really burning?) with a short one (is
@@ -22,6 +23,8 @@ BURN_ALERTS: tuple[tuple[str, str, float, str, str | None], ...] = (
 )
 MIN_DECIDED = 10  # no burn-rate alert on fewer decided clocks than this in the long window
 URGENT_AT_RISK_PILE_UP = 3
+STALLED_FOR = "2m"  # on top of SUPPORTKPI_STALL_SECONDS (60 s) the stage already waited
+LOSS_WINDOW = "15m"  # quarantined records and failed events: a ticket while any occurred in it
 
 
 def rules(policy: SlaPolicy) -> dict[str, Any]:
@@ -96,7 +99,75 @@ def rules(policy: SlaPolicy) -> dict[str, Any]:
         {"name": "supportkpi-sla-targets", "rules": info},
         {"name": "supportkpi-sla", "interval": "30s", "rules": recording},
         {"name": "supportkpi-sla-alerts", "rules": alerts},
+        {"name": "supportkpi-processor-alerts", "rules": processor_alerts()},
     ]}
+
+
+def _new_or_increased(selector: str, by: str, window: str = LOSS_WINDOW) -> str:
+    """Series of ``selector`` (a counter) that grew within ``window``, summed ``by``.
+
+    ``increase()`` misses a series whose first sample is already above zero (a counter that is
+    only exported once it counts, or a worker's first scrape after a rebuild that quarantined
+    records): such a series counts with its whole value while it is younger than ``window``.
+    """
+    return (f"sum by ({by}) (increase({selector}[{window}])) > 0\n"
+            f"or sum by ({by}) ({selector} unless {selector} offset {window}) > 0")
+
+
+def processor_alerts() -> list[dict[str, Any]]:
+    """The pipeline's own health: a stage that makes no progress, state or events left out."""
+    dead = 'support_events_total{outcome=~"failed|undecodable"}'
+    return [
+        {
+            "alert": "SupportkpiProcessingStalled",
+            "expr": "max by (instance, stage) (support_processing_stalled) > 0",
+            "for": STALLED_FOR,
+            "labels": {"severity": "page"},
+            "annotations": {
+                "summary": "{{ $labels.instance }}: the {{ $labels.stage }} stage is stalled",
+                "description": (
+                    "The {{ $labels.stage }} stage of worker {{ $labels.instance }} has been "
+                    "stuck, crash-looping or retrying for longer than SUPPORTKPI_STALL_SECONDS "
+                    f"(default 60 s), and still is {STALLED_FOR} later: the KPIs of its "
+                    "partitions are going stale. GET /health on the worker "
+                    "(http://{{ $labels.instance }}/health answers 503) gives the reason, "
+                    "and the worker's log the error."),
+            },
+        },
+        {
+            "alert": "SupportkpiChangelogRecordsQuarantined",
+            "expr": _new_or_increased("support_changelog_records_quarantined_total",
+                                      "instance"),
+            "labels": {"severity": "ticket"},
+            "annotations": {
+                "summary": ("{{ $labels.instance }} quarantined {{ $value | printf \"%.0f\" }}"
+                            f" changelog record(s) in {LOSS_WINDOW}"),
+                "description": (
+                    "A rebuild on {{ $labels.instance }} left changelog records out (a "
+                    "record that could not be read or evaluated, a record without a key, or "
+                    "an offset whose batch could not be decoded): those tickets are missing "
+                    "from the KPIs, and every rebuild leaves them out again, until a new event "
+                    "of one starts it afresh (without its history). The worker's log names "
+                    "each record (\"quarantined\") and the cause."),
+            },
+        },
+        {
+            "alert": "SupportkpiEventsFailedOrUndecodable",
+            "expr": _new_or_increased(dead, "instance, topic, outcome"),
+            "labels": {"severity": "ticket"},
+            "annotations": {
+                "summary": ("{{ $labels.instance }}: {{ $value | printf \"%.0f\" }} "
+                            "{{ $labels.topic }} event(s) {{ $labels.outcome }} in "
+                            f"{LOSS_WINDOW}"),
+                "description": (
+                    "failed: applying the event raised (a processor bug), it was rolled back; "
+                    "undecodable: a record batch of the topic could not be decompressed or "
+                    "decoded. Either way the events are not in the KPIs and are on the "
+                    "dead-letter topic, with the reason in the supportkpi.reason header "
+                    "(see docs/metrics.md, \"Dead letters\")."),
+            },
+        },
+    ]
 
 
 class _Dumper(yaml.SafeDumper):

@@ -66,7 +66,7 @@ OLDEST_OPEN_AGE = Family("support_oldest_open_ticket_age_seconds",
 EVENTS = Family("support_events",
                 "Events consumed by topic and outcome (processed, duplicate, invalid, late, "
                 "capped, failed, undecodable).", ("topic", "outcome"))
-OUTCOMES = ("processed", "duplicate", "invalid", "late", "capped", "failed")  # from the start
+OUTCOMES = ("processed", "duplicate", "invalid", "late", "capped", "failed", "undecodable")
 PROCESSING_STALLED = Family("support_processing_stalled",
                             "1 while a stage of this worker (router, agent, rebuild, changelog) "
                             "is stuck, crash-looping or retrying (see /health for the reason).",

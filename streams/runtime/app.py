@@ -166,6 +166,7 @@ class Processor:
                 try:
                     decoded.extend((e.message, event) for event in unpack(e.message.value))
                 except Exception as exc:  # not a message this version wrote: keep its bytes
+                    self.stats.count(e.message.topic, "undecodable")
                     letters.append((e.message, e.message.value or b"",
                                     f"internal message cannot be read: {_why(exc)}"))
             try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -58,3 +60,32 @@ def test_team_lead_dashboard_has_channel_priority_and_team_variables() -> None:
     names = {v["name"] for v in board["templating"]["list"]}
     assert {"channel", "priority", "team", "window"} <= names
     assert any(p["type"] == "heatmap" for p in board["panels"])
+
+
+def _health() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "grafana/dashboards/supportkpi-health.json").read_text()))
+
+
+def test_health_dashboard_shows_stalled_stages_and_quarantined_records() -> None:
+    exprs = {t["expr"] for p in _health()["panels"] for t in p["targets"]}
+    assert "max by (instance, stage) (support_processing_stalled)" in exprs
+    assert "sum by (instance) (support_changelog_records_quarantined_total)" in exprs
+
+
+def test_health_dashboard_shows_every_event_outcome() -> None:
+    """Each outcome of support_events_total is a series of a panel: grouped by outcome and not
+    filtered down to some of them (a filter that names outcomes would hide new ones)."""
+    queries = [t["expr"] for p in _health()["panels"] for t in p["targets"]
+               if "support_events_total" in t["expr"]]
+    by_outcome = [q for q in queries if "by (topic, outcome)" in q or "by (outcome)" in q]
+    assert by_outcome
+    for query in by_outcome:
+        assert not re.search(r'outcome=~?"', query), query  # at most outcome!="processed"
+
+
+def test_health_dashboard_queries_keep_zero_series() -> None:
+    """tests/e2e/test_dashboards.py needs data from every query on a healthy worker: no
+    comparison filter (``> 0``) may drop the zeros."""
+    for panel in _health()["panels"]:
+        for target in panel["targets"]:
+            assert not re.search(r"[<>]=?\s*\d", target["expr"]), panel["title"]

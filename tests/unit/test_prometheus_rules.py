@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tests.support.tools import require
 
@@ -60,3 +61,50 @@ def test_alertmanager_config_is_valid_and_routes_pages_and_tickets_apart() -> No
                                 capture_output=True, text=True, check=False)
         assert routed.stdout.strip() == receiver, routed.stdout + routed.stderr
     assert yaml.safe_load(path.read_text())["route"]["receiver"] == "support-ops-queue"
+
+
+def _alerts() -> list[dict[str, Any]]:
+    import yaml
+
+    return [rule for path in sorted((DEPLOY / "rules").glob("*.yml"))
+            for group in yaml.safe_load(path.read_text())["groups"]
+            for rule in group["rules"] if "alert" in rule]
+
+
+def test_processor_alerts_page_for_a_stall_and_ticket_for_lost_state_or_events() -> None:
+    from streams.domain.sla.policy import parse_policy
+    from streams.generate.prometheus_rules import rules
+
+    policy = parse_policy({"version": 1, "objective": 0.99, "policies": [
+        {"name": "all", "targets": {"urgent": {"first_response": "5m"}}}]})
+    group = next(g for g in rules(policy)["groups"] if g["name"] == "supportkpi-processor-alerts")
+    alerts = {r["alert"]: r for r in group["rules"]}
+    assert {name: r["labels"]["severity"] for name, r in alerts.items()} == {
+        "SupportkpiProcessingStalled": "page",
+        "SupportkpiChangelogRecordsQuarantined": "ticket",
+        "SupportkpiEventsFailedOrUndecodable": "ticket",
+    }
+    stalled = alerts["SupportkpiProcessingStalled"]
+    assert "support_processing_stalled" in stalled["expr"] and stalled["for"] == "2m"
+    assert "$labels.stage" in stalled["annotations"]["summary"]
+    assert "/health" in stalled["annotations"]["description"]
+    # a counter series that first appears above zero is caught too, not only increase()
+    for name in ("SupportkpiChangelogRecordsQuarantined", "SupportkpiEventsFailedOrUndecodable"):
+        assert "increase(" in alerts[name]["expr"] and " unless " in alerts[name]["expr"]
+    assert 'outcome=~"failed|undecodable"' in alerts["SupportkpiEventsFailedOrUndecodable"]["expr"]
+
+
+def test_every_shipped_alert_has_a_summary_and_routes_by_its_severity() -> None:
+    path = DEPLOY.parent / "alertmanager" / "alertmanager.yml"
+    receivers = {"page": "support-oncall-pager", "ticket": "support-ops-queue"}
+    alerts = _alerts()
+    assert {"SupportkpiProcessingStalled", "SupportUrgentSLABreached"} <= {
+        a["alert"] for a in alerts}
+    for alert in alerts:
+        labels, annotations = alert["labels"], alert["annotations"]
+        assert annotations["summary"] and annotations["description"], alert["alert"]
+        routed = subprocess.run([require("amtool"), "config", "routes", "test",
+                                 f"--config.file={path}", f"severity={labels['severity']}",
+                                 f"alertname={alert['alert']}"],
+                                capture_output=True, text=True, check=False)
+        assert routed.stdout.strip() == receivers[labels["severity"]], routed.stdout
