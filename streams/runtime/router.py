@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.config import Settings
@@ -170,8 +170,11 @@ def dead_letter_of(record: ConsumerRecord[Any, Any], reason: str,
 
 def is_retriable(exc: BaseException) -> bool:
     """Whether sending again may succeed (the broker is away or busy), as opposed to a refusal
-    that every retry would meet again (too large, invalid, not authorised)."""
-    return isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+    that every retry would meet again (too large, invalid, not authorised). aiokafka's
+    ``KafkaTimeoutError`` (no room in the send buffer while the broker is away) is retriable,
+    as in the Java client, though aiokafka does not mark it so."""
+    return isinstance(exc, KafkaTimeoutError) or (
+        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False)))
 
 
 class Router(ConsumerRebalanceListener):
@@ -294,8 +297,11 @@ class Router(ConsumerRebalanceListener):
         self.stats.count(tp.topic, "undecodable")
         letter = dead_letter(tp.topic, tp.partition, offset, None, None, reason,
                              self.settings.max_message_bytes)
-        await _send_all(producer, [(self.settings.dead_letter_topic, letter.key, None, None,
-                                    letter.headers)])
+        refused = await _send_all(producer, [(self.settings.dead_letter_topic, letter.key, None,
+                                              None, letter.headers)])
+        if refused[0] is not None:
+            log.error("the dead letter for %s[%d]@%d was refused: %s; it is dropped", tp.topic,
+                      tp.partition, offset, refused[0])
         if tp in consumer.assignment():
             consumer.seek(tp, offset + 1)
             await self._commit(consumer, {tp: offset + 1})
@@ -340,7 +346,7 @@ async def _send_all(producer: AIOKafkaProducer,
         try:
             futures.append(await producer.send(topic, value, key=key, partition=partition,
                                                headers=headers))
-        except KafkaError as exc:  # refused before sending (e.g. larger than max_request_size)
+        except Exception as exc:  # refused before sending (e.g. larger than max_request_size)
             if is_retriable(exc):
                 raise
             futures.append(exc)
@@ -355,7 +361,7 @@ async def _send_all(producer: AIOKafkaProducer,
                 raise result
             if is_retriable(result):
                 raise result
-            out.append(result if isinstance(result, Exception) else None)
+            out.append(result if isinstance(result, Exception) else RuntimeError(repr(result)))
         else:
             out.append(None)
     return out

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -121,3 +122,45 @@ def test_a_child_ignoring_the_signal_is_killed_after_the_grace_time() -> None:
         stubborn.wait()
         if stubborn.stdout is not None:
             stubborn.stdout.close()
+
+
+def _line_with(stream: IO[bytes], text: bytes, timeout: float) -> bytes:
+    deadline = time.monotonic() + timeout
+    while select.select([stream], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        line = stream.readline()
+        if text in line or not line:
+            return line
+    raise AssertionError(f"no line with {text!r} within {timeout}s")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_stop_signal_stops_the_whole_demo(tmp_path: Path, signum: signal.Signals) -> None:
+    """`supportkpi demo` stops its broker, worker and simulator as Ctrl-C does."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("finds the demo's children through /proc (Linux)")
+    web_port = devbroker.free_port()
+    env = dict(os.environ, SUPPORTKPI_WEB_PORT=str(web_port), SUPPORTKPI_DATA_DIR=str(tmp_path))
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "streams", "demo", "--port", str(devbroker.free_port())],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, bufsize=0)  # unbuffered: select sees it all
+    assert parent.stdout is not None
+    children: list[int] = []
+    try:
+        assert b"metrics at" in _line_with(parent.stdout, b"metrics at", 4 * WAIT)
+        children = _children(parent.pid)
+        assert len(children) == 3, f"expected broker, worker and simulator, found {children}"
+        _poll(lambda: devbroker.port_open("127.0.0.1", web_port), "the worker did not serve",
+              4 * WAIT)  # running, with Faust's own signal handlers
+        parent.send_signal(signum)
+        assert parent.wait(timeout=3 * WAIT) == 0, "stopped as asked is a success"
+        _poll(lambda: all(_gone(pid) for pid in children),
+              f"{[p for p in children if not _gone(p)]} still run after {signum.name}")
+    finally:
+        for pid in {*children, *(_children(parent.pid) if parent.poll() is None else [])}:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        if parent.poll() is None:
+            parent.kill()
+        parent.wait(timeout=WAIT)
+        parent.stdout.close()
