@@ -199,8 +199,8 @@ class Processor:
             except Exception as exc:  # rolled back by the state; this event alone is lost
                 outcome = Outcome.FAILED
                 letters.append((message, orjson.dumps([event.to_row()]),
-                                f"applying {event.kind.value} {event.event_id!r} failed: "
-                                f"{_why(exc)}"))
+                                f"applying {event.kind.value} {event.event_id!r} of "
+                                f"{event.record_key!r} failed: {_why(exc)}"))
                 log.error("event %r of ticket %r could not be applied: %s", event.event_id,
                           event.ticket_id, _why(exc))
             stats.count(topic_of[event.kind], outcome.value)
