@@ -241,28 +241,37 @@ class Processor:
     async def _write_dirty(self, states: dict[int, PartitionState]) -> None:
         send, topic = self.app.producer.send, self.settings.changelog_topic
         for attempt in range(PERSIST_ATTEMPTS):
-            writes = [(partition, state, key, blob) for partition, state in states.items()
-                      for key, blob in state.drain_dirty()]
+            writes: list[tuple[PartitionState, str, asyncio.Future[Any]]] = []
+            last: dict[int, asyncio.Future[Any]] = {}
+            for partition, state in states.items():
+                for key, blob in state.drain_dirty():
+                    try:
+                        future = cast(asyncio.Future[Any], await send(
+                            topic, key.encode(), blob, partition, None, None))
+                    except Exception as exc:  # refused before sending
+                        future = _failed(exc)
+                    writes.append((state, key, future))
+                    last[partition] = future
             if not writes:
                 return
-            futures: list[Any] = []
-            for partition, _, key, blob in writes:
-                try:
-                    futures.append(await send(topic, key.encode(), blob, partition, None, None))
-                except Exception as exc:  # refused before sending
-                    futures.append(_failed(exc))
-            results = await asyncio.gather(*futures, return_exceptions=True)
-            failed = [(state, key, r) for (_, state, key, _), r in zip(writes, results,
-                                                                        strict=True)
-                      if isinstance(r, BaseException)]
+            # a partition's acknowledgements come in order: waiting for its last write is
+            # waiting for all of them (and far cheaper than a gather over thousands)
+            await asyncio.wait(last.values())
+            pending = [f for _, _, f in writes if not f.done()]
+            if pending:
+                await asyncio.wait(pending)
+            failed = [(state, key, future) for state, key, future in writes
+                      if future.cancelled() or future.exception() is not None]
             if not failed:
                 if attempt:
                     self.liveness.recovered("changelog")
                 return
             for state, key, _ in failed:
                 state.dirty.add(key)
+            error = failed[0][2]
+            reason = "cancelled" if error.cancelled() else _why(error.exception() or Exception())
             await self._pause_after("changelog", f"{len(failed)} changelog writes failed: "
-                                    f"{_why(failed[0][2])}", attempt)
+                                    f"{reason}", attempt)
         self._give_up("changelog writes kept failing")
 
     async def _pause_after(self, stage: str, reason: str, attempt: int) -> None:

@@ -23,13 +23,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.config import Settings
-from streams.domain.events import Event, InvalidEvent, decode
+from streams.domain.events import Event, InvalidEvent, decode, pack
 from streams.domain.health import ProcessorStats
 from streams.runtime import security
 from streams.runtime.aiokafka_fixes import UndecodableRecord
@@ -73,29 +72,24 @@ class Routed:
         """
         for partition, events in self.events.items():
             sources = self.sources[partition]
-            rows: list[bytes] = []
-            start, size = 0, 2
-            for index, event in enumerate(events):
-                row = orjson.dumps(event.to_row())
-                if len(row) + 2 > max_bytes:
-                    self.rejected.append((sources[index], f"event is {len(row)} bytes packed, "
-                                          f"more than the {max_bytes}-byte message limit"))
-                    if rows:
-                        yield _packed(partition, rows, events[start:index], sources[start:index])
-                    rows, start, size = [], index + 1, 2
-                    continue
-                if rows and (len(rows) >= PACKED_EVENTS_MAX or size + len(row) + 1 > max_bytes):
-                    yield _packed(partition, rows, events[start:index], sources[start:index])
-                    rows, start, size = [], index, 2
-                rows.append(row)
-                size += len(row) + 1
-            if rows:
-                yield _packed(partition, rows, events[start:], sources[start:])
+            for start in range(0, len(events), PACKED_EVENTS_MAX):
+                end = min(start + PACKED_EVENTS_MAX, len(events))
+                yield from self._fitting(partition, events[start:end], sources[start:end],
+                                         max_bytes)
 
-
-def _packed(partition: int, rows: list[bytes], events: list[Event],
-            sources: list[ConsumerRecord[Any, Any]]) -> Packed:
-    return Packed(partition, b"[" + b",".join(rows) + b"]", events, sources)
+    def _fitting(self, partition: int, events: list[Event],
+                 sources: list[ConsumerRecord[Any, Any]], max_bytes: int) -> Iterator[Packed]:
+        """One message, or halves until each fits: one serialisation in the common case."""
+        blob = pack(events)
+        if len(blob) <= max_bytes:
+            yield Packed(partition, blob, events, sources)
+        elif len(events) == 1:
+            self.rejected.append((sources[0], f"event is {len(blob)} bytes packed, more than "
+                                  f"the {max_bytes}-byte message limit"))
+        else:
+            half = len(events) // 2
+            yield from self._fitting(partition, events[:half], sources[:half], max_bytes)
+            yield from self._fitting(partition, events[half:], sources[half:], max_bytes)
 
 
 def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings,
@@ -258,7 +252,7 @@ class Router(ConsumerRebalanceListener):
                 log.warning("internal message of %d events refused (%s); sending them one by"
                             " one", len(message.events), exc)
                 singles = [(s.events_topic, b"%d" % message.partition,
-                            orjson.dumps([e.to_row()]), message.partition, None)
+                            pack([e]), message.partition, None)
                            for e in message.events]
                 for source, single in zip(message.sources, await _send_all(producer, singles),
                                           strict=True):

@@ -11,15 +11,19 @@ after it are counted too, and every ticket created before any fault is still in 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from tests.conftest import Stack, isolated_env
@@ -120,6 +124,56 @@ def compressed(codec: str) -> Callable[[Table], None]:
     return row
 
 
+@contextmanager
+def corrupting_batches() -> Iterator[None]:
+    """A producer with a bug: every record batch it writes fails its CRC check."""
+    original = DefaultRecordBatchBuilder.build
+
+    def build(self: DefaultRecordBatchBuilder) -> bytearray:
+        buffer = original(self)
+        buffer[-1] ^= 0xFF  # the last byte of the last record, after the CRC was computed
+        return buffer
+
+    DefaultRecordBatchBuilder.build = build  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DefaultRecordBatchBuilder.build = original  # type: ignore[method-assign]
+
+
+def corrupt_batch(t: Table) -> None:
+    """A batch no client can decode: aiokafka dropped the records fetched before it and raised
+    on every fetch (a crash loop). Each of its offsets is now a dead letter, and the records
+    around it are processed."""
+    before = ticket("corrupt-before")
+    after = ticket("corrupt-after")
+
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=t.stack.broker.bootstrap, linger_ms=50)
+        await producer.start()
+        try:
+            async def batch(events: list[tuple[str, dict]]) -> None:
+                await asyncio.gather(*[await producer.send(
+                    t.topic(topic), orjson.dumps(payload), partition=0)
+                    for topic, payload in events])
+            await batch([before[0]])
+            with corrupting_batches():
+                await asyncio.gather(*[await producer.send(
+                    t.topic("ticket-created"), orjson.dumps({"n": n}), partition=0)
+                    for n in range(3)])
+            await batch([after[0]])
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+    t.events += [before[0], after[0]]
+    t.letters.append(("corrupt batch", "record batch cannot be decoded"))
+    undecodable = ("support_events_total", (("outcome", "undecodable"),
+                                            ("topic", t.topic("ticket-created"))))
+    assert t.stack.wait_for(lambda: {undecodable: 3.0},
+                            lambda s: {undecodable: s.get(undecodable, 0.0)}) == []
+
+
 def null_key_and_value(t: Table) -> None:
     """``kcat -Z -K'\t'`` with a line of just the delimiter: neither key nor value (the
     dead-letter send asserted ``Need at least one: key or value`` and the worker exited)."""
@@ -203,6 +257,7 @@ ROWS: list[tuple[str, Callable[[Table], None]]] = [
     ("snappy batch", compressed("snappy")),
     ("lz4 batch", compressed("lz4")),
     ("zstd batch", compressed("zstd")),
+    ("a corrupt record batch", corrupt_batch),
     ("null key and value (kcat -Z)", null_key_and_value),
     ("null value with a key (kcat -Z)", null_value_with_key),
     ("year 0 in UTC on an existing ticket", year_zero_on_an_existing_ticket),

@@ -284,5 +284,5 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     [letter] = producer.sent(s.dead_letter_topic)
     headers = dict(letter.headers)
     assert orjson.loads(letter.value or b"")[0][1] == "e2" and headers["supportkpi.offset"] == b"7"
-    assert headers["supportkpi.reason"].endswith(b" 'e2' failed: RuntimeError: boom")
+    assert headers["supportkpi.reason"].endswith(b" 'e2' of 'T-2' failed: RuntimeError: boom")
     assert {m.key for m in producer.sent(s.changelog_topic)} == {b"T-1", b"T-3"}
