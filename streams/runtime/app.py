@@ -208,20 +208,30 @@ class Processor:
         await self._persist(touched)
 
     async def _dead_letter(self, letters: list[tuple[Any, bytes, str]]) -> None:
-        """Send the batch's dead letters and wait for the broker (retried like the changelog)."""
-        if not letters:
-            return
+        """Send the batch's dead letters and wait for the broker; refused ones are sent again
+        (with growing pauses, like changelog writes) until the worker gives up."""
         s = self.settings
-        sends = [dead_letter(m.topic, m.partition, m.offset, m.key, value, reason,
-                             s.max_message_bytes) for m, value, reason in letters]
+        unsent = [dead_letter(m.topic, m.partition, m.offset, m.key, value, reason,
+                              s.max_message_bytes) for m, value, reason in letters]
         for attempt in range(PERSIST_ATTEMPTS):
-            try:
-                await asyncio.gather(*[
-                    await self.app.producer.send(s.dead_letter_topic, d.key, d.value, None, None,
-                                                 d.headers) for d in sends])
+            if not unsent:
                 return
-            except Exception as exc:
-                await self._pause_after("changelog", f"dead letters: {_why(exc)}", attempt)
+            futures = []
+            for letter in unsent:
+                try:
+                    futures.append(await self.app.producer.send(
+                        s.dead_letter_topic, letter.key, letter.value, None, None,
+                        letter.headers))
+                except Exception as exc:
+                    futures.append(_failed(exc))
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [(letter, r) for letter, r in zip(unsent, results, strict=True)
+                      if isinstance(r, BaseException)]
+            if not failed:
+                return
+            unsent = [letter for letter, _ in failed]
+            await self._pause_after("changelog", f"{len(failed)} dead letters failed: "
+                                    f"{_why(failed[0][1])}", attempt)
         self._give_up("dead letters could not be written")
 
     async def _persist(self, states: dict[int, PartitionState]) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.producer.message_accumulator import BatchBuilder
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from tests.conftest import Stack, isolated_env
@@ -95,7 +95,10 @@ def ticket(name: str, replies: int = 1, resolved: bool = False, minutes_ago: int
 def table(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Table]:
     logs = tmp_path_factory.mktemp("poison")
     env, settings = isolated_env(broker, logs / "data")
-    env.update(SUPPORTKPI_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES))
+    # the worker compresses what it writes too: its changelog is read back compressed after
+    # the kill -9 below (through the broker's end-offset correction)
+    env.update(SUPPORTKPI_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES),
+               SUPPORTKPI_COMPRESSION="zstd")
     stack = Stack(broker, env, settings, logs)
     stack.worker().wait_ready()
     running = Table(stack)
@@ -127,18 +130,18 @@ def compressed(codec: str) -> Callable[[Table], None]:
 @contextmanager
 def corrupting_batches() -> Iterator[None]:
     """A producer with a bug: every record batch it writes fails its CRC check."""
-    original = DefaultRecordBatchBuilder.build
+    original = BatchBuilder._build
 
-    def build(self: DefaultRecordBatchBuilder) -> bytearray:
+    def build(self: BatchBuilder) -> bytearray:
         buffer = original(self)
         buffer[-1] ^= 0xFF  # the last byte of the last record, after the CRC was computed
         return buffer
 
-    DefaultRecordBatchBuilder.build = build  # type: ignore[method-assign]
+    BatchBuilder._build = build
     try:
         yield
     finally:
-        DefaultRecordBatchBuilder.build = original  # type: ignore[method-assign]
+        BatchBuilder._build = original
 
 
 def corrupt_batch(t: Table) -> None:

@@ -41,4 +41,5 @@ def test_limits_that_cannot_hold_are_refused_at_start_up() -> None:
         Settings.from_env({"SUPPORTKPI_COMPRESSION": "brotli"})
     with pytest.raises(ValueError, match=r"not a valid date-time|not an RFC 3339"):
         Settings.from_env({"SUPPORTKPI_MIN_EVENT_TIME": "yesterday"})
-    assert Settings.from_env({"SUPPORTKPI_COMPRESSION": "none"}).producer_compression is None
+    assert Settings.from_env({}).producer_compression is None  # the default: none
+    assert Settings.from_env({"SUPPORTKPI_COMPRESSION": "zstd"}).producer_compression == "zstd"
