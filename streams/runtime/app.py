@@ -33,7 +33,14 @@ from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import aiokafka_fixes, changelog, faust_fixes, security, tansu_quirks
+from streams.runtime import (
+    aiokafka_fixes,
+    changelog,
+    faust_fixes,
+    patching,
+    security,
+    tansu_quirks,
+)
 from streams.runtime.liveness import Liveness
 from streams.runtime.router import Router, dead_letter
 
@@ -43,12 +50,13 @@ log = logging.getLogger(__name__)
 # (SLA deadlines, the delivery guard) and scrapes keep their pace, and a huge batch never looks
 # like a stalled partition to the delivery guard.
 PROCESS_BATCH_MESSAGES = 20
-# a failed changelog write is retried this often (with growing pauses, ~2 minutes in all)
+# a changelog write is sent at most this often (with growing pauses, ~1.5 minutes in all)
 # before the worker exits without committing: its events are then read again elsewhere
 PERSIST_ATTEMPTS = 8
 RETRY_SECONDS = 1.0
 RETRY_SECONDS_MAX = 30.0
 EXIT_CHANGELOG_FAILING = 70
+UNCONFIRMED_PRUNED_AT = 50_000  # writes kept for confirmation before acknowledged ones go
 QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
 
 
@@ -71,7 +79,9 @@ class Processor:
         self.states: dict[int, PartitionState] = {}
         self._rebuilds: dict[int, asyncio.Future[PartitionState]] = {}  # partitions being read
         self._rebuild_lock = asyncio.Lock()
-        self._persist_lock = asyncio.Lock()
+        self._confirm_lock = asyncio.Lock()
+        # changelog writes sent and not yet confirmed: (partition, state, key, delivery)
+        self._unconfirmed: list[tuple[int, PartitionState, str, asyncio.Future[Any]]] = []
         self.assigned: set[int] = set()  # partitions of the events topic owned right now
         self.stats = ProcessorStats()
         self.liveness = Liveness(s.stall_seconds)
@@ -130,6 +140,7 @@ class Processor:
                                                lambda: self.guard.rewinds,
                                                self.liveness.states))
         self._add_web_views()
+        self._gate_commits()
 
     # -- clock and ownership ----------------------------------------------------------------
     def clock_ms(self) -> int:
@@ -154,7 +165,8 @@ class Processor:
     async def _process(self, stream: Any) -> None:
         """Apply batches of events. The body never raises: Faust acknowledges a batch as soon
         as control returns (even by an exception), so every event in it has been applied or
-        dead-lettered, and every changelog write confirmed, before this loop goes on."""
+        dead-lettered before this loop goes on; its changelog writes are confirmed before its
+        offsets are committed (``confirm_writes``)."""
         liveness = self.liveness
         async for batch in stream.take_events(PROCESS_BATCH_MESSAGES, self.settings.batch_wait):
             liveness.busy("agent")
@@ -235,54 +247,73 @@ class Processor:
         self._give_up("dead letters could not be written")
 
     async def _persist(self, states: dict[int, PartitionState]) -> None:
-        """Write each changed record once and wait until the broker has every write.
+        """Send each changed record once, without waiting for the broker: ``confirm_writes``
+        waits for them all before any offset is committed, so processing never idles on a
+        round trip. Sends go straight to the Kafka client's batches (Faust's own send buffer
+        logs and throttles at 100 messages)."""
+        send, topic, unconfirmed = self.app.producer.send, self.settings.changelog_topic, \
+            self._unconfirmed
+        for partition, state in states.items():
+            for key, blob in state.drain_dirty():
+                try:
+                    future = cast(asyncio.Future[Any], await send(
+                        topic, key.encode(), blob, partition, None, None))
+                except Exception as exc:  # refused before sending
+                    future = _failed(exc)
+                unconfirmed.append((partition, state, key, future))
+        if len(unconfirmed) > UNCONFIRMED_PRUNED_AT:  # while nothing commits (timers alone)
+            self._unconfirmed = [w for w in unconfirmed if not _succeeded(w[3])]
 
-        All partitions' writes go out before the first wait, so a batch costs one round trip.
-        Sends go straight to the Kafka client's batches (Faust's own send buffer logs and
-        throttles at 100 messages). A write that fails keeps its key dirty and is sent again;
-        if writes keep failing, the worker exits without committing (a ``kill -9``, which the
-        changelog and the event-id dedupe are built for) rather than commit past a lost write.
+    async def confirm_writes(self) -> None:
+        """Every changelog write sent so far is acknowledged by the broker, or sent again.
+
+        Runs before every offset commit (see ``_gate_commits``): offsets never move past a
+        write that failed. A failed write is sent again with the record's current value, with
+        growing pauses; if writes keep failing, the worker exits without committing (a
+        ``kill -9``, which the changelog and the event-id dedupe are built for). A write of a
+        partition that has moved away is left to its new owner, which rebuilds from the log.
         """
-        # one writer at a time: a timer that drained keys the agent dirtied holds the lock until
-        # they are confirmed, so the agent never acknowledges a batch whose writes are in flight
-        async with self._persist_lock:
-            await self._write_dirty(states)
+        async with self._confirm_lock:
+            for attempt in range(PERSIST_ATTEMPTS):
+                writes, self._unconfirmed = self._unconfirmed, []
+                waiting = [w[3] for w in writes if not w[3].done()]
+                if waiting:
+                    await asyncio.wait(waiting)
+                failed = [w for w in writes if not _succeeded(w[3])
+                          and self.states.get(w[0]) is w[1]]
+                if not failed:
+                    if attempt:
+                        self.liveness.recovered("changelog")
+                    return
+                future = failed[0][3]
+                reason = "cancelled" if future.cancelled() else _why(future.exception()
+                                                                      or Exception())
+                for _, state, key, _ in failed:
+                    state.dirty.add(key)
+                if attempt + 1 == PERSIST_ATTEMPTS:
+                    break  # the keys stay dirty: nothing is taken as written
+                await self._pause_after("changelog", f"{len(failed)} changelog writes failed: "
+                                        f"{reason}", attempt)
+                await self._persist({partition: state for partition, state, _, _ in failed})
+            self._give_up("changelog writes kept failing")
 
-    async def _write_dirty(self, states: dict[int, PartitionState]) -> None:
-        send, topic = self.app.producer.send, self.settings.changelog_topic
-        for attempt in range(PERSIST_ATTEMPTS):
-            writes: list[tuple[PartitionState, str, asyncio.Future[Any]]] = []
-            last: dict[int, asyncio.Future[Any]] = {}
-            for partition, state in states.items():
-                for key, blob in state.drain_dirty():
-                    try:
-                        future = cast(asyncio.Future[Any], await send(
-                            topic, key.encode(), blob, partition, None, None))
-                    except Exception as exc:  # refused before sending
-                        future = _failed(exc)
-                    writes.append((state, key, future))
-                    last[partition] = future
-            if not writes:
-                return
-            # a partition's acknowledgements come in order: waiting for its last write is
-            # waiting for all of them (and far cheaper than a gather over thousands)
-            await asyncio.wait(last.values())
-            pending = [f for _, _, f in writes if not f.done()]
-            if pending:
-                await asyncio.wait(pending)
-            failed = [(state, key, future) for state, key, future in writes
-                      if future.cancelled() or future.exception() is not None]
-            if not failed:
-                if attempt:
-                    self.liveness.recovered("changelog")
-                return
-            for state, key, _ in failed:
-                state.dirty.add(key)
-            error = failed[0][2]
-            reason = "cancelled" if error.cancelled() else _why(error.exception() or Exception())
-            await self._pause_after("changelog", f"{len(failed)} changelog writes failed: "
-                                    f"{reason}", attempt)
-        self._give_up("changelog writes kept failing")
+    def _gate_commits(self) -> None:
+        """Confirm the changelog writes before each offset commit.
+
+        Faust flushes its producer right before it commits offsets
+        (``Consumer._commit_offsets``, faust-streaming 0.15.3); flushing does not raise for a
+        failed send, so our flush also confirms every write, retrying failed ones.
+        """
+        patching.require("faust-streaming", ("0.15.3",), "commit gate (producer.flush)")
+        producer = self.app.producer
+        patching.require_attributes(producer, ("flush", "send"), "commit gate")
+        flush = producer.flush
+
+        async def flush_and_confirm() -> None:
+            await flush()
+            await self.confirm_writes()
+
+        producer.flush = flush_and_confirm  # type: ignore[method-assign]
 
     async def _pause_after(self, stage: str, reason: str, attempt: int) -> None:
         self.liveness.failing(stage, reason)
@@ -417,6 +448,7 @@ class Processor:
             state.advance(now)
             self.stats.orphaned += state.expire()
         await self._persist(states)
+        await self.confirm_writes()  # also when no events flow, so nothing commits
 
     async def _sla_tick(self) -> None:
         """Breaches are found here, when a deadline passes, not when a late reply arrives."""
@@ -472,3 +504,7 @@ def _failed(exc: Exception) -> asyncio.Future[Any]:
     future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     future.set_exception(exc)
     return future
+
+
+def _succeeded(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None

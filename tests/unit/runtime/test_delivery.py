@@ -91,6 +91,17 @@ class FaustProducer(Producer):
                    headers: Any) -> asyncio.Future[Any]:
         return self._send(Sent(topic, key, value, partition, headers))
 
+    async def flush(self) -> None:
+        """Like aiokafka's: waits for what is in flight, raises for nothing."""
+        self.log.append(("flush", None))
+        await asyncio.sleep(0.002)
+
+
+def _install(processor: Processor, producer: FaustProducer) -> None:
+    """Use ``producer``, with the commit gate around its flush, as the worker does."""
+    processor.app.producer = producer  # type: ignore[assignment]  # a property with a setter
+    processor._gate_commits()
+
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(asyncio.wait_for(coro, timeout=10))
@@ -222,9 +233,15 @@ def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
 
     producer = FaustProducer(refuse_now=first_t2_fails) if when == "by send" else \
         FaustProducer(refuse=first_t2_fails)
-    processor.app.producer = producer  # type: ignore[assignment]  # a property with a setter
-    states = _two_partitions(processor)
-    _run(processor._persist(states))
+    _install(processor, producer)
+    states = processor.states = _two_partitions(processor)
+
+    async def batch_then_commit() -> None:
+        await processor._persist(states)
+        assert not all(f.done() for f in producer.futures)  # the agent did not wait
+        await processor.app.producer.flush()  # what Faust calls before committing offsets
+
+    _run(batch_then_commit())
     record = states[1].records["T-2"].to_bytes()
     assert t2_writes == 2
     written = [(m.key, m.partition) for m in producer.sent(topic)]
@@ -233,6 +250,25 @@ def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
     assert not states[0].dirty and not states[1].dirty
     assert all(f.done() and f.exception() is None for f in producer.futures[-1:])  # confirmed
     assert processor.liveness.stages["changelog"].failing is None  # recovered
+    assert processor._unconfirmed == []
+
+
+def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner(
+        processor: Processor) -> None:
+    """Writing it again could overwrite what the new owner wrote since."""
+    topic = processor.settings.changelog_topic
+    producer = FaustProducer(refuse=lambda sent: KafkaConnectionError()
+                             if sent.key == b"T-2" else None)
+    _install(processor, producer)
+    states = _two_partitions(processor)
+    processor.states = {0: states[0]}  # partition 1 was revoked after its write was sent
+
+    async def batch_then_commit() -> None:
+        await processor._persist(states)
+        await processor.app.producer.flush()
+
+    _run(batch_then_commit())
+    assert [m.key for m in producer.sent(topic)].count(b"T-2") == 1
 
 
 def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persisted(
@@ -243,10 +279,16 @@ def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persiste
     monkeypatch.setattr(app.os, "_exit", exit_)
     monkeypatch.setattr(logging, "shutdown", lambda: None)  # _give_up flushes the logs
     producer = FaustProducer(refuse=lambda sent: KafkaConnectionError())
-    processor.app.producer = producer  # type: ignore[assignment]
-    states = _two_partitions(processor)
+    _install(processor, producer)
+    states = processor.states = _two_partitions(processor)
+
+    async def batch_then_commit() -> None:
+        await processor._persist(states)
+        await processor.app.producer.flush()
+        raise AssertionError("flushed, so offsets would be committed past failed writes")
+
     with pytest.raises(Exited) as exited:
-        _run(processor._persist(states))
+        _run(batch_then_commit())
     assert exited.value.args == (app.EXIT_CHANGELOG_FAILING,)
     assert len(producer.futures) == 2 * app.PERSIST_ATTEMPTS
     assert (states[0].dirty, states[1].dirty) == ({"T-1"}, {"T-2"})  # nothing taken as written
