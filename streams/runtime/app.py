@@ -251,8 +251,7 @@ class Processor:
         waits for them all before any offset is committed, so processing never idles on a
         round trip. Sends go straight to the Kafka client's batches (Faust's own send buffer
         logs and throttles at 100 messages)."""
-        send, topic, unconfirmed = self.app.producer.send, self.settings.changelog_topic, \
-            self._unconfirmed
+        send, topic = self.app.producer.send, self.settings.changelog_topic
         for partition, state in states.items():
             for key, blob in state.drain_dirty():
                 try:
@@ -260,9 +259,11 @@ class Processor:
                         topic, key.encode(), blob, partition, None, None))
                 except Exception as exc:  # refused before sending
                     future = _failed(exc)
-                unconfirmed.append((partition, state, key, future))
-        if len(unconfirmed) > UNCONFIRMED_PRUNED_AT:  # while nothing commits (timers alone)
-            self._unconfirmed = [w for w in unconfirmed if not _succeeded(w[3])]
+                # self's list each time: a commit may have taken the list during the await
+                # (the writes it must confirm are those sent before it)
+                self._unconfirmed.append((partition, state, key, future))
+        if len(self._unconfirmed) > UNCONFIRMED_PRUNED_AT:  # while nothing commits
+            self._unconfirmed = [w for w in self._unconfirmed if not _succeeded(w[3])]
 
     async def confirm_writes(self) -> None:
         """Every changelog write sent so far is acknowledged by the broker, or sent again.

@@ -328,3 +328,48 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     assert orjson.loads(letter.value or b"")[0][1] == "e2" and headers["supportkpi.offset"] == b"7"
     assert headers["supportkpi.reason"].endswith(b" 'e2' of 'T-2' failed: RuntimeError: boom")
     assert {m.key for m in producer.sent(s.changelog_topic)} == {b"T-1", b"T-3"}
+
+
+class YieldingProducer(FaustProducer):
+    """Hands control to the loop inside ``send``, as a real client can (buffer full, metadata)."""
+
+    async def send(self, topic: str, key: bytes | None, value: bytes | None,
+                   partition: int | None, timestamp: float | None,
+                   headers: Any) -> asyncio.Future[Any]:
+        await asyncio.sleep(0)
+        return await super().send(topic, key, value, partition, timestamp, headers)
+
+    async def flush(self) -> None:
+        await asyncio.sleep(0)
+
+    def _send(self, sent: Sent) -> asyncio.Future[Any]:
+        """Acknowledgements trickle in: the n-th one after n half-milliseconds."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.log.append(("send", sent))
+        self.futures.append(future)
+        asyncio.get_running_loop().call_later(0.0005 * len(self.futures), self._settle, future,
+                                              sent)
+        return future
+
+
+def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it(
+        processor: Processor) -> None:
+    """The bench crashed Faust's commit with InvalidStateError: writes sent while a commit was
+    confirming landed in the list it was checking."""
+    producer = YieldingProducer()
+    _install(processor, producer)
+    state = processor.states[0] = processor._new_state()
+    for n in range(50):
+        state.apply(_event(f"e{n}", f"T-{n}"))
+
+    async def batch_with_a_commit_in_the_middle() -> None:
+        writing = asyncio.ensure_future(processor._persist({0: state}))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        await processor.app.producer.flush()  # a commit while the batch is still sending
+        await writing
+        await processor.app.producer.flush()  # the next commit confirms the rest
+
+    _run(batch_with_a_commit_in_the_middle())
+    assert len(producer.sent(processor.settings.changelog_topic)) == 50
+    assert all(f.done() for f in producer.futures) and processor._unconfirmed == []
