@@ -43,6 +43,14 @@ class Stack:
     logs: Path
     workers: list[Worker] = field(default_factory=list)
 
+    def stop(self) -> None:
+        """Stop every worker; keep the logs under ``SUPPORTKPI_KEEP_LOGS`` when it is set."""
+        for worker in self.workers:
+            worker.stop()
+        keep = os.environ.get("SUPPORTKPI_KEEP_LOGS")
+        if keep:
+            shutil.copytree(self.logs, Path(keep) / self.logs.name, dirs_exist_ok=True)
+
     def worker(self, **settings: str) -> Worker:
         """Start one more worker; ``settings`` override ``SUPPORTKPI_*`` for it alone."""
         env = dict(self.env, **{f"SUPPORTKPI_{k.upper()}": v for k, v in settings.items()})
@@ -141,8 +149,4 @@ def stack(broker: Broker, tmp_path: Path) -> Iterator[Stack]:
     env, settings = isolated_env(broker, tmp_path / "data")
     running = Stack(broker, env, settings, tmp_path)
     yield running
-    for worker in running.workers:
-        worker.stop()
-    keep = os.environ.get("SUPPORTKPI_KEEP_LOGS")
-    if keep:
-        shutil.copytree(tmp_path, Path(keep) / tmp_path.name, dirs_exist_ok=True)
+    running.stop()

@@ -12,13 +12,11 @@ after it are counted too, and every ticket created before any fault is still in 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import orjson
 import pytest
@@ -107,13 +105,7 @@ def table(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         running.good(ticket(f"before-{n}", replies=n % 2))
     stack.assert_oracle(trace.Trace(events=running.events))
     yield running
-    for worker in stack.workers:
-        worker.stop()
-    keep = os.environ.get("SUPPORTKPI_KEEP_LOGS")
-    if keep:
-        import shutil
-
-        shutil.copytree(logs, Path(keep) / logs.name, dirs_exist_ok=True)
+    stack.stop()
 
 
 # -- the rows -------------------------------------------------------------------------------

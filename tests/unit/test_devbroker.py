@@ -77,13 +77,7 @@ def cli_broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         assert "tansu" in Path(f"/proc/{tansu[0]}/cmdline").read_bytes().decode(errors="replace")
         yield parent, tansu[0]
     finally:
-        for pid in tansu:
-            if not _gone(pid):
-                os.kill(pid, signal.SIGKILL)
-        if parent.poll() is None:
-            parent.kill()
-        parent.wait(timeout=WAIT)
-        parent.stdout.close()
+        _reap(parent, tansu)
 
 
 @pytest.mark.timeout(60)
@@ -157,10 +151,16 @@ def test_a_stop_signal_stops_the_whole_demo(tmp_path: Path, signum: signal.Signa
         _poll(lambda: all(_gone(pid) for pid in children),
               f"{[p for p in children if not _gone(p)]} still run after {signum.name}")
     finally:
-        for pid in {*children, *(_children(parent.pid) if parent.poll() is None else [])}:
-            if not _gone(pid):
-                os.kill(pid, signal.SIGKILL)
-        if parent.poll() is None:
-            parent.kill()
-        parent.wait(timeout=WAIT)
+        _reap(parent, [*children, *(_children(parent.pid) if parent.poll() is None else [])])
+
+
+def _reap(parent: subprocess.Popen[bytes], pids: list[int]) -> None:
+    """Kill whatever a test left running: its children first, then the parent."""
+    for pid in set(pids):
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+    if parent.poll() is None:
+        parent.kill()
+    parent.wait(timeout=WAIT)
+    if parent.stdout is not None:
         parent.stdout.close()
