@@ -172,6 +172,11 @@ def report(run: Run) -> str:
             if base in medians:
                 rows.append(f"| supportkpi / {base} | | {medians['supportkpi'] / medians[base]:.2f}"
                             " | |")
+    ours, theirs = run.results.get("supportkpi", []), run.results.get(BASELINE, [])
+    if ours and len(ours) == len(theirs):  # pairs measured side by side: less noise
+        paired = [a / b for a, b in zip(ours, theirs, strict=True)]
+        rows.append(f"| supportkpi / {BASELINE}, per round | {min(paired):.2f} | "
+                    f"{statistics.median(paired):.2f} | {max(paired):.2f} |")
     return "\n".join(rows)
 
 
