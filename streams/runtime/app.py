@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import faust
-import orjson
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
-from streams.domain.events import Event, Kind, unpack
+from streams.domain.events import Event, Kind, pack, unpack
 from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy, TeamLabels
 from streams.domain.partition import SLA_SCAN_SLICE, Horizons, Outcome, PartitionState
@@ -42,7 +41,7 @@ from streams.runtime import (
     tansu_quirks,
 )
 from streams.runtime.liveness import Liveness
-from streams.runtime.router import Router, dead_letter
+from streams.runtime.router import DeadLetter, Router, dead_letter
 
 log = logging.getLogger(__name__)
 # Internal messages per processing batch. Each carries up to ``router.PACKED_EVENTS_MAX`` events,
@@ -172,15 +171,15 @@ class Processor:
             liveness.busy("agent")
             # offsets as they arrive: a batch in progress is not a stalled partition
             await self.guard.observe(e.message for e in batch)
-            letters: list[tuple[Any, bytes, str]] = []  # (message, value, reason)
+            letters: list[DeadLetter] = []
             decoded: list[tuple[Any, Event]] = []
             for e in batch:
                 try:
                     decoded.extend((e.message, event) for event in unpack(e.message.value))
                 except Exception as exc:  # not a message this version wrote: keep its bytes
                     self.stats.count(e.message.topic, "undecodable")
-                    letters.append((e.message, e.message.value or b"",
-                                    f"internal message cannot be read: {_why(exc)}"))
+                    letters.append(self._letter(e.message, e.message.value,
+                                                f"internal message cannot be read: {_why(exc)}"))
             try:
                 await self._apply(decoded, letters)
             except Exception:  # a bug of ours: not one event of the batch may be acknowledged
@@ -190,8 +189,7 @@ class Processor:
             self._track_lag([e.message for e in batch])
             liveness.done("agent")
 
-    async def _apply(self, decoded: list[tuple[Any, Event]],
-                     letters: list[tuple[Any, bytes, str]]) -> None:
+    async def _apply(self, decoded: list[tuple[Any, Event]], letters: list[DeadLetter]) -> None:
         stats, topic_of = self.stats, self.topic_of
         for _, event in decoded:  # first: in replay mode the newest event time is "now"
             stats.saw_event_time(event.at_ms)
@@ -210,21 +208,24 @@ class Processor:
                 outcome = state.apply(event)
             except Exception as exc:  # rolled back by the state; this event alone is lost
                 outcome = Outcome.FAILED
-                letters.append((message, orjson.dumps([event.to_row()]),
-                                f"applying {event.kind.value} {event.event_id!r} of "
-                                f"{event.record_key!r} failed: {_why(exc)}"))
+                letters.append(self._letter(message, pack([event]),
+                                            f"applying {event.kind.value} {event.event_id!r} of "
+                                            f"{event.record_key!r} failed: {_why(exc)}"))
                 log.error("event %r of ticket %r could not be applied: %s", event.event_id,
                           event.ticket_id, _why(exc))
             stats.count(topic_of[event.kind], outcome.value)
         await self._dead_letter(letters)
         await self._persist(touched)
 
-    async def _dead_letter(self, letters: list[tuple[Any, bytes, str]]) -> None:
+    def _letter(self, message: Any, value: bytes | None, reason: str) -> DeadLetter:
+        """A dead letter for an internal message (or one event of it)."""
+        return dead_letter(message.topic, message.partition, message.offset, message.key, value,
+                           reason, self.settings.max_message_bytes)
+
+    async def _dead_letter(self, letters: list[DeadLetter]) -> None:
         """Send the batch's dead letters and wait for the broker; refused ones are sent again
         (with growing pauses, like changelog writes) until the worker gives up."""
-        s = self.settings
-        unsent = [dead_letter(m.topic, m.partition, m.offset, m.key, value, reason,
-                              s.max_message_bytes) for m, value, reason in letters]
+        s, unsent = self.settings, letters
         for attempt in range(PERSIST_ATTEMPTS):
             if not unsent:
                 return
