@@ -206,12 +206,16 @@ class TicketRecord:
         return dropped
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(
-            [_FORMAT, self.created_ms, self.channel, self.priority, self.team, self.team_name,
-             self.category, self.replies, self.customer, self.resolutions, self.reopens,
-             self.statuses, self.priorities, self.surveys, self.seen.hex(), self.pending_since_ms,
-             self.last_ms, self.evaluated_ms, self.overflow.hex()]
-        )
+        """Format 3 while the overflow ring is empty (nearly always): a worker of the previous
+        release can still read the record after a rollback or in a mixed rolling deploy."""
+        fields = [3, self.created_ms, self.channel, self.priority, self.team, self.team_name,
+                  self.category, self.replies, self.customer, self.resolutions, self.reopens,
+                  self.statuses, self.priorities, self.surveys, self.seen.hex(),
+                  self.pending_since_ms, self.last_ms, self.evaluated_ms]
+        if self.overflow:
+            fields[0] = _FORMAT
+            fields.append(self.overflow.hex())
+        return orjson.dumps(fields)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TicketRecord:

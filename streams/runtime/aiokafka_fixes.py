@@ -19,7 +19,7 @@ import asyncio
 import time
 from typing import Any
 
-from aiokafka.errors import CorruptRecordException, KafkaError, UnsupportedCodecError
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from streams.runtime import patching
@@ -64,7 +64,7 @@ def install() -> None:
                 if max_records is not None and len(taken) >= max_records:
                     self._update_position()
                     return taken
-        except (UnsupportedCodecError, CorruptRecordException) as exc:
+        except Exception as exc:  # a codec's own error too (zlib, lz4, zstd raise theirs)
             if not taken:
                 self._partition_records = None  # the next fetch starts at the bad batch
                 raise UndecodableRecord(tp, records.next_fetch_offset, exc) from exc

@@ -241,6 +241,8 @@ class Processor:
             failed = [(letter, r) for letter, r in zip(unsent, results, strict=True)
                       if isinstance(r, BaseException)]
             if not failed:
+                if attempt:
+                    self.liveness.recovered("changelog")
                 return
             unsent = [letter for letter, _ in failed]
             await self._pause_after("changelog", f"{len(failed)} dead letters failed: "
@@ -254,6 +256,8 @@ class Processor:
         logs and throttles at 100 messages)."""
         send, topic = self.app.producer.send, self.settings.changelog_topic
         for partition, state in states.items():
+            if self.states.get(partition) is not state:
+                continue  # moved away during an await: its new owner has rebuilt it
             for key, blob in state.drain_dirty():
                 try:
                     future = cast(asyncio.Future[Any], await send(
@@ -393,6 +397,7 @@ class Processor:
                     self.liveness.recovered("rebuild")
                     return state
                 except asyncio.CancelledError:
+                    self.liveness.recovered("rebuild")  # moved away: nothing is failing
                     raise
                 except Exception as exc:
                     cause = _why(exc)
@@ -418,7 +423,11 @@ class Processor:
         async with self._rebuild_lock:
             started = time.monotonic()
             self.liveness.busy("rebuild")
-            records = await changelog.read_partition(self.settings, partition, self._read_progress)
+            try:
+                records = await changelog.read_partition(self.settings, partition,
+                                                         self._read_progress)
+            finally:
+                self.liveness.done("rebuild")  # read or not: no longer busy
             state = self._new_state()
             quarantined = 0
             for key, blob in records.items():
@@ -438,7 +447,6 @@ class Processor:
                 self.stats.saw_event_time(newest)
                 state.advance(self.clock_ms())
             self.states[partition] = state
-            self.liveness.done("rebuild")
             log.info("partition %d rebuilt from %d records in %.1f s", partition,
                      len(records), time.monotonic() - started)
             return state

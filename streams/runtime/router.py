@@ -215,14 +215,19 @@ class Router(ConsumerRebalanceListener):
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         pause = RETRY_SECONDS
+        undecodable: UndecodableRecord | None = None  # to skip, inside the retry path below
         while True:
             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
             try:
+                if undecodable is not None:
+                    await self._skip_undecodable(consumer, producer, undecodable)
+                    undecodable = None
                 batches = await consumer.getmany(timeout_ms=1000)
                 if batches:
                     await self._forward(consumer, producer, batches)
             except UndecodableRecord as exc:
-                await self._skip_undecodable(consumer, producer, exc)
+                undecodable = exc
+                continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # retried: only what a retry cannot fix is dropped
@@ -267,12 +272,12 @@ class Router(ConsumerRebalanceListener):
     async def _dead_letters(self, producer: AIOKafkaProducer,
                             letters: list[tuple[Any, str, DeadLetter]]) -> None:
         s = self.settings
-        for record, reason, _ in letters:
+        refused = await _send_all(producer, [
+            (s.dead_letter_topic, d.key, d.value, None, d.headers) for _, _, d in letters])
+        for record, reason, _ in letters:  # once sent: a batch read again counts them once
             self.stats.count(record.topic, "invalid")
             log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition,
                         record.offset, reason)
-        refused = await _send_all(producer, [
-            (s.dead_letter_topic, d.key, d.value, None, d.headers) for _, _, d in letters])
         for (record, reason, _), exc in zip(letters, refused, strict=True):
             if exc is not None:  # the letter is bounded and keyed: this is a broker's refusal
                 log.error("the dead letter for %s[%s]@%s (%s) was refused too: %s; it is "

@@ -151,3 +151,14 @@ def test_facts_stay_sorted_whatever_the_arrival_order() -> None:
         record.apply(Event(Kind.REPLIED, f"r{n}", at, "T-1", counts_as_response=True), "", "",
                      at)
     assert record.replies == (2 * H, 2 * H + 1, 5 * H, 9 * H)
+
+
+def test_a_record_without_overflow_is_written_in_the_previous_format() -> None:
+    """So a worker of the previous release reads it after a rollback or in a rolling deploy."""
+    record = TicketRecord()
+    record.apply(_created(), "chat", "high", 10 * H)
+    fields = orjson.loads(record.to_bytes())
+    assert fields[0] == 3 and len(fields) == 18
+    record.overflow = event_digest("x")
+    assert orjson.loads(record.to_bytes())[0] == 4
+    assert TicketRecord.from_bytes(record.to_bytes()) == record

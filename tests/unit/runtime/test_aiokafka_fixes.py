@@ -54,6 +54,16 @@ def _future_codec(batch: bytes) -> bytes:
     return bytes(data)
 
 
+def _broken_gzip(batch: bytes) -> bytes:
+    """Claims gzip over bytes that are not, with a valid CRC (a producer computes the CRC over
+    whatever it compressed): the codec's own error, not one of aiokafka's."""
+    data = bytearray(batch)
+    at = DefaultRecordBase.ATTRIBUTES_OFFSET
+    struct.pack_into(">h", data, at, struct.unpack_from(">h", data, at)[0] | 0x01)
+    struct.pack_into(">I", data, DefaultRecordBase.CRC_OFFSET, calc_crc32c(bytes(data[at:])))
+    return bytes(data)
+
+
 class Assignment:
     """What a fetch result asks of the subscription: active, not paused, and the position."""
 
@@ -93,8 +103,8 @@ def installed() -> None:
 
 
 BAD_BATCHES = pytest.mark.parametrize("spoil, cause", [
-    (_corrupt, CorruptRecordException), (_future_codec, UnsupportedCodecError)],
-    ids=["crc", "codec"])
+    (_corrupt, CorruptRecordException), (_future_codec, UnsupportedCodecError),
+    (_broken_gzip, Exception)], ids=["crc", "codec", "broken gzip"])
 
 
 @BAD_BATCHES

@@ -260,15 +260,27 @@ def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner(
     producer = FaustProducer(refuse=lambda sent: KafkaConnectionError()
                              if sent.key == b"T-2" else None)
     _install(processor, producer)
-    states = _two_partitions(processor)
-    processor.states = {0: states[0]}  # partition 1 was revoked after its write was sent
+    states = processor.states = _two_partitions(processor)
 
     async def batch_then_commit() -> None:
         await processor._persist(states)
+        processor.states = {0: states[0]}  # partition 1 was revoked after its write was sent
         await processor.app.producer.flush()
 
     _run(batch_then_commit())
     assert [m.key for m in producer.sent(topic)].count(b"T-2") == 1
+
+
+def test_records_of_a_partition_that_moved_away_are_not_written_at_all(
+        processor: Processor) -> None:
+    """A batch or timer that awaited while its partition moved must not overwrite what the
+    new owner writes: its records are stale."""
+    producer = FaustProducer()
+    _install(processor, producer)
+    states = _two_partitions(processor)
+    processor.states = {0: states[0]}  # 1 moved away while the batch awaited its dead letters
+    _run(processor._persist(states))
+    assert [m.key for m in producer.sent(processor.settings.changelog_topic)] == [b"T-1"]
 
 
 def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persisted(
