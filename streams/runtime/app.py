@@ -40,7 +40,7 @@ from streams.runtime import (
     security,
     tansu_quirks,
 )
-from streams.runtime.liveness import Liveness
+from streams.runtime.liveness import Liveness, retry_pause
 from streams.runtime.router import DeadLetter, Router, dead_letter
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,6 @@ PROCESS_BATCH_MESSAGES = 20
 # a changelog write is sent at most this often (with growing pauses, ~1.5 minutes in all)
 # before the worker exits without committing: its events are then read again elsewhere
 PERSIST_ATTEMPTS = 8
-RETRY_SECONDS = 1.0
-RETRY_SECONDS_MAX = 30.0
 EXIT_CHANGELOG_FAILING = 70
 UNCONFIRMED_PRUNED_AT = 50_000  # writes kept for confirmation before acknowledged ones go
 QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
@@ -323,7 +321,7 @@ class Processor:
 
     async def _pause_after(self, stage: str, reason: str, attempt: int) -> None:
         self.liveness.failing(stage, reason)
-        pause = min(RETRY_SECONDS * 2 ** attempt, RETRY_SECONDS_MAX)
+        pause = retry_pause(attempt)
         log.warning("%s; retrying in %.0f s", reason, pause)
         await asyncio.sleep(pause)
 
@@ -390,7 +388,7 @@ class Processor:
         kind of failure; a record that cannot be loaded is quarantined, never fatal.
         """
         try:
-            pause, last_cause = RETRY_SECONDS, ""
+            attempt, last_cause = 0, ""
             while True:
                 try:
                     state = await self._read_and_load(partition)
@@ -406,8 +404,8 @@ class Processor:
                                   cause, exc_info=True)
                         last_cause = cause
                     self.liveness.failing("rebuild", f"partition {partition}: {cause}")
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, RETRY_SECONDS_MAX)
+                    await asyncio.sleep(retry_pause(attempt))
+                    attempt += 1
         finally:
             if self._rebuilds.get(partition) is asyncio.current_task():
                 del self._rebuilds[partition]

@@ -15,6 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+RETRY_SECONDS = 1.0  # the first pause of a stage that retries; it doubles up to the maximum
+RETRY_SECONDS_MAX = 30.0
+
+
+def retry_pause(attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based) of any stage."""
+    return min(RETRY_SECONDS * 2 ** min(attempt, 16), RETRY_SECONDS_MAX)
+
 
 @dataclass
 class Stage:

@@ -32,14 +32,12 @@ from streams.domain.events import Event, InvalidEvent, decode, pack
 from streams.domain.health import ProcessorStats
 from streams.runtime import security
 from streams.runtime.aiokafka_fixes import UndecodableRecord
-from streams.runtime.liveness import Liveness
+from streams.runtime.liveness import Liveness, retry_pause
 from streams.runtime.partitioning import partition_for
 
 log = logging.getLogger(__name__)
 
 DLQ_HEADER = "supportkpi."
-RETRY_SECONDS = 1.0
-RETRY_SECONDS_MAX = 30.0
 PACKED_EVENTS_MAX = 250  # events per internal message: bounds a processing batch (see app)
 # what a Kafka record adds to its value and key in a batch of one (headers, varints, batch
 # header): a packed message or dead letter is kept this much below the broker's limit
@@ -214,7 +212,7 @@ class Router(ConsumerRebalanceListener):
             await producer.stop()
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
-        pause = RETRY_SECONDS
+        attempt = 0  # retries of the batch in hand
         undecodable: UndecodableRecord | None = None  # to skip, inside the retry path below
         while True:
             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
@@ -233,15 +231,16 @@ class Router(ConsumerRebalanceListener):
             except Exception as exc:  # retried: only what a retry cannot fix is dropped
                 level = logging.WARNING if is_retriable(exc) else logging.ERROR
                 log.log(level, "routing a batch failed (%s: %s); reading it again in %.0f s",
-                        type(exc).__name__, exc, pause, exc_info=not is_retriable(exc))
+                        type(exc).__name__, exc, retry_pause(attempt),
+                        exc_info=not is_retriable(exc))
                 self.liveness.failing(self.STAGE, f"{type(exc).__name__}: {exc}")
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RETRY_SECONDS_MAX)
+                await asyncio.sleep(retry_pause(attempt))
+                attempt += 1
                 for tp, records in batches.items():
                     if tp in consumer.assignment():
                         consumer.seek(tp, records[0].offset)
                 continue
-            pause = RETRY_SECONDS
+            attempt = 0
             self.liveness.recovered(self.STAGE)
 
     async def _forward(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,

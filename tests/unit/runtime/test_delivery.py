@@ -25,7 +25,7 @@ from streams.domain.events import Event, Kind
 from streams.domain.health import ProcessorStats
 from streams.domain.partition import PartitionState
 from streams.domain.ticket import TicketRecord
-from streams.runtime import app
+from streams.runtime import app, liveness
 from streams.runtime.app import Processor
 from streams.runtime.liveness import Liveness
 from streams.runtime.router import Router, _send_all
@@ -197,7 +197,7 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
 
 @pytest.fixture
 def processor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Processor:
-    monkeypatch.setattr(app, "RETRY_SECONDS", 0.0005)
+    monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.0005)
     return Processor(Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path),
                                         "SUPPORTKPI_SLA_POLICY": ""}))
 

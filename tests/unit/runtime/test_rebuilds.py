@@ -15,7 +15,7 @@ import pytest
 
 from streams.config import Settings
 from streams.domain.ticket import TicketRecord
-from streams.runtime import app, changelog
+from streams.runtime import changelog, liveness
 from streams.runtime.app import Processor
 
 
@@ -129,7 +129,7 @@ def test_a_partition_that_comes_back_is_read_again_not_resumed(
 def test_a_failing_rebuild_is_retried_shown_as_failing_and_then_ready(
         processor: Processor, log: Changelog, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild future that raised used to be dropped unobserved: the partition vanished."""
-    monkeypatch.setattr(app, "RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.01)
     processor.liveness.stall_seconds = 0.0  # any failure shows at once
 
     async def scenario() -> None:
