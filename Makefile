@@ -8,6 +8,7 @@ demo:
 test:
 	./scripts/bootstrap.sh --with-monitoring
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -p no:cacheprovider --durations=10
 
@@ -19,6 +20,7 @@ e2e:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 clean:

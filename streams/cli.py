@@ -33,44 +33,79 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--duration", type=float, help="seconds to run (default: forever)")
     simulate.add_argument("--count", type=int, help="stop after this many events")
 
-    bench = sub.add_parser("bench", help="throughput against raw aiokafka and Faust baselines, "
-                                         "latency, 2 workers vs 1, memory, recovery")
+    bench = sub.add_parser(
+        "bench",
+        help="throughput against raw aiokafka and Faust baselines, "
+        "latency, 2 workers vs 1, memory, recovery",
+    )
     bench.add_argument("--events", type=int, default=200_000, help="events preloaded")
     bench.add_argument("--repeat", type=int, default=3, help="repetitions of every figure")
-    bench.add_argument("--variants", default="raw,faust-floor,faust-naive,supportkpi",
-                       help="throughput variants (empty: skip throughput)")
-    bench.add_argument("--latency-seconds", type=float, default=20.0,
-                       help="steady publishing per latency round, at half the measured load "
-                            "(0: skip)")
-    bench.add_argument("--latency-rate", type=float, default=0.0,
-                       help="events/s during the latency rounds (default: half the measured "
-                            "throughput)")
+    bench.add_argument(
+        "--variants",
+        default="raw,faust-floor,faust-naive,supportkpi",
+        help="throughput variants (empty: skip throughput)",
+    )
+    bench.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=20.0,
+        help="steady publishing per latency round, at half the measured load (0: skip)",
+    )
+    bench.add_argument(
+        "--latency-rate",
+        type=float,
+        default=0.0,
+        help="events/s during the latency rounds (default: half the measured throughput)",
+    )
     bench.add_argument("--no-scale", action="store_true", help="skip 2 workers against 1")
-    bench.add_argument("--recovery-tickets", type=int, default=1_000_000,
-                       help="restart a worker with this many tickets in its state (0: skip)")
-    bench.add_argument("--open-tickets", type=int, default=1_000_000,
-                       help="memory per open ticket and /metrics render time with this many "
-                            "open tickets, in process (0: skip)")
-    bench.add_argument("--baseline", metavar="CHECKOUT",
-                       help="also run the worker of another checkout (variant 'baseline', e.g. "
-                            "a `git worktree` of main) on the same topics, to show a change's "
-                            "cost in the same run")
-    bench.add_argument("--ingest", type=int, default=0, metavar="N",
-                       help="also measure HTTP ingest against direct produce with N events")
+    bench.add_argument(
+        "--recovery-tickets",
+        type=int,
+        default=1_000_000,
+        help="restart a worker with this many tickets in its state (0: skip)",
+    )
+    bench.add_argument(
+        "--open-tickets",
+        type=int,
+        default=1_000_000,
+        help="memory per open ticket and /metrics render time with this many "
+        "open tickets, in process (0: skip)",
+    )
+    bench.add_argument(
+        "--baseline",
+        metavar="CHECKOUT",
+        help="also run the worker of another checkout (variant 'baseline', e.g. "
+        "a `git worktree` of main) on the same topics, to show a change's "
+        "cost in the same run",
+    )
+    bench.add_argument(
+        "--ingest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure HTTP ingest against direct produce with N events",
+    )
 
     publish = sub.add_parser("publish", help="publish one event (validated first)")
     publish.add_argument("type", help="event type = topic name, e.g. ticket-created")
     publish.add_argument("--json", help="the event's fields as a JSON object")
-    publish.add_argument("--field", "-f", action="append", default=[], metavar="NAME=VALUE",
-                         help="one field (repeatable); numbers and true/false are typed")
+    publish.add_argument(
+        "--field",
+        "-f",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one field (repeatable); numbers and true/false are typed",
+    )
 
     validate = sub.add_parser("validate", help="check a JSON Lines or CSV file of events")
     validate.add_argument("file")
 
     replay = sub.add_parser("replay", help="backfill events from a JSON Lines or CSV file")
     replay.add_argument("file")
-    replay.add_argument("--rate", type=float, help="events per second (default: as fast as "
-                                                   "the broker takes them)")
+    replay.add_argument(
+        "--rate", type=float, help="events per second (default: as fast as the broker takes them)"
+    )
 
     ingest = sub.add_parser("ingest", help="HTTP ingest: POST /events -> Kafka")
     ingest.add_argument("--host", default="0.0.0.0")
@@ -90,16 +125,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _simulation_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="events per second, on average")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--speed", type=float, default=60.0,
-                        help="compress agent work: a 60-minute task takes 60/speed minutes")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=60.0,
+        help="compress agent work: a 60-minute task takes 60/speed minutes",
+    )
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
     from streams import devbroker
 
     def ready() -> None:
-        print(f"embedded broker (Tansu, memory-only) on {args.host}:{args.port};"
-              " Ctrl-C or SIGTERM stops it", flush=True)
+        print(
+            f"embedded broker (Tansu, memory-only) on {args.host}:{args.port};"
+            " Ctrl-C or SIGTERM stops it",
+            flush=True,
+        )
 
     return devbroker.run(args.port, args.host, on_ready=ready)
 
@@ -144,8 +186,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     try:
-        sent = asyncio.run(publish(settings, args.rate, args.seed, args.duration, args.count,
-                                   args.speed))
+        sent = asyncio.run(
+            publish(settings, args.rate, args.seed, args.duration, args.count, args.speed)
+        )
     except KeyboardInterrupt:
         return 0
     print(f"published {sent} events")
@@ -163,10 +206,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     unknown = set(variants) - {*VARIANTS, BASELINE}
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
-    plan = Plan(events=args.events, repeat=args.repeat, variants=variants,
-                latency_s=args.latency_seconds, latency_rate=args.latency_rate,
-                scale=not args.no_scale,
-                recovery_tickets=args.recovery_tickets)
+    plan = Plan(
+        events=args.events,
+        repeat=args.repeat,
+        variants=variants,
+        latency_s=args.latency_seconds,
+        latency_rate=args.latency_rate,
+        scale=not args.no_scale,
+        recovery_tickets=args.recovery_tickets,
+    )
     if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets:
         bench(plan)
     if args.open_tickets:
@@ -198,8 +246,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except (InvalidEvent, ValueError) as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 2
-    with Publisher.connect(settings.bootstrap_servers, settings.topic_prefix,
-                           **client_options(settings)) as publisher:
+    with Publisher.connect(
+        settings.bootstrap_servers, settings.topic_prefix, **client_options(settings)
+    ) as publisher:
         publisher.send(event)
     print(event.value.decode())
     return 0
@@ -277,21 +326,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # `kill`, systemd or a closed terminal signal this process only: it stops its children
     previous = {sig: signal.signal(sig, interrupt) for sig in devbroker.STOP_SIGNALS}
-    env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{args.port}",
-               SUPPORTKPI_BROKER_QUIRKS="tansu")
+    env = dict(
+        os.environ,
+        SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{args.port}",
+        SUPPORTKPI_BROKER_QUIRKS="tansu",
+    )
     env.setdefault("SUPPORTKPI_SESSION_TIMEOUT", "3")
     try:
         settings = Settings.from_env(env)
         children.append(devbroker.start(args.port))
         ensure_topics(settings)
-        children.append(subprocess.Popen([sys.executable, "-m", "streams", "worker",
-                                          "--loglevel", "warning"], env=env))
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "streams", "simulate", "--rate", str(args.rate),
-             "--seed", str(args.seed), "--speed", str(args.speed)], env=env))
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "streams", "worker", "--loglevel", "warning"], env=env
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streams",
+                    "simulate",
+                    "--rate",
+                    str(args.rate),
+                    "--seed",
+                    str(args.seed),
+                    "--speed",
+                    str(args.speed),
+                ],
+                env=env,
+            )
+        )
         url = f"http://localhost:{settings.web_port}/metrics"
-        print(f"\nsupportkpi demo running: broker 127.0.0.1:{args.port}, metrics at {url}\n"
-              "Ctrl-C (or SIGTERM) stops everything.\n", flush=True)
+        print(
+            f"\nsupportkpi demo running: broker 127.0.0.1:{args.port}, metrics at {url}\n"
+            "Ctrl-C (or SIGTERM) stops everything.\n",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         failed = [c.args for c in children if c.poll() is not None]
@@ -317,7 +389,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 signal.signal(sig, handler)
 
 
-COMMANDS = {"broker": cmd_broker, "topics": cmd_topics, "worker": cmd_worker,
-            "simulate": cmd_simulate, "bench": cmd_bench, "generate": cmd_generate,
-            "publish": cmd_publish, "ingest": cmd_ingest, "validate": cmd_validate,
-            "replay": cmd_replay, "demo": cmd_demo}
+COMMANDS = {
+    "broker": cmd_broker,
+    "topics": cmd_topics,
+    "worker": cmd_worker,
+    "simulate": cmd_simulate,
+    "bench": cmd_bench,
+    "generate": cmd_generate,
+    "publish": cmd_publish,
+    "ingest": cmd_ingest,
+    "validate": cmd_validate,
+    "replay": cmd_replay,
+    "demo": cmd_demo,
+}

@@ -94,18 +94,22 @@ class Settings:
         if self.partitions < 1:
             raise ValueError("SUPPORTKPI_PARTITIONS must be at least 1")
         if self.compression not in COMPRESSIONS:
-            raise ValueError(f"SUPPORTKPI_COMPRESSION must be one of {', '.join(COMPRESSIONS)}"
-                             f", not {self.compression!r}")
+            raise ValueError(
+                f"SUPPORTKPI_COMPRESSION must be one of {', '.join(COMPRESSIONS)}"
+                f", not {self.compression!r}"
+            )
         if self.max_message_bytes < 16_384:
             raise ValueError("SUPPORTKPI_MAX_MESSAGE_BYTES must be at least 16384")
         labels = (*self.channels, *self.priorities, UNKNOWN, OTHER)
-        record_bound = max_record_bytes(self.max_ticket_events,
-                                        max(len(orjson.dumps(label)) for label in labels))
+        record_bound = max_record_bytes(
+            self.max_ticket_events, max(len(orjson.dumps(label)) for label in labels)
+        )
         if record_bound > self.max_message_bytes:
             raise ValueError(
                 f"a ticket record may reach {record_bound} bytes "
                 f"with SUPPORTKPI_MAX_TICKET_EVENTS={self.max_ticket_events}, more than "
-                f"SUPPORTKPI_MAX_MESSAGE_BYTES={self.max_message_bytes}: lower the former")
+                f"SUPPORTKPI_MAX_MESSAGE_BYTES={self.max_message_bytes}: lower the former"
+            )
         self.time_bounds  # noqa: B018 -- parses SUPPORTKPI_MIN_EVENT_TIME, raises with a reason
 
     @property

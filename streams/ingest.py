@@ -76,8 +76,10 @@ def content_id(item: dict[str, Any]) -> str:
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI description served at /openapi.json (generated from schemas/)."""
-    return cast(dict[str, Any], json.loads(
-        resources.files("streams").joinpath("ingest_openapi.json").read_text()))
+    return cast(
+        dict[str, Any],
+        json.loads(resources.files("streams").joinpath("ingest_openapi.json").read_text()),
+    )
 
 
 class Ingest:
@@ -91,10 +93,13 @@ class Ingest:
     async def publisher(self) -> AsyncPublisher:
         async with self._lock:
             if self._publisher is None:
-                publisher = AsyncPublisher(self.settings.bootstrap_servers,
-                                           self.settings.topic_prefix, retries=0,
-                                           request_timeout_ms=int(SEND_TIMEOUT_S * 1000),
-                                           **client_options(self.settings))
+                publisher = AsyncPublisher(
+                    self.settings.bootstrap_servers,
+                    self.settings.topic_prefix,
+                    retries=0,
+                    request_timeout_ms=int(SEND_TIMEOUT_S * 1000),
+                    **client_options(self.settings),
+                )
                 try:
                     await asyncio.wait_for(publisher.start(), SEND_TIMEOUT_S)
                 except BaseException:
@@ -174,20 +179,22 @@ class Ingest:
 def _is_json(request: web.Request) -> bool:
     """application/json, in UTF-8 (the only encoding JSON has, RFC 8259), parameters allowed."""
     return request.content_type == "application/json" and (
-        (request.charset or "utf-8").lower() in ("utf-8", "utf8"))
+        (request.charset or "utf-8").lower() in ("utf-8", "utf8")
+    )
 
 
 def _bad(errors: list[tuple[int, str]]) -> web.Response:
-    return web.json_response({"errors": [{"index": i, "reason": r} for i, r in errors]},
-                             status=400)
+    return web.json_response({"errors": [{"index": i, "reason": r} for i, r in errors]}, status=400)
 
 
-def _errors(status: int, reason: str, retry_after: int | None = None,
-            **fields: Any) -> web.Response:
+def _errors(
+    status: int, reason: str, retry_after: int | None = None, **fields: Any
+) -> web.Response:
     """One error about the whole request (index -1), the documented shape of every 4xx/5xx."""
     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-    return web.json_response({"errors": [{"index": -1, "reason": reason}], **fields},
-                             status=status, headers=headers)
+    return web.json_response(
+        {"errors": [{"index": -1, "reason": reason}], **fields}, status=status, headers=headers
+    )
 
 
 def build_app(settings: Settings, token: str | None = None) -> web.Application:

@@ -44,16 +44,18 @@ class OutgoingEvent:
         return orjson.dumps(self.payload)
 
 
-def make_event(kind: Kind | str, fields: dict[str, Any], *,
-               none_is_absent: bool = True) -> OutgoingEvent:
+def make_event(
+    kind: Kind | str, fields: dict[str, Any], *, none_is_absent: bool = True
+) -> OutgoingEvent:
     """Validate ``fields`` as an event of ``kind``, adding ``event_id``/``occurred_at`` if absent.
 
     Raises ``InvalidEvent`` with the same reason the processor would give. The typed helpers
     pass None for "not given"; raw JSON (``none_is_absent=False``) keeps a null to reject it.
     """
     kind = Kind(kind)
-    payload = {k: v for k, v in fields.items()
-               if k != "type" and not (none_is_absent and v is None)}
+    payload = {
+        k: v for k, v in fields.items() if k != "type" and not (none_is_absent and v is None)
+    }
     payload.setdefault("event_id", str(uuid.uuid4()))
     occurred = payload.get("occurred_at", datetime.now(UTC))  # "" stays invalid
     if isinstance(occurred, datetime):
@@ -65,34 +67,66 @@ def make_event(kind: Kind | str, fields: dict[str, Any], *,
     return OutgoingEvent(kind, payload)
 
 
-def ticket_created(ticket_id: str, *, channel: str, priority: str, team: str | None = None,
-                   category: str | None = None, customer_id: str | None = None,
-                   **extra: Any) -> OutgoingEvent:
-    return make_event(Kind.CREATED, {"ticket_id": ticket_id, "channel": channel,
-                                     "priority": priority, "team": team, "category": category,
-                                     "customer_id": customer_id, **extra})
+def ticket_created(
+    ticket_id: str,
+    *,
+    channel: str,
+    priority: str,
+    team: str | None = None,
+    category: str | None = None,
+    customer_id: str | None = None,
+    **extra: Any,
+) -> OutgoingEvent:
+    return make_event(
+        Kind.CREATED,
+        {
+            "ticket_id": ticket_id,
+            "channel": channel,
+            "priority": priority,
+            "team": team,
+            "category": category,
+            "customer_id": customer_id,
+            **extra,
+        },
+    )
 
 
-def agent_replied(ticket_id: str, *, agent_id: str, public: bool = True, author: str = "human",
-                  **extra: Any) -> OutgoingEvent:
-    return make_event(Kind.REPLIED, {"ticket_id": ticket_id, "agent_id": agent_id,
-                                     "public": public, "author": author, **extra})
+def agent_replied(
+    ticket_id: str, *, agent_id: str, public: bool = True, author: str = "human", **extra: Any
+) -> OutgoingEvent:
+    return make_event(
+        Kind.REPLIED,
+        {"ticket_id": ticket_id, "agent_id": agent_id, "public": public, "author": author, **extra},
+    )
 
 
 def customer_replied(ticket_id: str, **extra: Any) -> OutgoingEvent:
     return make_event(Kind.CUSTOMER_REPLIED, {"ticket_id": ticket_id, **extra})
 
 
-def ticket_updated(ticket_id: str, *, status: str | None = None, priority: str | None = None,
-                   team: str | None = None, category: str | None = None,
-                   **extra: Any) -> OutgoingEvent:
-    return make_event(Kind.UPDATED, {"ticket_id": ticket_id, "status": status,
-                                     "priority": priority, "team": team, "category": category,
-                                     **extra})
+def ticket_updated(
+    ticket_id: str,
+    *,
+    status: str | None = None,
+    priority: str | None = None,
+    team: str | None = None,
+    category: str | None = None,
+    **extra: Any,
+) -> OutgoingEvent:
+    return make_event(
+        Kind.UPDATED,
+        {
+            "ticket_id": ticket_id,
+            "status": status,
+            "priority": priority,
+            "team": team,
+            "category": category,
+            **extra,
+        },
+    )
 
 
-def ticket_resolved(ticket_id: str, *, agent_id: str | None = None,
-                    **extra: Any) -> OutgoingEvent:
+def ticket_resolved(ticket_id: str, *, agent_id: str | None = None, **extra: Any) -> OutgoingEvent:
     return make_event(Kind.RESOLVED, {"ticket_id": ticket_id, "agent_id": agent_id, **extra})
 
 
@@ -100,24 +134,45 @@ def ticket_reopened(ticket_id: str, **extra: Any) -> OutgoingEvent:
     return make_event(Kind.REOPENED, {"ticket_id": ticket_id, **extra})
 
 
-def survey_answered(survey: str, score: int, *, ticket_id: str | None = None,
-                    customer_id: str | None = None, channel: str | None = None,
-                    **extra: Any) -> OutgoingEvent:
-    return make_event(Kind.SURVEY, {"survey": survey, "score": score, "ticket_id": ticket_id,
-                                    "customer_id": customer_id, "channel": channel, **extra})
+def survey_answered(
+    survey: str,
+    score: int,
+    *,
+    ticket_id: str | None = None,
+    customer_id: str | None = None,
+    channel: str | None = None,
+    **extra: Any,
+) -> OutgoingEvent:
+    return make_event(
+        Kind.SURVEY,
+        {
+            "survey": survey,
+            "score": score,
+            "ticket_id": ticket_id,
+            "customer_id": customer_id,
+            "channel": channel,
+            **extra,
+        },
+    )
 
 
 class AsyncPublisher:
     """aiokafka producer that sends validated events to ``prefix + topic``, keyed by ticket."""
 
-    def __init__(self, bootstrap_servers: str, topic_prefix: str = "", retries: int = 5,
-                 **client_options: Any) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic_prefix: str = "",
+        retries: int = 5,
+        **client_options: Any,
+    ) -> None:
         from aiokafka import AIOKafkaProducer
 
         self.topic_prefix = topic_prefix
         self.retries = retries
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all",
-                                          linger_ms=5, **client_options)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5, **client_options
+        )
 
     async def start(self) -> None:
         await self._producer.start()
@@ -131,8 +186,9 @@ class AsyncPublisher:
 
         for attempt in range(self.retries + 1):
             try:
-                await self._producer.send_and_wait(self.topic_prefix + event.kind.value,
-                                                   event.value, key=event.key)
+                await self._producer.send_and_wait(
+                    self.topic_prefix + event.kind.value, event.value, key=event.key
+                )
                 return
             except KafkaError:
                 if attempt == self.retries:
@@ -140,8 +196,10 @@ class AsyncPublisher:
                 await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
 
     async def send_many(self, events: Iterable[OutgoingEvent]) -> int:
-        futures = [await self._producer.send(self.topic_prefix + e.kind.value, e.value,
-                                             key=e.key) for e in events]
+        futures = [
+            await self._producer.send(self.topic_prefix + e.kind.value, e.value, key=e.key)
+            for e in events
+        ]
         await asyncio.gather(*futures)
         return len(futures)
 
@@ -156,16 +214,15 @@ class AsyncPublisher:
 class Publisher:
     """The synchronous face of ``AsyncPublisher`` (runs it on a private event-loop thread)."""
 
-    def __init__(self, inner: AsyncPublisher, loop: asyncio.AbstractEventLoop,
-                 thread: threading.Thread) -> None:
+    def __init__(
+        self, inner: AsyncPublisher, loop: asyncio.AbstractEventLoop, thread: threading.Thread
+    ) -> None:
         self._inner, self._loop, self._thread = inner, loop, thread
 
     @classmethod
-    def connect(cls, bootstrap_servers: str, topic_prefix: str = "",
-                **options: Any) -> Publisher:
+    def connect(cls, bootstrap_servers: str, topic_prefix: str = "", **options: Any) -> Publisher:
         loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="supportkpi-publisher",
-                                  daemon=True)
+        thread = threading.Thread(target=loop.run_forever, name="supportkpi-publisher", daemon=True)
         thread.start()
 
         async def make() -> AsyncPublisher:

@@ -24,8 +24,13 @@ def state_path(path: Path) -> Path:
     return path.with_name(path.name + ".replay-state")
 
 
-async def replay(settings: Settings, path: Path, rate: float | None = None,
-                 checkpoint_every: int = 500, quiet: bool = False) -> tuple[int, int]:
+async def replay(
+    settings: Settings,
+    path: Path,
+    rate: float | None = None,
+    checkpoint_every: int = 500,
+    quiet: bool = False,
+) -> tuple[int, int]:
     """Send the file's events; return (sent, skipped as invalid)."""
     state = state_path(path)
     done = int(state.read_text()) if state.exists() else 0
@@ -33,10 +38,19 @@ async def replay(settings: Settings, path: Path, rate: float | None = None,
     started = time.monotonic()
     with path.open("rb") as counting:
         total = sum(1 for _ in counting) - (1 if path.suffix == ".csv" else 0)
-    bar = tqdm(total=total, initial=min(done, total), unit=" lines", unit_scale=True,
-               desc=path.name, file=sys.stderr, disable=quiet, dynamic_ncols=True)
-    async with AsyncPublisher(settings.bootstrap_servers, settings.topic_prefix,
-                              **client_options(settings)) as publisher:
+    bar = tqdm(
+        total=total,
+        initial=min(done, total),
+        unit=" lines",
+        unit_scale=True,
+        desc=path.name,
+        file=sys.stderr,
+        disable=quiet,
+        dynamic_ncols=True,
+    )
+    async with AsyncPublisher(
+        settings.bootstrap_servers, settings.topic_prefix, **client_options(settings)
+    ) as publisher:
         batch: list = []
         last_line = done
 
@@ -76,6 +90,5 @@ async def replay(settings: Settings, path: Path, rate: float | None = None,
     bar.update(max(0, total - bar.n))
     bar.close()
     if not quiet:
-        print(f"replayed {sent:,} events ({invalid} invalid skipped) from {path}",
-              file=sys.stderr)
+        print(f"replayed {sent:,} events ({invalid} invalid skipped) from {path}", file=sys.stderr)
     return sent, invalid

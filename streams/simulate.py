@@ -65,9 +65,19 @@ class Simulator:
     def _mean_work_s(self) -> float:
         """Mean agent time per ticket (first reply plus wrap-up), after speed compression."""
         total_c, total_p = sum(CHANNELS.values()), sum(PRIORITIES.values())
-        minutes = sum(CHANNELS[c] / total_c * PRIORITIES[p] / total_p
-                      * FIRST_REPLY_MIN[c] / PRIORITY_SPEEDUP[p]
-                      for c in CHANNELS for p in PRIORITIES) + 2
+        minutes = (
+            sum(
+                CHANNELS[c]
+                / total_c
+                * PRIORITIES[p]
+                / total_p
+                * FIRST_REPLY_MIN[c]
+                / PRIORITY_SPEEDUP[p]
+                for c in CHANNELS
+                for p in PRIORITIES
+            )
+            + 2
+        )
         return minutes * 60 / self.speed
 
     def events(self) -> Iterator[tuple[Kind, dict[str, object]]]:
@@ -88,8 +98,11 @@ class Simulator:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     def _emit(self, at_ms: int, kind: Kind, **fields: object) -> None:
-        payload: dict[str, object] = {"event_id": str(uuid.UUID(int=self.rng.getrandbits(128))),
-                                      "occurred_at": rfc3339(at_ms), **fields}
+        payload: dict[str, object] = {
+            "event_id": str(uuid.UUID(int=self.rng.getrandbits(128))),
+            "occurred_at": rfc3339(at_ms),
+            **fields,
+        }
         self._seq += 1
         heapq.heappush(self._queue, (at_ms, self._seq, kind.value, payload))
 
@@ -100,12 +113,17 @@ class Simulator:
         self._tickets += 1
         ticket = f"T-{self.seed}-{self._tickets}"
         channel, priority = str(self._pick(CHANNELS)), str(self._pick(PRIORITIES))
-        self._emit(at_ms, Kind.CREATED, ticket_id=ticket, channel=channel, priority=priority,
-                   team=self.rng.choice(["billing", "tech", "accounts", "enterprise"]),
-                   customer_id=f"C-{self.rng.randrange(5000)}")
+        self._emit(
+            at_ms,
+            Kind.CREATED,
+            ticket_id=ticket,
+            channel=channel,
+            priority=priority,
+            team=self.rng.choice(["billing", "tech", "accounts", "enterprise"]),
+            customer_id=f"C-{self.rng.randrange(5000)}",
+        )
         if priority != "urgent" and self.rng.random() < 0.04:  # escalated after a while
-            self._emit(at_ms + self._work_ms(5), Kind.UPDATED, ticket_id=ticket,
-                       priority="urgent")
+            self._emit(at_ms + self._work_ms(5), Kind.UPDATED, ticket_id=ticket, priority="urgent")
         # the next free agent answers; the queue in front of it is the agent capacity limit
         free_from, agent = heapq.heappop(self._agent_free)
         mean = FIRST_REPLY_MIN[channel] / PRIORITY_SPEEDUP[priority]
@@ -114,11 +132,9 @@ class Simulator:
         heapq.heappush(self._agent_free, (reply_at + self._work_ms(2), agent))
         agent_id = f"A-{agent}"
         if self.rng.random() < 0.3:  # an auto-acknowledgement, which is not a response
-            self._emit(at_ms + 100, Kind.REPLIED, ticket_id=ticket, agent_id="bot",
-                       author="bot")
+            self._emit(at_ms + 100, Kind.REPLIED, ticket_id=ticket, agent_id="bot", author="bot")
         if self.rng.random() < 0.1:
-            self._emit(start + 50, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id,
-                       public=False)
+            self._emit(start + 50, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id, public=False)
         self._emit(reply_at, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id)
         last = reply_at
         for _ in range(0 if self.rng.random() < 0.55 else self.rng.randint(1, 3)):
@@ -141,19 +157,31 @@ class Simulator:
             if self.rng.random() < 0.5:
                 survey = str(self._pick({"csat": 60, "nps": 25, "ces": 15}))
                 mix = {"csat": CSAT_MIX, "nps": NPS_MIX, "ces": CES_MIX}[survey]
-                self._emit(resolved + self._work_ms(10), Kind.SURVEY, ticket_id=ticket,
-                           survey=survey, score=int(str(self._pick(mix))))
+                self._emit(
+                    resolved + self._work_ms(10),
+                    Kind.SURVEY,
+                    ticket_id=ticket,
+                    survey=survey,
+                    score=int(str(self._pick(mix))),
+                )
 
 
-async def publish(settings: Settings, rate: float, seed: int = 1, duration: float | None = None,
-                  limit: int | None = None, speed: float = 60.0) -> int:
+async def publish(
+    settings: Settings,
+    rate: float,
+    seed: int = 1,
+    duration: float | None = None,
+    limit: int | None = None,
+    speed: float = 60.0,
+) -> int:
     """Send simulated events in real time at about ``rate`` events/s; return how many were sent."""
     from aiokafka import AIOKafkaProducer
 
     from streams.runtime.security import client_options
 
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
-                                **client_options(settings))
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_options(settings)
+    )
     await producer.start()
     now_ms = int(time.time() * 1000)
     sim = Simulator(seed=seed, tickets_per_s=rate / 4.6, speed=speed, start_ms=now_ms)
@@ -168,8 +196,9 @@ async def publish(settings: Settings, rate: float, seed: int = 1, duration: floa
                 break
             if limit is not None and sent >= limit:
                 break
-            await producer.send(settings.topic(kind), orjson.dumps(payload),
-                                key=str(payload["ticket_id"]).encode())
+            await producer.send(
+                settings.topic(kind), orjson.dumps(payload), key=str(payload["ticket_id"]).encode()
+            )
             sent += 1
     finally:
         await producer.stop()

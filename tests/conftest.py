@@ -62,8 +62,9 @@ class Stack:
         """Publish like another team's service would: confluent-kafka, keys as they come."""
         producer = Producer({"bootstrap.servers": self.broker.bootstrap, "linger.ms": 5})
         for message in messages:
-            producer.produce(self.settings.topic_prefix + message.topic, message.value,
-                             key=message.key)
+            producer.produce(
+                self.settings.topic_prefix + message.topic, message.value, key=message.key
+            )
             producer.poll(0)
         assert producer.flush(30) == 0, "messages left unsent"
 
@@ -78,8 +79,7 @@ class Stack:
     def owned(self) -> list[int]:
         """Partitions each live worker reports owning."""
         alive = [w for w in self.workers if w.proc and w.proc.poll() is None]
-        return [int(scrape.parse(w.metrics())[("support_owned_partitions", ())])
-                for w in alive]
+        return [int(scrape.parse(w.metrics())[("support_owned_partitions", ())]) for w in alive]
 
     def wait_owned(self, workers: int, timeout: float = 90.0) -> list[int]:
         """Wait until every partition has one owner among ``workers`` workers, each owning one."""
@@ -96,8 +96,11 @@ class Stack:
         """Wait until the workers have processed at least ``minimum`` events."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            done = sum(v for k, v in self.scrape().items()
-                       if k[0] == "support_events_total" and ("outcome", "processed") in k[1])
+            done = sum(
+                v
+                for k, v in self.scrape().items()
+                if k[0] == "support_events_total" and ("outcome", "processed") in k[1]
+            )
             if done >= minimum:
                 return
             time.sleep(0.3)
@@ -105,17 +108,26 @@ class Stack:
 
     def assert_oracle(self, recorded: Trace, timeout: float = 120.0) -> None:
         """The summed scrape of the live workers equals the oracle's KPIs for ``recorded``."""
-        problems = self.wait_for(lambda: oracle.expected(recorded.events, _now_ms()),
-                                 oracle.kpi_samples, timeout=timeout)
+        problems = self.wait_for(
+            lambda: oracle.expected(recorded.events, _now_ms()), oracle.kpi_samples, timeout=timeout
+        )
         if problems:
-            where = forensics.report(self.broker.bootstrap, self.settings, recorded.events,
-                                     _now_ms() - max(oracle.WINDOWS.values()) - oracle.GRACE)
-            raise AssertionError("\n".join([where, f"{len(problems)} differences:",
-                                            *problems[:30]]))
+            where = forensics.report(
+                self.broker.bootstrap,
+                self.settings,
+                recorded.events,
+                _now_ms() - max(oracle.WINDOWS.values()) - oracle.GRACE,
+            )
+            raise AssertionError(
+                "\n".join([where, f"{len(problems)} differences:", *problems[:30]])
+            )
 
-    def wait_for(self, wanted: Callable[[], dict[scrape.Sample, float]],
-                 select: Callable[[dict[scrape.Sample, float]], dict[scrape.Sample, float]],
-                 timeout: float = 90.0) -> list[str]:
+    def wait_for(
+        self,
+        wanted: Callable[[], dict[scrape.Sample, float]],
+        select: Callable[[dict[scrape.Sample, float]], dict[scrape.Sample, float]],
+        timeout: float = 90.0,
+    ) -> list[str]:
         """Poll until the scrape equals ``wanted()``; return the last differences."""
         deadline = time.monotonic() + timeout
         problems = ["never scraped"]
@@ -130,15 +142,17 @@ class Stack:
 def isolated_env(broker: Broker, data_dir: Path) -> tuple[dict[str, str], Settings]:
     """Environment of one isolated deployment on the shared broker; its topics exist."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
-    env = dict(os.environ,
-               SUPPORTKPI_BROKER=f"kafka://{broker.bootstrap}",
-               SUPPORTKPI_BROKER_QUIRKS="tansu",
-               SUPPORTKPI_TOPIC_PREFIX=prefix,
-               SUPPORTKPI_APP_ID=f"{prefix}supportkpi",
-               SUPPORTKPI_SESSION_TIMEOUT="3",
-               SUPPORTKPI_BATCH_WAIT="0.1",
-               SUPPORTKPI_DATA_DIR=str(data_dir),
-               SUPPORTKPI_HOUSEKEEPING_INTERVAL="5")
+    env = dict(
+        os.environ,
+        SUPPORTKPI_BROKER=f"kafka://{broker.bootstrap}",
+        SUPPORTKPI_BROKER_QUIRKS="tansu",
+        SUPPORTKPI_TOPIC_PREFIX=prefix,
+        SUPPORTKPI_APP_ID=f"{prefix}supportkpi",
+        SUPPORTKPI_SESSION_TIMEOUT="3",
+        SUPPORTKPI_BATCH_WAIT="0.1",
+        SUPPORTKPI_DATA_DIR=str(data_dir),
+        SUPPORTKPI_HOUSEKEEPING_INTERVAL="5",
+    )
     settings = Settings.from_env(env)
     ensure_topics(settings)
     return env, settings

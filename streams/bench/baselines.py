@@ -28,22 +28,36 @@ def main() -> None:
     parser.add_argument("--web-port", type=int, required=True)
     parser.add_argument("--result", required=True, help="file to write the timing JSON to")
     args = parser.parse_args()
-    app = faust.App(args.app_id, broker=args.broker, store="memory://",
-                    topic_partitions=args.partitions,
-                    topic_disable_leader=True, consumer_auto_offset_reset="earliest",
-                    broker_session_timeout=3, broker_heartbeat_interval=0.75,
-                    table_standby_replicas=0, web_port=args.web_port, web_bind="127.0.0.1",
-                    datadir=f"/tmp/{args.app_id}")
+    app = faust.App(
+        args.app_id,
+        broker=args.broker,
+        store="memory://",
+        topic_partitions=args.partitions,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=3,
+        broker_heartbeat_interval=0.75,
+        table_standby_replicas=0,
+        web_port=args.web_port,
+        web_bind="127.0.0.1",
+        datadir=f"/tmp/{args.app_id}",
+    )
     topic = app.topic(*args.topics.split(","), key_type=bytes, value_type=bytes)
     seen = {"n": 0, "first": 0.0}
     counts: dict[Any, int] = {}
-    table = app.Table("counts", default=int, partitions=args.partitions) \
-        if args.variant == "naive" else None
+    table = (
+        app.Table("counts", default=int, partitions=args.partitions)
+        if args.variant == "naive"
+        else None
+    )
 
     def done() -> None:
         with open(args.result, "wb") as out:  # Faust redirects stdout to its logger
-            out.write(orjson.dumps({"first": seen["first"], "last": time.perf_counter(),
-                                    "events": seen["n"]}))
+            out.write(
+                orjson.dumps(
+                    {"first": seen["first"], "last": time.perf_counter(), "events": seen["n"]}
+                )
+            )
         os._exit(0)
 
     @app.agent(topic)

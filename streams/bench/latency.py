@@ -35,8 +35,9 @@ async def _publish(run: Run, prefix: str, rate: float, seconds: float) -> list[f
     await producer.start()
     # live traffic: event time keeps pace with the wall clock (~2.9 events per ticket), and
     # work is compressed 60x so tickets get replies and resolutions within the run
-    sim = Simulator(seed=7, tickets_per_s=rate / EVENTS_PER_TICKET, speed=60.0,
-                    start_ms=int(time.time() * 1000))
+    sim = Simulator(
+        seed=7, tickets_per_s=rate / EVENTS_PER_TICKET, speed=60.0, start_ms=int(time.time() * 1000)
+    )
     events = sim.events()
     total = int(rate * seconds)
     sent_at: list[float] = []
@@ -46,8 +47,11 @@ async def _publish(run: Run, prefix: str, rate: float, seconds: float) -> list[f
             due = min(total, int((time.perf_counter() - started) * rate) + 1)
             for kind, payload in itertools.islice(events, due - len(sent_at)):
                 sent_at.append(time.perf_counter())
-                await producer.send(settings.topic(kind), orjson.dumps(payload),
-                                    key=str(payload["ticket_id"]).encode())
+                await producer.send(
+                    settings.topic(kind),
+                    orjson.dumps(payload),
+                    key=str(payload["ticket_id"]).encode(),
+                )
             await asyncio.sleep(0.002)
         await producer.flush()
     finally:
@@ -63,8 +67,10 @@ def measure(run: Run, rate: float, seconds: float, repeat: int) -> dict[str, lis
         for name, q in (("p50", 0.50), ("p99", 0.99), ("max", 1.0)):
             at = min(len(latencies) - 1, int(q * len(latencies)))
             results[name].append(latencies[at] * 1000)
-        print(f"  round {n + 1}/{repeat} latency at {rate:,.0f} events/s: "
-              f"p50 {results['p50'][-1]:.0f} ms, p99 {results['p99'][-1]:.0f} ms")
+        print(
+            f"  round {n + 1}/{repeat} latency at {rate:,.0f} events/s: "
+            f"p50 {results['p50'][-1]:.0f} ms, p99 {results['p99'][-1]:.0f} ms"
+        )
     return results
 
 

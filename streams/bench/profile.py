@@ -54,9 +54,23 @@ def profile(events: int, source: Path | None) -> str:
         out = logs / "worker.collapsed"
         try:
             wait_until(lambda: worker.consumed() > 0, "the first event", 300)
-            spy = subprocess.Popen([py_spy, "record", "--pid", str(worker.proc.pid), "--rate",
-                                    "200", "--threads", "--format", "raw", "--output", str(out)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spy = subprocess.Popen(
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(worker.proc.pid),
+                    "--rate",
+                    "200",
+                    "--threads",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(out),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wait_for_total(worker.consumed, events, "the last event")
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)

@@ -24,8 +24,9 @@ async def _preload(run: Run, prefix: str, tickets: int) -> None:
 
     settings = run.settings_for(prefix)
     await create_topics(settings)
-    producer = AIOKafkaProducer(bootstrap_servers=run.bootstrap, linger_ms=20,
-                                max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=run.bootstrap, linger_ms=20, max_batch_size=256 * 1024
+    )
     await producer.start()
     try:
         pending = []
@@ -44,23 +45,25 @@ def measure(run: Run, tickets: int, repeat: int) -> dict[str, list[float]]:
     prefix, app_id = f"rec{uuid.uuid4().hex[:6]}-", f"recovery-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
     asyncio.run(_preload(run, prefix, tickets))
-    print(f"  published {tickets:,} ticket-created events in "
-          f"{time.perf_counter() - started:.0f}s")
+    print(f"  published {tickets:,} ticket-created events in {time.perf_counter() - started:.0f}s")
     worker = run.worker(app_id, prefix)
     try:
         started = time.perf_counter()
         wait_until(lambda: worker.consumed() >= tickets, "the first worker", 3600, 1.0)
-        print(f"  first worker processed them in {time.perf_counter() - started:.0f}s, "
-              f"peak RSS {worker.peak_rss_bytes() / 2**20:,.0f} MiB")
+        print(
+            f"  first worker processed them in {time.perf_counter() - started:.0f}s, "
+            f"peak RSS {worker.peak_rss_bytes() / 2**20:,.0f} MiB"
+        )
     finally:
         worker.stop()
-    results: dict[str, list[float]] = {"ready s": [], "all tickets back s": [],
-                                       "peak RSS MiB": []}
+    results: dict[str, list[float]] = {"ready s": [], "all tickets back s": [], "peak RSS MiB": []}
     for n in range(repeat):
         for name, value in _restart(run, app_id, prefix, tickets).items():
             results[name].append(value)
-        print(f"  round {n + 1}/{repeat} restart: ready after {results['ready s'][-1]:.1f}s, "
-              f"all {tickets:,} tickets back after {results['all tickets back s'][-1]:.1f}s")
+        print(
+            f"  round {n + 1}/{repeat} restart: ready after {results['ready s'][-1]:.1f}s, "
+            f"all {tickets:,} tickets back after {results['all tickets back s'][-1]:.1f}s"
+        )
     return results
 
 
@@ -69,9 +72,16 @@ def _restart(run: Run, app_id: str, prefix: str, tickets: int) -> dict[str, floa
     worker = run.worker(app_id, prefix)
     try:
         ready = wait_until(lambda: worker.ready() is not None, "ready", 3600, 0.2)
-        back = wait_until(lambda: metric_sum(worker.metrics(), "support_open_tickets")
-                          >= tickets, "every ticket", 3600, 0.2)
-        return {"ready s": ready - started, "all tickets back s": back - started,
-                "peak RSS MiB": worker.peak_rss_bytes() / 2**20}
+        back = wait_until(
+            lambda: metric_sum(worker.metrics(), "support_open_tickets") >= tickets,
+            "every ticket",
+            3600,
+            0.2,
+        )
+        return {
+            "ready s": ready - started,
+            "all tickets back s": back - started,
+            "peak RSS MiB": worker.peak_rss_bytes() / 2**20,
+        }
     finally:
         worker.stop()

@@ -51,18 +51,31 @@ class Run:
     published: list[tuple[str, dict]] = field(default_factory=list)  # (topic kind, payload)
     summary: str = ""  # the tables printed at the end
 
-    def worker(self, app_id: str, prefix: str | None = None,
-               source: Path | None = None) -> BenchWorker:
-        return BenchWorker.start(self.bootstrap, self.quirks, prefix or self.prefix,
-                                 self.partitions, app_id, self.logs, source=source)
+    def worker(
+        self, app_id: str, prefix: str | None = None, source: Path | None = None
+    ) -> BenchWorker:
+        return BenchWorker.start(
+            self.bootstrap,
+            self.quirks,
+            prefix or self.prefix,
+            self.partitions,
+            app_id,
+            self.logs,
+            source=source,
+        )
 
     @property
     def settings(self) -> Settings:
         return self.settings_for(self.prefix)
 
     def settings_for(self, prefix: str) -> Settings:
-        return Settings.from_env({}, broker=f"kafka://{self.bootstrap}", topic_prefix=prefix,
-                                 partitions=self.partitions, app_id=f"{prefix}supportkpi")
+        return Settings.from_env(
+            {},
+            broker=f"kafka://{self.bootstrap}",
+            topic_prefix=prefix,
+            partitions=self.partitions,
+            app_id=f"{prefix}supportkpi",
+        )
 
     def topics(self) -> list[str]:
         return list(self.settings.source_topics)
@@ -73,8 +86,9 @@ async def preload(run: Run, seed: int = 1) -> None:
     from aiokafka import AIOKafkaProducer
 
     await create_topics(run.settings)
-    producer = AIOKafkaProducer(bootstrap_servers=run.bootstrap, linger_ms=20,
-                                max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=run.bootstrap, linger_ms=20, max_batch_size=256 * 1024
+    )
     await producer.start()
     try:
         start = int(time.time() * 1000) - 3 * 3_600_000  # three hours of history up to now
@@ -82,8 +96,13 @@ async def preload(run: Run, seed: int = 1) -> None:
         pending = []
         for kind, payload in itertools.islice(sim.events(), run.events):
             run.published.append((kind.value, payload))
-            pending.append(await producer.send(run.settings.topic(kind), orjson.dumps(payload),
-                                               key=str(payload["ticket_id"]).encode()))
+            pending.append(
+                await producer.send(
+                    run.settings.topic(kind),
+                    orjson.dumps(payload),
+                    key=str(payload["ticket_id"]).encode(),
+                )
+            )
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
@@ -92,9 +111,13 @@ async def preload(run: Run, seed: int = 1) -> None:
 async def raw(run: Run) -> float:
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(*run.topics(), bootstrap_servers=run.bootstrap,
-                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                                auto_offset_reset="earliest", max_poll_records=5000)
+    consumer = AIOKafkaConsumer(
+        *run.topics(),
+        bootstrap_servers=run.bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        max_poll_records=5000,
+    )
     await consumer.start()
     try:
         seen, first = 0, 0.0
@@ -115,12 +138,31 @@ async def raw(run: Run) -> float:
 def faust_baseline(run: Run, variant: str) -> float:
     result_path = run.logs / f"{variant}-{uuid.uuid4().hex[:6]}.json"
     out = subprocess.run(
-        [sys.executable, "-m", "streams.bench.baselines", variant,
-         "--broker", f"kafka://{run.bootstrap}", "--app-id", f"bench-{uuid.uuid4().hex[:8]}",
-         "--topics", ",".join(run.topics()), "--events", str(run.events),
-         "--partitions", str(run.partitions), "--web-port", str(devbroker.free_port()),
-         "--result", str(result_path)],
-        capture_output=True, text=True, timeout=1800, check=False)
+        [
+            sys.executable,
+            "-m",
+            "streams.bench.baselines",
+            variant,
+            "--broker",
+            f"kafka://{run.bootstrap}",
+            "--app-id",
+            f"bench-{uuid.uuid4().hex[:8]}",
+            "--topics",
+            ",".join(run.topics()),
+            "--events",
+            str(run.events),
+            "--partitions",
+            str(run.partitions),
+            "--web-port",
+            str(devbroker.free_port()),
+            "--result",
+            str(result_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     if not result_path.exists():
         raise RuntimeError(f"faust-{variant} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
     result = orjson.loads(result_path.read_bytes())
@@ -141,12 +183,13 @@ def supportkpi(run: Run, source: Path | None = None) -> float:
         worker.stop()
 
 
-def measure(run: Run, variants: tuple[str, ...], repeat: int,
-            progress: Callable[[str], None] = print) -> dict[str, list[float]]:
+def measure(
+    run: Run, variants: tuple[str, ...], repeat: int, progress: Callable[[str], None] = print
+) -> dict[str, list[float]]:
     for n in range(repeat):
         # rotate the order each round: the first variant of a round ran ~16% slower in an A/A
         # test (the same checkout as supportkpi and baseline), so a fixed order biases ratios
-        for variant in variants[n % len(variants):] + variants[:n % len(variants)]:
+        for variant in variants[n % len(variants) :] + variants[: n % len(variants)]:
             if variant == "raw":
                 rate = asyncio.run(raw(run))
             elif variant == "supportkpi":
@@ -165,18 +208,22 @@ def report(run: Run) -> str:
     medians = {}
     for variant, rates in run.results.items():
         medians[variant] = statistics.median(rates)
-        rows.append(f"| {variant} | {min(rates):,.0f} | {medians[variant]:,.0f} | "
-                    f"{max(rates):,.0f} |")
+        rows.append(
+            f"| {variant} | {min(rates):,.0f} | {medians[variant]:,.0f} | {max(rates):,.0f} |"
+        )
     if "supportkpi" in medians:
-        for base in (BASELINE, "faust-floor", "faust-naive", "raw"):
-            if base in medians:
-                rows.append(f"| supportkpi / {base} | | {medians['supportkpi'] / medians[base]:.2f}"
-                            " | |")
+        rows.extend(
+            f"| supportkpi / {base} | | {medians['supportkpi'] / medians[base]:.2f} | |"
+            for base in (BASELINE, "faust-floor", "faust-naive", "raw")
+            if base in medians
+        )
     ours, theirs = run.results.get("supportkpi", []), run.results.get(BASELINE, [])
     if ours and len(ours) == len(theirs):  # pairs measured side by side: less noise
         paired = [a / b for a, b in zip(ours, theirs, strict=True)]
-        rows.append(f"| supportkpi / {BASELINE}, per round | {min(paired):.2f} | "
-                    f"{statistics.median(paired):.2f} | {max(paired):.2f} |")
+        rows.append(
+            f"| supportkpi / {BASELINE}, per round | {min(paired):.2f} | "
+            f"{statistics.median(paired):.2f} | {max(paired):.2f} |"
+        )
     return "\n".join(rows)
 
 
@@ -203,15 +250,18 @@ def main(plan: Plan) -> Run:
         broker = devbroker.start(port, log_path=logs / "broker.log")
         bootstrap = f"127.0.0.1:{port}"
     quirks = "tansu" if broker is not None else os.environ.get("SUPPORTKPI_BROKER_QUIRKS", "")
-    run = Run(bootstrap, plan.events, plan.partitions, f"bench{uuid.uuid4().hex[:6]}-", quirks,
-              logs)
+    run = Run(
+        bootstrap, plan.events, plan.partitions, f"bench{uuid.uuid4().hex[:6]}-", quirks, logs
+    )
     sections = []
     try:
         if plan.variants or plan.scale:
             started = time.perf_counter()
             asyncio.run(preload(run))
-            print(f"preloaded {plan.events:,} events in {time.perf_counter() - started:.1f}s "
-                  f"({bootstrap}, {plan.partitions} partitions; logs in {logs})")
+            print(
+                f"preloaded {plan.events:,} events in {time.perf_counter() - started:.1f}s "
+                f"({bootstrap}, {plan.partitions} partitions; logs in {logs})"
+            )
         if plan.variants:
             measure(run, plan.variants, plan.repeat)
             sections.append(report(run))
@@ -219,21 +269,33 @@ def main(plan: Plan) -> Run:
             from streams.bench import latency
 
             rate = plan.latency_rate or 0.5 * statistics.median(
-                run.results.get("supportkpi") or [ASSUMED_RATE])
-            sections.append(spread_table(
-                f"latency at {rate:,.0f} events/s (half load)",
-                latency.measure(run, rate, plan.latency_s, plan.repeat), " ms", 0))
+                run.results.get("supportkpi") or [ASSUMED_RATE]
+            )
+            sections.append(
+                spread_table(
+                    f"latency at {rate:,.0f} events/s (half load)",
+                    latency.measure(run, rate, plan.latency_s, plan.repeat),
+                    " ms",
+                    0,
+                )
+            )
         if plan.scale:
             from streams.bench import scale
 
-            sections.append(spread_table("workers (events/s)", scale.measure(run, plan.repeat),
-                                         "", 2))
+            sections.append(
+                spread_table("workers (events/s)", scale.measure(run, plan.repeat), "", 2)
+            )
         if plan.recovery_tickets:
             from streams.bench import recovery
 
-            sections.append(spread_table(
-                f"restart with {plan.recovery_tickets:,} tickets",
-                recovery.measure(run, plan.recovery_tickets, plan.repeat), "", 1))
+            sections.append(
+                spread_table(
+                    f"restart with {plan.recovery_tickets:,} tickets",
+                    recovery.measure(run, plan.recovery_tickets, plan.repeat),
+                    "",
+                    1,
+                )
+            )
     finally:
         if broker is not None:
             broker.terminate()
@@ -250,38 +312,50 @@ def spread_table(title: str, results: dict[str, list[float]], unit: str, digits:
     """One row per figure: min / median / max over the repetitions."""
     rows = [f"| {title} | min | median | max |", "|---|---:|---:|---:|"]
     for name, values in results.items():
-        cells = (f"{v:,.{digits}f}{unit}" for v in (min(values), statistics.median(values),
-                                                    max(values)))
+        cells = (
+            f"{v:,.{digits}f}{unit}" for v in (min(values), statistics.median(values), max(values))
+        )
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
 def footprint_report(open_tickets: int, repeat: int = 1) -> str:
     """Memory per open ticket (two ticket shapes) and /metrics render time, min/median/max."""
-    rows = ["| open tickets | shape | bytes per open ticket (min / median / max) | "
-            "/metrics render ms (min / median / max) | series |", "|---|---|---|---|---:|"]
+    rows = [
+        "| open tickets | shape | bytes per open ticket (min / median / max) | "
+        "/metrics render ms (min / median / max) | series |",
+        "|---|---|---|---|---:|",
+    ]
     for shape in SHAPES:
         runs = [_footprint_in_subprocess(open_tickets, shape) for _ in range(repeat)]
-        per, render = ([r[k] for r in runs] for k in ("bytes_per_open_ticket",
-                                                      "metrics_render_ms"))
-        rows.append(f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
-                    f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} |")
+        per, render = ([r[k] for r in runs] for k in ("bytes_per_open_ticket", "metrics_render_ms"))
+        rows.append(
+            f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
+            f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} |"
+        )
     text = "\n".join(rows)
     print(text)
     return text
 
 
 def _spread(values: list[float], fmt: str) -> str:
-    return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values),
-                                                max(values)))
+    return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
 
 
 def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, float]:
     """A fresh process per measurement: peak RSS growth is only meaningful from a clean start."""
-    out = subprocess.run([sys.executable, "-c", "import sys, orjson; from streams.bench.run "
-                          "import state_footprint as f; sys.stdout.buffer.write(orjson.dumps("
-                          f"f({open_tickets}, {shape!r})))"],
-                         capture_output=True, check=True, timeout=3600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, orjson; from streams.bench.run "
+            "import state_footprint as f; sys.stdout.buffer.write(orjson.dumps("
+            f"f({open_tickets}, {shape!r})))",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=3600,
+    )
     return dict(orjson.loads(out.stdout))
 
 
@@ -291,8 +365,9 @@ def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, float]:
 SHAPES = ("new", "in progress")
 
 
-def footprint_events(open_tickets: int, shape: str, now_ms: int,
-                     seed: int = 1) -> Iterator[tuple[Kind, bytes]]:
+def footprint_events(
+    open_tickets: int, shape: str, now_ms: int, seed: int = 1
+) -> Iterator[tuple[Kind, bytes]]:
     """Wire-format events (as publishers send them) that leave ``open_tickets`` tickets open."""
     import random
 
@@ -303,14 +378,25 @@ def footprint_events(open_tickets: int, shape: str, now_ms: int,
     teams = ["billing", "tech", "accounts", "enterprise"]
 
     def event(kind: Kind, at_ms: int, **fields: object) -> tuple[Kind, bytes]:
-        return kind, orjson.dumps({"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                                   "occurred_at": rfc3339(at_ms), **fields})
+        return kind, orjson.dumps(
+            {
+                "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "occurred_at": rfc3339(at_ms),
+                **fields,
+            }
+        )
 
     for n in range(open_tickets):
         ticket, at = f"T-{seed}-{n}", now_ms - rng.randrange(86_400_000)
-        yield event(Kind.CREATED, at, ticket_id=ticket, channel=rng.choice(channels),
-                    priority=rng.choice(priorities), team=rng.choice(teams),
-                    customer_id=f"C-{rng.randrange(5000)}")
+        yield event(
+            Kind.CREATED,
+            at,
+            ticket_id=ticket,
+            channel=rng.choice(channels),
+            priority=rng.choice(priorities),
+            team=rng.choice(teams),
+            customer_id=f"C-{rng.randrange(5000)}",
+        )
         if shape == "in progress":
             agent = f"A-{rng.randrange(500)}"
             yield event(Kind.REPLIED, at + 100, ticket_id=ticket, agent_id="bot", author="bot")
@@ -341,9 +427,13 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
     policy_path = Settings.from_env().sla_policy_path
     model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
     now = int(time.time() * 1000)
-    state = PartitionState(model, SlidingWindows({"1h": 3_600_000, "24h": 86_400_000,
-                                                  "7d": 604_800_000}), LabelPolicy(),
-                           Horizons(), now)
+    state = PartitionState(
+        model,
+        SlidingWindows({"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}),
+        LabelPolicy(),
+        Horizons(),
+        now,
+    )
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for kind, raw in footprint_events(open_tickets, shape, now):
@@ -367,6 +457,9 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
         started = time.perf_counter()
         body = generate_latest(registry)
         renders.append(time.perf_counter() - started)
-    return {"open_tickets": open_tickets, "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
-            "metrics_render_ms": statistics.median(renders) * 1000,
-            "metrics_series": body.count(b"\n") - body.count(b"# ")}
+    return {
+        "open_tickets": open_tickets,
+        "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
+        "metrics_render_ms": statistics.median(renders) * 1000,
+        "metrics_series": body.count(b"\n") - body.count(b"# "),
+    }

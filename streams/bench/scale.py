@@ -18,8 +18,12 @@ def throughput(run: Run, workers: int) -> float:
     app_id = f"scale{workers}-{uuid.uuid4().hex[:8]}"
     group = [run.worker(app_id) for _ in range(workers)]
     try:
-        wait_until(lambda: _stable(group, run.partitions), f"{workers} workers to share the "
-                   "partitions", timeout=300, interval=0.5)
+        wait_until(
+            lambda: _stable(group, run.partitions),
+            f"{workers} workers to share the partitions",
+            timeout=300,
+            interval=0.5,
+        )
         started, before = time.perf_counter(), _consumed(group)
         finished = wait_for_total(lambda: _consumed(group), run.events, "the last event")
         return (run.events - before) / (finished - started)
@@ -48,6 +52,8 @@ def measure(run: Run, repeat: int) -> dict[str, list[float]]:
         results["2 workers"].append(two)
         # at a tiny --events the backlog can be gone before the group is stable: no rate
         results["2 / 1"].append(two / one if one else float("nan"))
-        print(f"  round {n + 1}/{repeat} 1 worker {one:,.0f}, 2 workers {two:,.0f} events/s "
-              f"({results['2 / 1'][-1]:.2f}x)")
+        print(
+            f"  round {n + 1}/{repeat} 1 worker {one:,.0f}, 2 workers {two:,.0f} events/s "
+            f"({results['2 / 1'][-1]:.2f}x)"
+        )
     return results

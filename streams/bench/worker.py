@@ -23,23 +23,43 @@ class BenchWorker:
     log: Path
 
     @classmethod
-    def start(cls, bootstrap: str, quirks: str, prefix: str, partitions: int, app_id: str,
-              logs: Path, name: str | None = None, source: Path | None = None) -> BenchWorker:
+    def start(
+        cls,
+        bootstrap: str,
+        quirks: str,
+        prefix: str,
+        partitions: int,
+        app_id: str,
+        logs: Path,
+        name: str | None = None,
+        source: Path | None = None,
+    ) -> BenchWorker:
         """``source``: run the worker from that checkout instead (to profile an older commit)."""
         port = devbroker.free_port()
         name = name or app_id
-        env = dict(os.environ, SUPPORTKPI_BROKER=f"kafka://{bootstrap}",
-                   SUPPORTKPI_BROKER_QUIRKS=quirks, SUPPORTKPI_TOPIC_PREFIX=prefix,
-                   SUPPORTKPI_APP_ID=app_id, SUPPORTKPI_PARTITIONS=str(partitions),
-                   SUPPORTKPI_WEB_PORT=str(port), SUPPORTKPI_WEB_HOST="127.0.0.1",
-                   SUPPORTKPI_SESSION_TIMEOUT="3", SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}")
+        env = dict(
+            os.environ,
+            SUPPORTKPI_BROKER=f"kafka://{bootstrap}",
+            SUPPORTKPI_BROKER_QUIRKS=quirks,
+            SUPPORTKPI_TOPIC_PREFIX=prefix,
+            SUPPORTKPI_APP_ID=app_id,
+            SUPPORTKPI_PARTITIONS=str(partitions),
+            SUPPORTKPI_WEB_PORT=str(port),
+            SUPPORTKPI_WEB_HOST="127.0.0.1",
+            SUPPORTKPI_SESSION_TIMEOUT="3",
+            SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}",
+        )
         if source is not None:
             env["PYTHONPATH"] = str(source)
         log = logs / f"{name}-{port}.log"
         with open(log, "ab") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "streams", "worker", "--loglevel",
-                                     "warning"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    cwd=source)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streams", "worker", "--loglevel", "warning"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=source,
+            )
         return cls(proc, port, log)
 
     def get(self, path: str) -> tuple[int, bytes]:
@@ -47,8 +67,9 @@ class BenchWorker:
         if self.proc.poll() is not None:
             raise RuntimeError(f"worker exited with {self.proc.returncode}; log: {self.log}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}",
-                                        timeout=10) as response:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.port}{path}", timeout=10
+            ) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -96,12 +117,16 @@ def consumed(text: str) -> int:
 
 def metric_sum(text: str, name: str) -> float:
     """Sum of every sample of one metric family in a /metrics page."""
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith((name + "{", name + " ")))
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((name + "{", name + " "))
+    )
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 1800,
-               interval: float = 0.05) -> float:
+def wait_until(
+    check: Callable[[], bool], what: str, timeout: float = 1800, interval: float = 0.05
+) -> float:
     """Poll ``check`` until it holds; return the perf_counter time it first did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,8 +136,9 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 1800,
     raise TimeoutError(f"timed out waiting for {what}")
 
 
-def wait_for_total(total: Callable[[], int], target: int, what: str,
-                   timeout: float = 1800) -> float:
+def wait_for_total(
+    total: Callable[[], int], target: int, what: str, timeout: float = 1800
+) -> float:
     """``wait_until(total() >= target)``, polling /metrics sparingly while far from the target.
 
     Rendering /metrics costs the worker CPU: polled every 50 ms through a whole run it took 13%

@@ -39,7 +39,20 @@ Contribution = tuple[int, Key, int]  # (event time ms, series key, amount)
 
 #: The usual SLA targets, so ``histogram_quantile`` and "share under target" are exact at them.
 DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
-    60, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200, 604800,
+    60,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    14400,
+    28800,
+    43200,
+    86400,
+    172800,
+    259200,
+    604800,
 )
 
 
@@ -63,8 +76,9 @@ class KpiModel:
             return []
         return clocks(record, policy, self.sla.at_risk)
 
-    def contributions(self, record: TicketRecord,
-                      record_clocks: list[Clock] | None = None) -> list[Contribution]:
+    def contributions(
+        self, record: TicketRecord, record_clocks: list[Clock] | None = None
+    ) -> list[Contribution]:
         out: list[Contribution] = []
         created = record.created_ms
         if created is not None:
@@ -79,12 +93,18 @@ class KpiModel:
             if resolved is not None:
                 out.append((resolved, (RESOLVED, *dims), 1))
                 out.append((resolved, (TEAM_RESOLVED, team), 1))
-                self._observe(out, resolved, RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT, dims,
-                              resolved - created)
+                self._observe(
+                    out,
+                    resolved,
+                    RESOLUTION,
+                    RESOLUTION_SUM,
+                    RESOLUTION_COUNT,
+                    dims,
+                    resolved - created,
+                )
                 if _replies_until(record.replies, resolved) == 1:
                     out.append((resolved, (ONE_TOUCH, *dims), 1))
-            for reopened in record.reopens:
-                out.append((reopened, (REOPENED, *dims), 1))
+            out.extend((reopened, (REOPENED, *dims), 1) for reopened in record.reopens)
             if record.customer and record.replies:
                 for start, stop in next_reply_cycles(record.replies, record.customer):
                     if stop is not None:
@@ -105,8 +125,16 @@ class KpiModel:
                 out.append((at_ms, (SURVEY_SCORE_SUM, survey, channel, priority), score))
         return out
 
-    def _observe(self, out: list[Contribution], at_ms: int, family: str, sum_family: str,
-                 count_family: str, dims: tuple[str, str], duration_ms: int) -> None:
+    def _observe(
+        self,
+        out: list[Contribution],
+        at_ms: int,
+        family: str,
+        sum_family: str,
+        count_family: str,
+        dims: tuple[str, str],
+        duration_ms: int,
+    ) -> None:
         duration_ms = max(0, duration_ms)  # clock skew between publishers never makes it negative
         out.append((at_ms, (family, *dims, self.bucket_index(duration_ms)), 1))
         out.append((at_ms, (sum_family, *dims), duration_ms))

@@ -68,9 +68,20 @@ class Event:
         return "survey/" + self.event_id
 
     def to_row(self) -> list[object]:
-        return [self.kind.value, self.event_id, self.at_ms, self.ticket_id, self.channel,
-                self.priority, self.team, self.counts_as_response, self.survey, self.score,
-                self.status, self.category]
+        return [
+            self.kind.value,
+            self.event_id,
+            self.at_ms,
+            self.ticket_id,
+            self.channel,
+            self.priority,
+            self.team,
+            self.counts_as_response,
+            self.survey,
+            self.score,
+            self.status,
+            self.category,
+        ]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
@@ -110,18 +121,32 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
     ticket_id = _required(doc, "ticket_id")
     if kind is Kind.CREATED:
         _string(doc, "customer_id")
-        return Event(kind, event_id, at_ms, ticket_id,
-                     channel=_required(doc, "channel"),
-                     priority=_required(doc, "priority"),
-                     team=_string(doc, "team"), category=_string(doc, "category"),
-                     status=_status(doc))
+        return Event(
+            kind,
+            event_id,
+            at_ms,
+            ticket_id,
+            channel=_required(doc, "channel"),
+            priority=_required(doc, "priority"),
+            team=_string(doc, "team"),
+            category=_string(doc, "category"),
+            status=_status(doc),
+        )
     if kind is Kind.UPDATED:
-        event = Event(kind, event_id, at_ms, ticket_id, priority=_string(doc, "priority"),
-                      team=_string(doc, "team"), category=_string(doc, "category"),
-                      status=_status(doc))
+        event = Event(
+            kind,
+            event_id,
+            at_ms,
+            ticket_id,
+            priority=_string(doc, "priority"),
+            team=_string(doc, "team"),
+            category=_string(doc, "category"),
+            status=_status(doc),
+        )
         if (event.priority, event.team, event.category, event.status) == (None,) * 4:
-            raise InvalidEvent("ticket-updated changes nothing: give status, priority, team "
-                               "or category")
+            raise InvalidEvent(
+                "ticket-updated changes nothing: give status, priority, team or category"
+            )
         return event
     if kind in (Kind.CUSTOMER_REPLIED, Kind.REOPENED):
         _string(doc, "customer_id")
@@ -134,8 +159,9 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
         author = doc.get("author", "human")
         if author not in AUTHORS:
             raise InvalidEvent(f"'author' must be one of {', '.join(AUTHORS)}, got {author!r}")
-        return Event(kind, event_id, at_ms, ticket_id,
-                     counts_as_response=public and author == "human")
+        return Event(
+            kind, event_id, at_ms, ticket_id, counts_as_response=public and author == "human"
+        )
     _string(doc, "agent_id")
     return Event(kind, event_id, at_ms, ticket_id)
 
@@ -160,8 +186,15 @@ def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
     if not low <= score <= high:
         raise InvalidEvent(f"{survey} score {score} is outside {low}..{high}")
     _string(doc, "customer_id")
-    return Event(Kind.SURVEY, event_id, at_ms, _string(doc, "ticket_id"),
-                 channel=_string(doc, "channel"), survey=survey, score=score)
+    return Event(
+        Kind.SURVEY,
+        event_id,
+        at_ms,
+        _string(doc, "ticket_id"),
+        channel=_string(doc, "channel"),
+        survey=survey,
+        score=score,
+    )
 
 
 def _required(doc: dict[str, Any], field: str) -> str:
@@ -186,8 +219,11 @@ def _string(doc: dict[str, Any], field: str, *, required: bool = False) -> str |
 def _timestamp(doc: dict[str, Any]) -> int:
     value = doc.get("occurred_at")
     if not isinstance(value, str):
-        raise InvalidEvent("missing required field 'occurred_at'" if value is None
-                           else "'occurred_at' must be an RFC 3339 string")
+        raise InvalidEvent(
+            "missing required field 'occurred_at'"
+            if value is None
+            else "'occurred_at' must be an RFC 3339 string"
+        )
     try:
         return parse_rfc3339_ms(value)
     except ValueError as exc:

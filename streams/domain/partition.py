@@ -77,9 +77,16 @@ class SlaGauges:
 class PartitionState:
     """Applies events, keeps derived windows and backlog, and tracks keys to persist."""
 
-    def __init__(self, model: KpiModel, windows: SlidingWindows, labels: LabelPolicy,
-                 horizons: Horizons, now_ms: int, teams: TeamLabels | None = None,
-                 max_ticket_events: int = MAX_TICKET_EVENTS) -> None:
+    def __init__(
+        self,
+        model: KpiModel,
+        windows: SlidingWindows,
+        labels: LabelPolicy,
+        horizons: Horizons,
+        now_ms: int,
+        teams: TeamLabels | None = None,
+        max_ticket_events: int = MAX_TICKET_EVENTS,
+    ) -> None:
         self.model = model
         self.max_ticket_events = max_ticket_events
         self.windows = windows
@@ -175,8 +182,9 @@ class PartitionState:
             channel = self.labels.channel(event.channel)
         elif event.kind is Kind.UPDATED and event.priority is not None:
             priority = self.labels.priority(event.priority)
-        admission = record.apply(event, channel, priority, self.now_ms, team,
-                                 self.max_ticket_events)
+        admission = record.apply(
+            event, channel, priority, self.now_ms, team, self.max_ticket_events
+        )
         if admission is Admission.DUPLICATE:
             return Outcome.DUPLICATE
         if admission is Admission.CAPPED:
@@ -275,8 +283,12 @@ class PartitionState:
     def _evaluate(self, key: str, record: TicketRecord) -> list[Contribution]:
         """Contributions of ``record``, keeping the index of its running SLA clocks current."""
         record_clocks = self.model.clocks(record)
-        running: Running = tuple(field for c in record_clocks if c.running()
-                                 for field in (c.sla, c.priority, c.deadline_ms, c.at_risk_ms))
+        running: Running = tuple(
+            field
+            for c in record_clocks
+            if c.running()
+            for field in (c.sla, c.priority, c.deadline_ms, c.at_risk_ms)
+        )
         if running:
             self.running[key] = running
         else:
@@ -315,8 +327,9 @@ class PartitionState:
             if times:
                 add(at_ms, key, amount * times)
 
-    def _update_backlog(self, key: str, before: tuple[Dims, int, str] | None,
-                        record: TicketRecord | None) -> None:
+    def _update_backlog(
+        self, key: str, before: tuple[Dims, int, str] | None, record: TicketRecord | None
+    ) -> None:
         after = _backlog_entry(record) if record is not None else None
         if before == after:
             return

@@ -104,11 +104,24 @@ class TicketRecord:
         """Lifecycle events that arrived before their ticket was created."""
         if self.created_ms is not None:
             return 0
-        return (len(self.replies) + len(self.resolutions) + len(self.customer)
-                + len(self.reopens) + len(self.statuses) + len(self.priorities))
+        return (
+            len(self.replies)
+            + len(self.resolutions)
+            + len(self.customer)
+            + len(self.reopens)
+            + len(self.statuses)
+            + len(self.priorities)
+        )
 
-    def apply(self, event: Event, channel: str, priority: str, clock_ms: int,
-              team: str | None = None, max_events: int = MAX_TICKET_EVENTS) -> Admission:
+    def apply(  # noqa: C901 -- TODO(#14): split
+        self,
+        event: Event,
+        channel: str,
+        priority: str,
+        clock_ms: int,
+        team: str | None = None,
+        max_events: int = MAX_TICKET_EVENTS,
+    ) -> Admission:
         """Apply ``event`` unless it is a duplicate or would grow a full fact sequence.
 
         ``channel``, ``priority`` and ``team`` are the event's bounded label values. A capped
@@ -120,7 +133,7 @@ class TicketRecord:
             return Admission.DUPLICATE
         capped = self._fact_cap_reached(event)
         if capped or len(self.seen) >= max_events * DIGEST_SIZE:
-            self.overflow = (self.overflow + digest)[-OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE:]
+            self.overflow = (self.overflow + digest)[-OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE :]
             if capped:
                 return Admission.CAPPED
         else:
@@ -186,16 +199,30 @@ class TicketRecord:
 
     def has_seen(self, digest: bytes) -> bool:
         """Whether an event with this ``event_digest`` was seen (applied or capped)."""
-        return _holds(self.seen, digest) or (bool(self.overflow)
-                                             and _holds(self.overflow, digest))
+        return _holds(self.seen, digest) or (bool(self.overflow) and _holds(self.overflow, digest))
 
     def copy(self) -> TicketRecord:
         """A snapshot to roll back to: every field is immutable, so a shallow copy is enough."""
         return TicketRecord(
-            self.created_ms, self.channel, self.priority, self.team, self.team_name,
-            self.category, self.replies, self.customer, self.resolutions, self.reopens,
-            self.statuses, self.priorities, self.surveys, self.seen, self.overflow,
-            self.pending_since_ms, self.last_ms, self.evaluated_ms)
+            self.created_ms,
+            self.channel,
+            self.priority,
+            self.team,
+            self.team_name,
+            self.category,
+            self.replies,
+            self.customer,
+            self.resolutions,
+            self.reopens,
+            self.statuses,
+            self.priorities,
+            self.surveys,
+            self.seen,
+            self.overflow,
+            self.pending_since_ms,
+            self.last_ms,
+            self.evaluated_ms,
+        )
 
     def drop_waiting(self) -> int:
         """Forget lifecycle events whose ticket never appeared; return how many."""
@@ -208,10 +235,26 @@ class TicketRecord:
     def to_bytes(self) -> bytes:
         """Format 3 while the overflow ring is empty (nearly always): a worker of the previous
         release can still read the record after a rollback or in a mixed rolling deploy."""
-        fields = [3, self.created_ms, self.channel, self.priority, self.team, self.team_name,
-                  self.category, self.replies, self.customer, self.resolutions, self.reopens,
-                  self.statuses, self.priorities, self.surveys, self.seen.hex(),
-                  self.pending_since_ms, self.last_ms, self.evaluated_ms]
+        fields = [
+            3,
+            self.created_ms,
+            self.channel,
+            self.priority,
+            self.team,
+            self.team_name,
+            self.category,
+            self.replies,
+            self.customer,
+            self.resolutions,
+            self.reopens,
+            self.statuses,
+            self.priorities,
+            self.surveys,
+            self.seen.hex(),
+            self.pending_since_ms,
+            self.last_ms,
+            self.evaluated_ms,
+        ]
         if self.overflow:
             fields[0] = _FORMAT
             fields.append(self.overflow.hex())
@@ -222,23 +265,55 @@ class TicketRecord:
         fields = orjson.loads(blob)
         fmt = fields[0] if isinstance(fields, list) and fields else None
         if fmt not in (2, 3, _FORMAT):
-            raise ValueError(f"ticket record format {fmt!r} is not one this version reads "
-                             f"(2..{_FORMAT})")
+            raise ValueError(
+                f"ticket record format {fmt!r} is not one this version reads (2..{_FORMAT})"
+            )
         overflow = bytes.fromhex(fields.pop()) if fmt == _FORMAT else b""
-        (fmt, created, channel, priority, team, team_name, category, replies, customer,
-         resolutions, reopens, statuses, priorities, surveys, seen, pending, last,
-         evaluated) = fields
+        (
+            fmt,
+            created,
+            channel,
+            priority,
+            team,
+            team_name,
+            category,
+            replies,
+            customer,
+            resolutions,
+            reopens,
+            statuses,
+            priorities,
+            surveys,
+            seen,
+            pending,
+            last,
+            evaluated,
+        ) = fields
         if fmt == 2:  # event ids kept whole
             seen = b"".join(event_digest(event_id) for event_id in seen)
         else:
             seen = bytes.fromhex(seen)
         intern = sys.intern
-        return cls(created, intern(channel), intern(priority), _label(team), _label(team_name),
-                   _label(category), tuple(replies), tuple(customer), tuple(resolutions),
-                   tuple(reopens), tuple((a, intern(s)) for a, s in statuses),
-                   tuple((a, intern(p)) for a, p in priorities),
-                   tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys), seen,
-                   overflow, pending, last, evaluated)
+        return cls(
+            created,
+            intern(channel),
+            intern(priority),
+            _label(team),
+            _label(team_name),
+            _label(category),
+            tuple(replies),
+            tuple(customer),
+            tuple(resolutions),
+            tuple(reopens),
+            tuple((a, intern(s)) for a, s in statuses),
+            tuple((a, intern(p)) for a, p in priorities),
+            tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys),
+            seen,
+            overflow,
+            pending,
+            last,
+            evaluated,
+        )
 
 
 def event_digest(event_id: str) -> bytes:

@@ -13,9 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w)$")
@@ -35,12 +33,11 @@ def parse_rfc3339_ms(value: str) -> int:
         raise ValueError(f"occurred_at {value!r} is not an RFC 3339 date-time")
     # fixed positions (YYYY-MM-DDTHH:MM:SS...): slices, not more regex groups, on the hot path;
     # zero-padded two-digit strings compare like their numbers
-    if value[-6] in "+-" and (value[-5:-3] > "14" or (value[-5:-3] == "14"
-                                                      and value[-2:] != "00")):
+    if value[-6] in "+-" and (value[-5:-3] > "14" or (value[-5:-3] == "14" and value[-2:] != "00")):
         raise ValueError(f"occurred_at {value!r} has a UTC offset beyond ±14:00")
     text, fraction = value, match.group(1)
     if value[17:19] == "60":  # a leap second: the last millisecond of its minute
-        text = value[:17] + "59.999" + value[19 + len(fraction or ""):]
+        text = value[:17] + "59.999" + value[19 + len(fraction or "") :]
     elif fraction is not None and len(fraction) > 7:  # Python parses at most microseconds
         text = text.replace(fraction, fraction[:7])
     if text[-1] == "z":
@@ -75,8 +72,9 @@ class TimeBounds:
         if at_ms < self.floor_ms:
             return f"occurred_at lies before {self.floor_text or self.floor_ms}"
         if at_ms > wall_ms + self.max_future_ms:
-            return f"occurred_at lies more than {self.future_text or self.max_future_ms} in " \
-                   "the future"
+            return (
+                f"occurred_at lies more than {self.future_text or self.max_future_ms} in the future"
+            )
         return None
 
 

@@ -65,8 +65,10 @@ class SlidingWindows:
     """A set of named windows fed with the same contributions."""
 
     def __init__(self, widths_ms: Mapping[str, int], steps: int = 240) -> None:
-        self.windows = [Window(name, width, max(MIN_STEP_MS, width // steps))
-                        for name, width in widths_ms.items()]
+        self.windows = [
+            Window(name, width, max(MIN_STEP_MS, width // steps))
+            for name, width in widths_ms.items()
+        ]
         self.largest_ms = max(widths_ms.values())
 
     def advance(self, now_ms: int) -> None:

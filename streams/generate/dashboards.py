@@ -40,24 +40,44 @@ def _q(expr: str, legend: str = "", heatmap_format: bool = False, ref: str = "A"
 
 
 def _thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
-    return (dashboard.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE)
-            .steps([Threshold(value=v, color=c) for v, c in steps]))
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(ThresholdsMode.ABSOLUTE)
+        .steps([Threshold(value=v, color=c) for v, c in steps])
+    )
 
 
 def _at(panel: Any, x: int, y: int, w: int, h: int) -> Any:
     return panel.grid_pos(GridPos(h=h, w=w, x=x, y=y)).datasource(DATASOURCE)
 
 
-def _stat(title: str, expr: str, unit: str, steps: tuple[tuple[float | None, str], ...],
-          x: int, y: int, w: int = 4, h: int = 5, decimals: int = 0) -> stat.Panel:
-    panel = (stat.Panel().title(title).with_target(_q(expr)).unit(unit).decimals(decimals)
-             .thresholds(_thresholds(*steps)).color_mode(BigValueColorMode.BACKGROUND)
-             .graph_mode(BigValueGraphMode.NONE))
+def _stat(
+    title: str,
+    expr: str,
+    unit: str,
+    steps: tuple[tuple[float | None, str], ...],
+    x: int,
+    y: int,
+    w: int = 4,
+    h: int = 5,
+    decimals: int = 0,
+) -> stat.Panel:
+    panel = (
+        stat.Panel()
+        .title(title)
+        .with_target(_q(expr))
+        .unit(unit)
+        .decimals(decimals)
+        .thresholds(_thresholds(*steps))
+        .color_mode(BigValueColorMode.BACKGROUND)
+        .graph_mode(BigValueGraphMode.NONE)
+    )
     return _at(panel, x, y, w, h)
 
 
-def _series(title: str, queries: list[Dataquery], unit: str, x: int, y: int, w: int,
-            h: int) -> timeseries.Panel:
+def _series(
+    title: str, queries: list[Dataquery], unit: str, x: int, y: int, w: int, h: int
+) -> timeseries.Panel:
     panel = timeseries.Panel().title(title).unit(unit)
     for index, query in enumerate(queries):
         panel = panel.with_target(query.ref_id(chr(ord("A") + index)))
@@ -66,8 +86,9 @@ def _series(title: str, queries: list[Dataquery], unit: str, x: int, y: int, w: 
 
 def _quantile(q: float, family: str, window: str, by: str = "", match: str = "") -> str:
     group = f"{by}, le" if by else "le"
-    return (f"histogram_quantile({q}, sum by ({group}) "
-            f'({family}_bucket{{window="{window}"{match}}}))')
+    return (
+        f'histogram_quantile({q}, sum by ({group}) ({family}_bucket{{window="{window}"{match}}}))'
+    )
 
 
 def _count(expr: str) -> str:
@@ -79,8 +100,11 @@ def _targets(policy: SlaPolicy | None) -> dict[str, float]:
     if policy is None:
         return {}
     fallback = policy.policies[-1]
-    return {prio: per["first_response"] / 1000 for prio, per in fallback.targets.items()
-            if "first_response" in per}
+    return {
+        prio: per["first_response"] / 1000
+        for prio, per in fallback.targets.items()
+        if "first_response" in per
+    }
 
 
 def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
@@ -94,157 +118,476 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
         return f'window_sla:support_sla_compliance:ratio{{sla="first_response",window="{window}"}}'
 
     panels = [
-        _stat("First response p50 · 1h",
-              _quantile(0.5, "support_first_response_seconds", "1h"), "s",
-              ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)), 0, 0),
-        _stat("First response p90 · 1h",
-              _quantile(0.9, "support_first_response_seconds", "1h"), "s",
-              ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)), 4, 0),
-        _stat("Urgent first response p90 · 1h",
-              _quantile(0.9, "support_first_response_seconds", "1h", match=',priority="urgent"'),
-              "s", ((None, GREEN), (0.75 * urgent, AMBER), (urgent, RED)), 8, 0),
-        _stat("SLA compliance · 1h", compliance("1h"), "percentunit",
-              ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)), 12, 0, decimals=1),
-        _stat("SLA compliance · today", compliance("24h"), "percentunit",
-              ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)), 16, 0, decimals=1),
-        _stat("Breaches today",
-              _count('support_sla_tickets{window="24h",outcome="breached"}'), "none",
-              ((None, GREEN), (1, AMBER), (10, RED)), 20, 0),
-        _stat("At risk now", _count("support_sla_at_risk_tickets"), "none",
-              ((None, GREEN), (1, AMBER), (5, RED)), 0, 5),
-        _stat("Breached & still open", _count("support_sla_breached_open_tickets"), "none",
-              ((None, GREEN), (1, RED)), 4, 5),
-        _stat("CSAT · 24h", 'window:support_csat:percent{window="24h"}', "percent",
-              ((None, RED), (70, AMBER), (85, GREEN)), 8, 5, decimals=1),
-        _stat("CSAT · 7d", 'window:support_csat:percent{window="7d"}', "percent",
-              ((None, RED), (70, AMBER), (85, GREEN)), 12, 5, decimals=1),
-        _stat("NPS · 24h / 7d", 'window:support_nps:score{window=~"24h|7d"}', "none",
-              ((None, RED), (0, AMBER), (30, GREEN)), 16, 5),
-        _stat("CES · 24h / 7d", 'window:support_ces:average{window=~"24h|7d"}', "none",
-              ((None, RED), (4, AMBER), (5, GREEN)), 20, 5, decimals=1),
-        _at(bargauge.Panel().title("Open backlog by priority")
+        _stat(
+            "First response p50 · 1h",
+            _quantile(0.5, "support_first_response_seconds", "1h"),
+            "s",
+            ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
+            0,
+            0,
+        ),
+        _stat(
+            "First response p90 · 1h",
+            _quantile(0.9, "support_first_response_seconds", "1h"),
+            "s",
+            ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
+            4,
+            0,
+        ),
+        _stat(
+            "Urgent first response p90 · 1h",
+            _quantile(0.9, "support_first_response_seconds", "1h", match=',priority="urgent"'),
+            "s",
+            ((None, GREEN), (0.75 * urgent, AMBER), (urgent, RED)),
+            8,
+            0,
+        ),
+        _stat(
+            "SLA compliance · 1h",
+            compliance("1h"),
+            "percentunit",
+            ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
+            12,
+            0,
+            decimals=1,
+        ),
+        _stat(
+            "SLA compliance · today",
+            compliance("24h"),
+            "percentunit",
+            ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
+            16,
+            0,
+            decimals=1,
+        ),
+        _stat(
+            "Breaches today",
+            _count('support_sla_tickets{window="24h",outcome="breached"}'),
+            "none",
+            ((None, GREEN), (1, AMBER), (10, RED)),
+            20,
+            0,
+        ),
+        _stat(
+            "At risk now",
+            _count("support_sla_at_risk_tickets"),
+            "none",
+            ((None, GREEN), (1, AMBER), (5, RED)),
+            0,
+            5,
+        ),
+        _stat(
+            "Breached & still open",
+            _count("support_sla_breached_open_tickets"),
+            "none",
+            ((None, GREEN), (1, RED)),
+            4,
+            5,
+        ),
+        _stat(
+            "CSAT · 24h",
+            'window:support_csat:percent{window="24h"}',
+            "percent",
+            ((None, RED), (70, AMBER), (85, GREEN)),
+            8,
+            5,
+            decimals=1,
+        ),
+        _stat(
+            "CSAT · 7d",
+            'window:support_csat:percent{window="7d"}',
+            "percent",
+            ((None, RED), (70, AMBER), (85, GREEN)),
+            12,
+            5,
+            decimals=1,
+        ),
+        _stat(
+            "NPS · 24h / 7d",
+            'window:support_nps:score{window=~"24h|7d"}',
+            "none",
+            ((None, RED), (0, AMBER), (30, GREEN)),
+            16,
+            5,
+        ),
+        _stat(
+            "CES · 24h / 7d",
+            'window:support_ces:average{window=~"24h|7d"}',
+            "none",
+            ((None, RED), (4, AMBER), (5, GREEN)),
+            20,
+            5,
+            decimals=1,
+        ),
+        _at(
+            bargauge.Panel()
+            .title("Open backlog by priority")
             .with_target(_q("sum by (priority) (support_open_tickets)", "{{priority}}"))
-            .thresholds(_thresholds((None, BLUE))), 0, 10, 8, 8),
-        _series("Tickets created per hour, by channel",
-                [_q('sum by (channel) (support_tickets_created{window="1h"})', "{{channel}}")],
-                "none", 8, 10, 8, 8),
-        _series("First response p90 · 1h, by priority",
-                [_q(_quantile(0.9, "support_first_response_seconds", "1h", by="priority"),
-                    "{{priority}}")], "s", 16, 10, 8, 8),
-        _series("SLA compliance · 1h, by SLA",
-                [_q('window_sla:support_sla_compliance:ratio{window="1h"}', "{{sla}}")],
-                "percentunit", 0, 18, 12, 7),
-        _series("Open backlog and oldest open ticket",
-                [_q("sum(support_open_tickets)", "open tickets"),
-                 _q("max(support_oldest_open_ticket_age_seconds) / 3600",
-                    "oldest open (hours)")], "none", 12, 18, 12, 7),
+            .thresholds(_thresholds((None, BLUE))),
+            0,
+            10,
+            8,
+            8,
+        ),
+        _series(
+            "Tickets created per hour, by channel",
+            [_q('sum by (channel) (support_tickets_created{window="1h"})', "{{channel}}")],
+            "none",
+            8,
+            10,
+            8,
+            8,
+        ),
+        _series(
+            "First response p90 · 1h, by priority",
+            [
+                _q(
+                    _quantile(0.9, "support_first_response_seconds", "1h", by="priority"),
+                    "{{priority}}",
+                )
+            ],
+            "s",
+            16,
+            10,
+            8,
+            8,
+        ),
+        _series(
+            "SLA compliance · 1h, by SLA",
+            [_q('window_sla:support_sla_compliance:ratio{window="1h"}', "{{sla}}")],
+            "percentunit",
+            0,
+            18,
+            12,
+            7,
+        ),
+        _series(
+            "Open backlog and oldest open ticket",
+            [
+                _q("sum(support_open_tickets)", "open tickets"),
+                _q("max(support_oldest_open_ticket_age_seconds) / 3600", "oldest open (hours)"),
+            ],
+            "none",
+            12,
+            18,
+            12,
+            7,
+        ),
     ]
-    board = (dashboard.Dashboard("Support floor").uid("supportkpi-wall")
-             .tags(["supportkpi", "wall"]).refresh("30s").time("now-6h", "now")
-             .timezone("browser"))
+    board = (
+        dashboard.Dashboard("Support floor")
+        .uid("supportkpi-wall")
+        .tags(["supportkpi", "wall"])
+        .refresh("30s")
+        .time("now-6h", "now")
+        .timezone("browser")
+    )
     return _with_panels(board, panels)
 
 
 def _variable(name: str, label: str, query: str) -> dashboard.QueryVariable:
-    return (dashboard.QueryVariable(name).label(label).query(query).datasource(DATASOURCE)
-            .multi(True).include_all(True).all_value(".*")
-            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
+    return (
+        dashboard.QueryVariable(name)
+        .label(label)
+        .query(query)
+        .datasource(DATASOURCE)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+    )
 
 
 def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
     f = 'channel=~"$channel",priority=~"$priority"'
-    board = (dashboard.Dashboard("Support team lead").uid("supportkpi-team-lead")
-             .tags(["supportkpi"]).refresh("1m").time("now-24h", "now").timezone("browser")
-             .with_variable(_variable("window", "Window",
-                                      "label_values(support_tickets_created, window)")
-                            .multi(False).include_all(False))
-             .with_variable(_variable("channel", "Channel",
-                                      "label_values(support_tickets_created, channel)"))
-             .with_variable(_variable("priority", "Priority",
-                                      "label_values(support_tickets_created, priority)"))
-             .with_variable(_variable("team", "Team",
-                                      "label_values(support_team_tickets_created, team)")))
+    board = (
+        dashboard.Dashboard("Support team lead")
+        .uid("supportkpi-team-lead")
+        .tags(["supportkpi"])
+        .refresh("1m")
+        .time("now-24h", "now")
+        .timezone("browser")
+        .with_variable(
+            _variable("window", "Window", "label_values(support_tickets_created, window)")
+            .multi(False)
+            .include_all(False)
+        )
+        .with_variable(
+            _variable("channel", "Channel", "label_values(support_tickets_created, channel)")
+        )
+        .with_variable(
+            _variable("priority", "Priority", "label_values(support_tickets_created, priority)")
+        )
+        .with_variable(
+            _variable("team", "Team", "label_values(support_team_tickets_created, team)")
+        )
+    )
     panels = [
-        _at(heatmap.Panel().title("First response time distribution")
-            .with_target(_q(f'sum by (le) (support_first_response_seconds_bucket'
-                            f'{{window="$window",{f}}})', "{{le}}", heatmap_format=True)),
-            0, 0, 12, 9),
-        _at(heatmap.Panel().title("Resolution time distribution")
-            .with_target(_q(f'sum by (le) (support_resolution_seconds_bucket'
-                            f'{{window="$window",{f}}})', "{{le}}", heatmap_format=True)),
-            12, 0, 12, 9),
-        _series("SLA outcomes by SLA and priority",
-                [_q('sum by (sla, priority, outcome) (support_sla_tickets'
+        _at(
+            heatmap.Panel()
+            .title("First response time distribution")
+            .with_target(
+                _q(
+                    f'sum by (le) (support_first_response_seconds_bucket{{window="$window",{f}}})',
+                    "{{le}}",
+                    heatmap_format=True,
+                )
+            ),
+            0,
+            0,
+            12,
+            9,
+        ),
+        _at(
+            heatmap.Panel()
+            .title("Resolution time distribution")
+            .with_target(
+                _q(
+                    f'sum by (le) (support_resolution_seconds_bucket{{window="$window",{f}}})',
+                    "{{le}}",
+                    heatmap_format=True,
+                )
+            ),
+            12,
+            0,
+            12,
+            9,
+        ),
+        _series(
+            "SLA outcomes by SLA and priority",
+            [
+                _q(
+                    "sum by (sla, priority, outcome) (support_sla_tickets"
                     '{window="$window",priority=~"$priority"})',
-                    "{{sla}} {{priority}} {{outcome}}")], "none", 0, 9, 12, 8),
-        _series("Next reply p90 by priority",
-                [_q('histogram_quantile(0.9, sum by (priority, le) (support_next_reply_seconds'
-                    f'_bucket{{window="$window",{f}}}))', "{{priority}}")], "s", 12, 9, 12, 8),
-        _at(bargauge.Panel().title("Survey answers by score")
-            .with_target(_q('sum by (survey, score) (support_survey_responses'
-                            f'{{window="$window",{f}}})', "{{survey}} {{score}}")),
-            0, 17, 12, 8),
-        _series("Tickets by team",
-                [_q('sum by (team) (support_team_tickets_created{window="$window",team=~"$team"})',
-                    "created {{team}}"),
-                 _q('sum by (team) (support_team_tickets_resolved{window="$window",'
-                    'team=~"$team"})', "resolved {{team}}"),
-                 _q('sum by (team) (support_team_open_tickets{team=~"$team"})',
-                    "open {{team}}")], "none", 12, 17, 12, 8),
-        _series("One-touch rate and reopens",
-                [_q(f'sum(support_one_touch_resolutions{{window="$window",{f}}}) / '
-                    f'sum(support_tickets_resolved{{window="$window",{f}}})', "one-touch rate"),
-                 _q(f'sum(support_tickets_reopened{{window="$window",{f}}}) or vector(0)',
-                    "reopens")], "none", 0, 25, 24, 7),
+                    "{{sla}} {{priority}} {{outcome}}",
+                )
+            ],
+            "none",
+            0,
+            9,
+            12,
+            8,
+        ),
+        _series(
+            "Next reply p90 by priority",
+            [
+                _q(
+                    "histogram_quantile(0.9, sum by (priority, le) (support_next_reply_seconds"
+                    f'_bucket{{window="$window",{f}}}))',
+                    "{{priority}}",
+                )
+            ],
+            "s",
+            12,
+            9,
+            12,
+            8,
+        ),
+        _at(
+            bargauge.Panel()
+            .title("Survey answers by score")
+            .with_target(
+                _q(
+                    f'sum by (survey, score) (support_survey_responses{{window="$window",{f}}})',
+                    "{{survey}} {{score}}",
+                )
+            ),
+            0,
+            17,
+            12,
+            8,
+        ),
+        _series(
+            "Tickets by team",
+            [
+                _q(
+                    'sum by (team) (support_team_tickets_created{window="$window",team=~"$team"})',
+                    "created {{team}}",
+                ),
+                _q(
+                    'sum by (team) (support_team_tickets_resolved{window="$window",team=~"$team"})',
+                    "resolved {{team}}",
+                ),
+                _q('sum by (team) (support_team_open_tickets{team=~"$team"})', "open {{team}}"),
+            ],
+            "none",
+            12,
+            17,
+            12,
+            8,
+        ),
+        _series(
+            "One-touch rate and reopens",
+            [
+                _q(
+                    f'sum(support_one_touch_resolutions{{window="$window",{f}}}) / '
+                    f'sum(support_tickets_resolved{{window="$window",{f}}})',
+                    "one-touch rate",
+                ),
+                _q(
+                    f'sum(support_tickets_reopened{{window="$window",{f}}}) or vector(0)', "reopens"
+                ),
+            ],
+            "none",
+            0,
+            25,
+            24,
+            7,
+        ),
     ]
     return _with_panels(board, panels)
 
 
 def health(policy: SlaPolicy | None) -> dashboard.Dashboard:
-    board = (dashboard.Dashboard("supportkpi processor health").uid("supportkpi-health")
-             .tags(["supportkpi", "ops"]).refresh("30s").time("now-1h", "now")
-             .timezone("browser"))
+    board = (
+        dashboard.Dashboard("supportkpi processor health")
+        .uid("supportkpi-health")
+        .tags(["supportkpi", "ops"])
+        .refresh("30s")
+        .time("now-1h", "now")
+        .timezone("browser")
+    )
     panels = [
-        _series("Events/s by topic and outcome",
-                [_q("sum by (topic, outcome) (rate(support_events_total[$__rate_interval]))",
-                    "{{topic}} {{outcome}}")], "ops", 0, 0, 12, 8),
+        _series(
+            "Events/s by topic and outcome",
+            [
+                _q(
+                    "sum by (topic, outcome) (rate(support_events_total[$__rate_interval]))",
+                    "{{topic}} {{outcome}}",
+                )
+            ],
+            "ops",
+            0,
+            0,
+            12,
+            8,
+        ),
         # every outcome but processed (duplicate, invalid, late, capped, failed, undecodable):
         # one series each, so a new outcome shows without a change here
-        _series("Share of events not processed, by outcome",
-                [_q('sum by (outcome) (rate(support_events_total{outcome!="processed"}'
+        _series(
+            "Share of events not processed, by outcome",
+            [
+                _q(
+                    'sum by (outcome) (rate(support_events_total{outcome!="processed"}'
                     "[$__rate_interval])) / on () group_left "
-                    "sum(rate(support_events_total[$__rate_interval]))", "{{outcome}}")],
-                "percentunit", 12, 0, 12, 8),
-        _series("Consumer lag", [_q("sum by (topic) (support_consumer_lag_messages)",
-                                    "{{topic}}")], "none", 0, 8, 8, 7),
-        _stat("Last event age", "time() - max(support_last_event_timestamp_seconds)", "s",
-              ((None, GREEN), (60, AMBER), (300, RED)), 8, 8, 4, 7),
-        _stat("Workers up", 'sum(up{job="supportkpi"})', "none",
-              ((None, RED), (1, GREEN)), 12, 8, 4, 7),
-        _stat("Partitions owned", "sum(support_owned_partitions)", "none",
-              ((None, RED), (1, GREEN)), 16, 8, 4, 7),
-        _series("Rebalances and rewinds",
-                [_q("sum by (instance) (increase(support_rebalances_total[$__rate_interval]))",
-                    "{{instance}}"),
-                 _q("sum by (instance) (increase(support_rewinds_total[$__rate_interval]))",
-                    "rewinds {{instance}}")], "none", 20, 8, 4, 7),
-        _series("Scrape duration and health",
-                [_q('max by (instance) (scrape_duration_seconds{job="supportkpi"})',
-                    "{{instance}}")], "s", 0, 15, 12, 7),
-        _series("Orphaned events and folded labels",
-                [_q("sum(support_orphaned_events_total)", "orphaned"),
-                 _q("sum by (label) (support_label_values_folded_total)", "folded {{label}}")],
-                "none", 12, 15, 12, 7),
+                    "sum(rate(support_events_total[$__rate_interval]))",
+                    "{{outcome}}",
+                )
+            ],
+            "percentunit",
+            12,
+            0,
+            12,
+            8,
+        ),
+        _series(
+            "Consumer lag",
+            [_q("sum by (topic) (support_consumer_lag_messages)", "{{topic}}")],
+            "none",
+            0,
+            8,
+            8,
+            7,
+        ),
+        _stat(
+            "Last event age",
+            "time() - max(support_last_event_timestamp_seconds)",
+            "s",
+            ((None, GREEN), (60, AMBER), (300, RED)),
+            8,
+            8,
+            4,
+            7,
+        ),
+        _stat(
+            "Workers up",
+            'sum(up{job="supportkpi"})',
+            "none",
+            ((None, RED), (1, GREEN)),
+            12,
+            8,
+            4,
+            7,
+        ),
+        _stat(
+            "Partitions owned",
+            "sum(support_owned_partitions)",
+            "none",
+            ((None, RED), (1, GREEN)),
+            16,
+            8,
+            4,
+            7,
+        ),
+        _series(
+            "Rebalances and rewinds",
+            [
+                _q(
+                    "sum by (instance) (increase(support_rebalances_total[$__rate_interval]))",
+                    "{{instance}}",
+                ),
+                _q(
+                    "sum by (instance) (increase(support_rewinds_total[$__rate_interval]))",
+                    "rewinds {{instance}}",
+                ),
+            ],
+            "none",
+            20,
+            8,
+            4,
+            7,
+        ),
+        _series(
+            "Scrape duration and health",
+            [_q('max by (instance) (scrape_duration_seconds{job="supportkpi"})', "{{instance}}")],
+            "s",
+            0,
+            15,
+            12,
+            7,
+        ),
+        _series(
+            "Orphaned events and folded labels",
+            [
+                _q("sum(support_orphaned_events_total)", "orphaned"),
+                _q("sum by (label) (support_label_values_folded_total)", "folded {{label}}"),
+            ],
+            "none",
+            12,
+            15,
+            12,
+            7,
+        ),
         # issue 13: a stage that makes no progress, and state a rebuild had to leave out (both
         # exported at 0 from the start, so the panels have data on a healthy worker)
-        _stat("Stalled stages", "sum(support_processing_stalled)", "none",
-              ((None, GREEN), (1, RED)), 0, 22, 4, 7),
-        _series("Stalled stages by worker (1 = stalled, see /health)",
-                [_q("max by (instance, stage) (support_processing_stalled)",
-                    "{{instance}} {{stage}}")], "none", 4, 22, 10, 7),
-        _series("Changelog records quarantined since start",
-                [_q("sum by (instance) (support_changelog_records_quarantined_total)",
-                    "{{instance}}")], "none", 14, 22, 10, 7),
+        _stat(
+            "Stalled stages",
+            "sum(support_processing_stalled)",
+            "none",
+            ((None, GREEN), (1, RED)),
+            0,
+            22,
+            4,
+            7,
+        ),
+        _series(
+            "Stalled stages by worker (1 = stalled, see /health)",
+            [_q("max by (instance, stage) (support_processing_stalled)", "{{instance}} {{stage}}")],
+            "none",
+            4,
+            22,
+            10,
+            7,
+        ),
+        _series(
+            "Changelog records quarantined since start",
+            [_q("sum by (instance) (support_changelog_records_quarantined_total)", "{{instance}}")],
+            "none",
+            14,
+            22,
+            10,
+            7,
+        ),
     ]
     return _with_panels(board, panels)
 

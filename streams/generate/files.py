@@ -14,20 +14,25 @@ POLICY = Path("deploy/sla/policy.yaml")
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
     policy = load_policy(str(root / POLICY))
     out: dict[Path, Callable[[], str]] = {
-        root / "deploy/prometheus/rules/supportkpi-sla.rules.yml":
-            lambda: prometheus_rules.render(policy),
+        root / "deploy/prometheus/rules/supportkpi-sla.rules.yml": lambda: prometheus_rules.render(
+            policy
+        ),
     }
     out[root / "streams/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
     for name in dashboards.DASHBOARDS:
-        out[root / f"grafana/dashboards/supportkpi-{name}.json"] = (
-            lambda name=name: dashboards.render(name, policy))  # type: ignore[misc]
+        out[root / f"grafana/dashboards/supportkpi-{name}.json"] = lambda name=name: (
+            dashboards.render(name, policy)
+        )  # type: ignore[misc]
     return out
 
 
 def stale(root: Path) -> list[Path]:
     """Generated files that differ from what the current sources produce."""
-    return [path for path, make in outputs(root).items()
-            if not path.exists() or path.read_text() != make()]
+    return [
+        path
+        for path, make in outputs(root).items()
+        if not path.exists() or path.read_text() != make()
+    ]
 
 
 def write(root: Path) -> list[Path]:

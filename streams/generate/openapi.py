@@ -24,8 +24,10 @@ def request_schema(event_schema: dict[str, Any], kind: str) -> dict[str, Any]:
     properties = dict(schema["properties"])
     properties["type"] = {"const": kind, "description": "The event type (selects the topic)."}
     schema["properties"] = properties
-    schema["required"] = ["type", *(r for r in schema.get("required", ())
-                                    if r not in FILLED_IN and r != "type")]
+    schema["required"] = [
+        "type",
+        *(r for r in schema.get("required", ()) if r not in FILLED_IN and r != "type"),
+    ]
     return schema
 
 
@@ -35,48 +37,100 @@ def build(schemas_dir: Path) -> dict[str, Any]:
         doc = json.loads((schemas_dir / f"{kind.value}.schema.json").read_text())
         components[kind.value] = request_schema(doc, kind.value)
     one_event = {"oneOf": [{"$ref": f"#/components/schemas/{k}"} for k in components]}
-    errors = {"type": "array", "items": {"type": "object", "required": ["index", "reason"],
-                                         "properties": {"index": {"type": "integer"},
-                                                        "reason": {"type": "string"}}}}
+    errors = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["index", "reason"],
+            "properties": {"index": {"type": "integer"}, "reason": {"type": "string"}},
+        },
+    }
     error = {"type": "object", "required": ["errors"], "properties": {"errors": errors}}
     reply = {"application/json": {"schema": error}}
     ids = {"type": "array", "items": {"type": "string"}}
-    accepted = {"type": "object", "required": ["accepted", "event_ids"],
-                "properties": {"accepted": {"type": "integer"}, "event_ids": ids}}
-    unavailable = {"type": "object", "required": ["errors"],
-                   "properties": {"errors": errors, "event_ids": ids}}
-    retry_after = {"Retry-After": {"required": True, "description": "seconds to wait",
-                                   "schema": {"type": "integer", "minimum": 0}}}
+    accepted = {
+        "type": "object",
+        "required": ["accepted", "event_ids"],
+        "properties": {"accepted": {"type": "integer"}, "event_ids": ids},
+    }
+    unavailable = {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {"errors": errors, "event_ids": ids},
+    }
+    retry_after = {
+        "Retry-After": {
+            "required": True,
+            "description": "seconds to wait",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "supportkpi ingest", "version": "1.0.0",
-                 "description": "Publish support events over HTTP; generated from schemas/."},
-        "paths": {"/events": {"post": {
-            "summary": "Publish one event or a batch (all or nothing)",
-            "security": [{"bearer": []}, {}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "oneOf": [one_event, {"type": "array", "items": one_event, "minItems": 1,
-                                      "maxItems": MAX_BATCH}]}}}},
-            "responses": {
-                "202": {"description": "accepted by Kafka; event_ids in item order (derived "
-                                       "from the item's content where it had none)",
-                        "content": {"application/json": {"schema": accepted}}},
-                "400": {"description": "invalid events, with a reason per item; nothing was "
-                                       "produced", "content": reply},
-                "401": {"description": "missing or wrong bearer token", "content": reply},
-                "408": {"description": "body not received in time", "content": reply},
-                "413": {"description": f"body larger than {MAX_BODY} bytes or batch larger "
-                                       f"than {MAX_BATCH}"},
-                "415": {"description": "Content-Type is not application/json (UTF-8)",
-                        "content": reply},
-                "503": {"description": "too many requests at once, or Kafka unavailable (then "
-                                       "with the event ids it assigned): resend the same body "
-                                       "after Retry-After seconds",
-                        "headers": retry_after,
-                        "content": {"application/json": {"schema": unavailable}}},
-            }}}},
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "info": {
+            "title": "supportkpi ingest",
+            "version": "1.0.0",
+            "description": "Publish support events over HTTP; generated from schemas/.",
+        },
+        "paths": {
+            "/events": {
+                "post": {
+                    "summary": "Publish one event or a batch (all or nothing)",
+                    "security": [{"bearer": []}, {}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        one_event,
+                                        {
+                                            "type": "array",
+                                            "items": one_event,
+                                            "minItems": 1,
+                                            "maxItems": MAX_BATCH,
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": {
+                            "description": "accepted by Kafka; event_ids in item order (derived "
+                            "from the item's content where it had none)",
+                            "content": {"application/json": {"schema": accepted}},
+                        },
+                        "400": {
+                            "description": "invalid events, with a reason per item; nothing was "
+                            "produced",
+                            "content": reply,
+                        },
+                        "401": {"description": "missing or wrong bearer token", "content": reply},
+                        "408": {"description": "body not received in time", "content": reply},
+                        "413": {
+                            "description": f"body larger than {MAX_BODY} bytes or batch larger "
+                            f"than {MAX_BATCH}"
+                        },
+                        "415": {
+                            "description": "Content-Type is not application/json (UTF-8)",
+                            "content": reply,
+                        },
+                        "503": {
+                            "description": "too many requests at once, or Kafka unavailable (then "
+                            "with the event ids it assigned): resend the same body "
+                            "after Retry-After seconds",
+                            "headers": retry_after,
+                            "content": {"application/json": {"schema": unavailable}},
+                        },
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 

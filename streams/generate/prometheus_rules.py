@@ -32,75 +32,112 @@ def rules(policy: SlaPolicy) -> dict[str, Any]:
     met = 'support_sla_tickets{outcome="met"}'
     breached = 'support_sla_tickets{outcome="breached"}'
     recording = [
-        {"record": "window_sla_priority:support_sla_compliance:ratio",
-         "expr": f"(sum by (window, sla, priority) ({met})"
-                 f" or 0 * sum by (window, sla, priority) (support_sla_tickets))\n"
-                 f"/ sum by (window, sla, priority) (support_sla_tickets)"},
-        {"record": "window_sla:support_sla_compliance:ratio",
-         "expr": f"(sum by (window, sla) ({met}) or 0 * sum by (window, sla) (support_sla_tickets))"
-                 f"\n/ sum by (window, sla) (support_sla_tickets)"},
-        {"record": "window_sla:support_sla_error:ratio",
-         "expr": f"(sum by (window, sla) ({breached})"
-                 f" or 0 * sum by (window, sla) (support_sla_tickets))\n"
-                 f"/ sum by (window, sla) (support_sla_tickets)"},
-        {"record": "window_sla:support_sla_burn:rate",
-         "expr": f"window_sla:support_sla_error:ratio / {budget}"},
-        {"record": "window_sla:support_sla_decided:sum",
-         "expr": "sum by (window, sla) (support_sla_tickets)"},
+        {
+            "record": "window_sla_priority:support_sla_compliance:ratio",
+            "expr": f"(sum by (window, sla, priority) ({met})"
+            f" or 0 * sum by (window, sla, priority) (support_sla_tickets))\n"
+            f"/ sum by (window, sla, priority) (support_sla_tickets)",
+        },
+        {
+            "record": "window_sla:support_sla_compliance:ratio",
+            "expr": f"(sum by (window, sla) ({met})"
+            " or 0 * sum by (window, sla) (support_sla_tickets))"
+            "\n/ sum by (window, sla) (support_sla_tickets)",
+        },
+        {
+            "record": "window_sla:support_sla_error:ratio",
+            "expr": f"(sum by (window, sla) ({breached})"
+            f" or 0 * sum by (window, sla) (support_sla_tickets))\n"
+            f"/ sum by (window, sla) (support_sla_tickets)",
+        },
+        {
+            "record": "window_sla:support_sla_burn:rate",
+            "expr": f"window_sla:support_sla_error:ratio / {budget}",
+        },
+        {
+            "record": "window_sla:support_sla_decided:sum",
+            "expr": "sum by (window, sla) (support_sla_tickets)",
+        },
     ]
     alerts: list[dict[str, Any]] = []
     for suffix, severity, burn, long, short in BURN_ALERTS:
         expr = f'window_sla:support_sla_burn:rate{{window="{long}"}} > {burn}\n'
         if short is not None:
             expr += f'and on (sla) window_sla:support_sla_burn:rate{{window="{short}"}} > {burn}\n'
-        expr += (f'and on (sla) window_sla:support_sla_decided:sum{{window="{long}"}}'
-                 f" >= {MIN_DECIDED}")
+        expr += (
+            f'and on (sla) window_sla:support_sla_decided:sum{{window="{long}"}} >= {MIN_DECIDED}'
+        )
         still = f" (and still over {short})" if short else ""
-        alerts.append({
-            "alert": f"SupportSLABudgetBurn{suffix}",
-            "expr": expr,
-            "for": "2m",
-            "labels": {"severity": severity},
+        alerts.append(
+            {
+                "alert": f"SupportSLABudgetBurn{suffix}",
+                "expr": expr,
+                "for": "2m",
+                "labels": {"severity": severity},
+                "annotations": {
+                    "summary": (
+                        f"{{{{ $labels.sla }}}} SLA error budget burning {burn}x over {long}"
+                    ),
+                    "description": (
+                        f"Over the last {long}{still} the share of "
+                        f"breached {{{{ $labels.sla }}}} clocks is {burn}x the "
+                        f"{budget:.0%} budget of the {policy.objective:.0%} objective."
+                    ),
+                },
+            }
+        )
+    alerts.append(
+        {
+            "alert": "SupportUrgentSLABreached",
+            "expr": 'sum by (sla) (support_sla_breached_open_tickets{priority="urgent"}) > 0',
+            "labels": {"severity": "page"},
             "annotations": {
-                "summary": f"{{{{ $labels.sla }}}} SLA error budget burning {burn}x over {long}",
-                "description": (f"Over the last {long}{still} the share of "
-                                 f"breached {{{{ $labels.sla }}}} clocks is {burn}x the "
-                                 f"{budget:.0%} budget of the {policy.objective:.0%} objective."),
+                "summary": "{{ $value }} urgent ticket(s) past their {{ $labels.sla }} deadline",
+                "description": "Urgent tickets are open past their SLA deadline right now.",
             },
-        })
-    alerts.append({
-        "alert": "SupportUrgentSLABreached",
-        "expr": 'sum by (sla) (support_sla_breached_open_tickets{priority="urgent"}) > 0',
-        "labels": {"severity": "page"},
-        "annotations": {
-            "summary": "{{ $value }} urgent ticket(s) past their {{ $labels.sla }} deadline",
-            "description": "Urgent tickets are open past their SLA deadline right now.",
-        },
-    })
-    alerts.append({
-        "alert": "SupportUrgentSLAAtRiskPileUp",
-        "expr": ('sum by (sla) (support_sla_at_risk_tickets{priority="urgent"})'
-                 f" >= {URGENT_AT_RISK_PILE_UP}"),
-        "for": "1m",
-        "labels": {"severity": "page"},
-        "annotations": {
-            "summary": "{{ $value }} urgent tickets at risk of missing {{ $labels.sla }}",
-            "description": f"At least {URGENT_AT_RISK_PILE_UP} urgent tickets are past "
-                           f"{policy.at_risk:.0%} of their {{{{ $labels.sla }}}} target.",
-        },
-    })
-    targets = sorted({(p.name, prio, sla, ms) for p in policy.policies
-                      for prio, per in p.targets.items() for sla, ms in per.items()})
-    info = [{"record": "support_sla_target_seconds",
-             "expr": str(ms / 1000),
-             "labels": {"policy": name, "priority": prio, "sla": sla}}
-            for name, prio, sla, ms in targets if sla in SLAS]
-    return {"groups": [
-        {"name": "supportkpi-sla-targets", "rules": info},
-        {"name": "supportkpi-sla", "interval": "30s", "rules": recording},
-        {"name": "supportkpi-sla-alerts", "rules": alerts},
-        {"name": "supportkpi-processor-alerts", "rules": processor_alerts()},
-    ]}
+        }
+    )
+    alerts.append(
+        {
+            "alert": "SupportUrgentSLAAtRiskPileUp",
+            "expr": (
+                'sum by (sla) (support_sla_at_risk_tickets{priority="urgent"})'
+                f" >= {URGENT_AT_RISK_PILE_UP}"
+            ),
+            "for": "1m",
+            "labels": {"severity": "page"},
+            "annotations": {
+                "summary": "{{ $value }} urgent tickets at risk of missing {{ $labels.sla }}",
+                "description": f"At least {URGENT_AT_RISK_PILE_UP} urgent tickets are past "
+                f"{policy.at_risk:.0%} of their {{{{ $labels.sla }}}} target.",
+            },
+        }
+    )
+    targets = sorted(
+        {
+            (p.name, prio, sla, ms)
+            for p in policy.policies
+            for prio, per in p.targets.items()
+            for sla, ms in per.items()
+        }
+    )
+    info = [
+        {
+            "record": "support_sla_target_seconds",
+            "expr": str(ms / 1000),
+            "labels": {"policy": name, "priority": prio, "sla": sla},
+        }
+        for name, prio, sla, ms in targets
+        if sla in SLAS
+    ]
+    return {
+        "groups": [
+            {"name": "supportkpi-sla-targets", "rules": info},
+            {"name": "supportkpi-sla", "interval": "30s", "rules": recording},
+            {"name": "supportkpi-sla-alerts", "rules": alerts},
+            {"name": "supportkpi-processor-alerts", "rules": processor_alerts()},
+        ]
+    }
 
 
 def _new_or_increased(selector: str, by: str, window: str = LOSS_WINDOW) -> str:
@@ -110,8 +147,10 @@ def _new_or_increased(selector: str, by: str, window: str = LOSS_WINDOW) -> str:
     only exported once it counts, or a worker's first scrape after a rebuild that quarantined
     records): such a series counts with its whole value while it is younger than ``window``.
     """
-    return (f"sum by ({by}) (increase({selector}[{window}])) > 0\n"
-            f"or sum by ({by}) ({selector} unless {selector} offset {window}) > 0")
+    return (
+        f"sum by ({by}) (increase({selector}[{window}])) > 0\n"
+        f"or sum by ({by}) ({selector} unless {selector} offset {window}) > 0"
+    )
 
 
 def processor_alerts() -> list[dict[str, Any]]:
@@ -131,24 +170,27 @@ def processor_alerts() -> list[dict[str, Any]]:
                     f"(default 60 s), and still is {STALLED_FOR} later: the KPIs of its "
                     "partitions are going stale. GET /health on the worker "
                     "(http://{{ $labels.instance }}/health answers 503) gives the reason, "
-                    "and the worker's log the error."),
+                    "and the worker's log the error."
+                ),
             },
         },
         {
             "alert": "SupportkpiChangelogRecordsQuarantined",
-            "expr": _new_or_increased("support_changelog_records_quarantined_total",
-                                      "instance"),
+            "expr": _new_or_increased("support_changelog_records_quarantined_total", "instance"),
             "labels": {"severity": "ticket"},
             "annotations": {
-                "summary": ("{{ $labels.instance }} quarantined {{ $value | printf \"%.0f\" }}"
-                            f" changelog record(s) in {LOSS_WINDOW}"),
+                "summary": (
+                    '{{ $labels.instance }} quarantined {{ $value | printf "%.0f" }}'
+                    f" changelog record(s) in {LOSS_WINDOW}"
+                ),
                 "description": (
                     "A rebuild on {{ $labels.instance }} left changelog records out (a "
                     "record that could not be read or evaluated, a record without a key, or "
                     "an offset whose batch could not be decoded): those tickets are missing "
                     "from the KPIs, and every rebuild leaves them out again, until a new event "
                     "of one starts it afresh (without its history). The worker's log names "
-                    "each record (\"quarantined\") and the cause."),
+                    'each record ("quarantined") and the cause.'
+                ),
             },
         },
         {
@@ -156,15 +198,18 @@ def processor_alerts() -> list[dict[str, Any]]:
             "expr": _new_or_increased(dead, "instance, topic, outcome"),
             "labels": {"severity": "ticket"},
             "annotations": {
-                "summary": ("{{ $labels.instance }}: {{ $value | printf \"%.0f\" }} "
-                            "{{ $labels.topic }} event(s) {{ $labels.outcome }} in "
-                            f"{LOSS_WINDOW}"),
+                "summary": (
+                    '{{ $labels.instance }}: {{ $value | printf "%.0f" }} '
+                    "{{ $labels.topic }} event(s) {{ $labels.outcome }} in "
+                    f"{LOSS_WINDOW}"
+                ),
                 "description": (
                     "failed: applying the event raised (a processor bug), it was rolled back; "
                     "undecodable: a record batch of the topic could not be decompressed or "
                     "decoded. Either way the events are not in the KPIs and are on the "
                     "dead-letter topic, with the reason in the supportkpi.reason header "
-                    "(see docs/metrics.md, \"Dead letters\")."),
+                    '(see docs/metrics.md, "Dead letters").'
+                ),
             },
         },
     ]

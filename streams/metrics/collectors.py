@@ -32,8 +32,12 @@ def _gauge(family: m.Family) -> GaugeMetricFamily:
 class KpiCollector(Collector):
     """Windowed KPIs and backlog, summed over the partitions this worker owns right now."""
 
-    def __init__(self, partitions: Callable[[], Iterable[PartitionState]],
-                 clock_ms: Callable[[], int], buckets_ms: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        partitions: Callable[[], Iterable[PartitionState]],
+        clock_ms: Callable[[], int],
+        buckets_ms: tuple[int, ...],
+    ) -> None:
         self._partitions = partitions
         self._clock_ms = clock_ms
         self._les = [_format_le(b / 1000) for b in buckets_ms] + ["+Inf"]
@@ -79,8 +83,9 @@ class KpiCollector(Collector):
             at_risk.add_metric([sla_name, priority], gauges.at_risk)
             breached.add_metric([sla_name, priority], gauges.breached)
             if gauges.next_deadline_ms is not None:
-                next_breach.add_metric([sla_name, priority],
-                                       max(0.0, (gauges.next_deadline_ms - now) / 1000))
+                next_breach.add_metric(
+                    [sla_name, priority], max(0.0, (gauges.next_deadline_ms - now) / 1000)
+                )
         yield at_risk
         yield breached
         yield next_breach
@@ -91,22 +96,40 @@ class KpiCollector(Collector):
         yield team_open
 
     def _windowed(self, windows: dict[str, Counts]) -> Iterator[Metric]:
-        simple = {c.CREATED: _gauge(m.TICKETS_CREATED), c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
-                  c.ONE_TOUCH: _gauge(m.ONE_TOUCH), c.REOPENED: _gauge(m.TICKETS_REOPENED)}
+        simple = {
+            c.CREATED: _gauge(m.TICKETS_CREATED),
+            c.RESOLVED: _gauge(m.TICKETS_RESOLVED),
+            c.ONE_TOUCH: _gauge(m.ONE_TOUCH),
+            c.REOPENED: _gauge(m.TICKETS_REOPENED),
+        }
         sla_tickets = _gauge(m.SLA_TICKETS)
-        per_team = {c.TEAM_CREATED: _gauge(m.TEAM_TICKETS_CREATED),
-                    c.TEAM_RESOLVED: _gauge(m.TEAM_TICKETS_RESOLVED)}
+        per_team = {
+            c.TEAM_CREATED: _gauge(m.TEAM_TICKETS_CREATED),
+            c.TEAM_RESOLVED: _gauge(m.TEAM_TICKETS_RESOLVED),
+        }
         surveys, score_sums = _gauge(m.SURVEY_RESPONSES), _gauge(m.SURVEY_SCORE_SUM)
         histograms = {
-            c.FRT: (GaugeHistogramMetricFamily(m.FIRST_RESPONSE.name, m.FIRST_RESPONSE.help,
-                                               labels=m.FIRST_RESPONSE.labels),
-                    c.FRT_SUM, c.FRT_COUNT),
-            c.RESOLUTION: (GaugeHistogramMetricFamily(m.RESOLUTION.name, m.RESOLUTION.help,
-                                                      labels=m.RESOLUTION.labels),
-                           c.RESOLUTION_SUM, c.RESOLUTION_COUNT),
-            c.NRT: (GaugeHistogramMetricFamily(m.NEXT_REPLY.name, m.NEXT_REPLY.help,
-                                               labels=m.NEXT_REPLY.labels),
-                    c.NRT_SUM, c.NRT_COUNT),
+            c.FRT: (
+                GaugeHistogramMetricFamily(
+                    m.FIRST_RESPONSE.name, m.FIRST_RESPONSE.help, labels=m.FIRST_RESPONSE.labels
+                ),
+                c.FRT_SUM,
+                c.FRT_COUNT,
+            ),
+            c.RESOLUTION: (
+                GaugeHistogramMetricFamily(
+                    m.RESOLUTION.name, m.RESOLUTION.help, labels=m.RESOLUTION.labels
+                ),
+                c.RESOLUTION_SUM,
+                c.RESOLUTION_COUNT,
+            ),
+            c.NRT: (
+                GaugeHistogramMetricFamily(
+                    m.NEXT_REPLY.name, m.NEXT_REPLY.help, labels=m.NEXT_REPLY.labels
+                ),
+                c.NRT_SUM,
+                c.NRT_COUNT,
+            ),
         }
         for window, totals in windows.items():
             for key, value in sorted(totals.items(), key=_sort_key):
@@ -131,8 +154,15 @@ class KpiCollector(Collector):
         for hist, _, _ in histograms.values():
             yield hist
 
-    def _histograms(self, hist: GaugeHistogramMetricFamily, window: str, totals: Counts,
-                    family: str, sum_family: str, count_family: str) -> None:
+    def _histograms(
+        self,
+        hist: GaugeHistogramMetricFamily,
+        window: str,
+        totals: Counts,
+        family: str,
+        sum_family: str,
+        count_family: str,
+    ) -> None:
         per_dims: dict[tuple[str, str], list[int]] = {}
         for key, value in totals.items():
             if key[0] == family:
@@ -149,10 +179,15 @@ class KpiCollector(Collector):
 class HealthCollector(Collector):
     """Per-worker processing health: outcomes, newest event time, lag, owned partitions."""
 
-    def __init__(self, stats: ProcessorStats, owned: Callable[[], Iterable[PartitionState]],
-                 topics: Iterable[str], folded: Callable[[], dict[str, int]] = dict,
-                 rewinds: Callable[[], int] = lambda: 0,
-                 stalled: Callable[[], Mapping[str, bool]] = dict) -> None:
+    def __init__(
+        self,
+        stats: ProcessorStats,
+        owned: Callable[[], Iterable[PartitionState]],
+        topics: Iterable[str],
+        folded: Callable[[], dict[str, int]] = dict,
+        rewinds: Callable[[], int] = lambda: 0,
+        stalled: Callable[[], Mapping[str, bool]] = dict,
+    ) -> None:
         self._stats = stats
         self._stalled = stalled
         self._rewinds = rewinds
@@ -164,8 +199,9 @@ class HealthCollector(Collector):
         """Every family (see ``KpiCollector.describe``)."""
         families = list(self.collect())
         if not any(f.name == m.LAST_EVENT_TIMESTAMP.name for f in families):
-            families.append(GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name,
-                                              m.LAST_EVENT_TIMESTAMP.help))
+            families.append(
+                GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help)
+            )
         return iter(families)
 
     def collect(self) -> Iterator[Metric]:
@@ -178,30 +214,39 @@ class HealthCollector(Collector):
         for (topic, outcome), value in sorted(counts.items()):
             events.add_metric([topic, outcome], value)
         yield events
-        yield CounterMetricFamily(m.ORPHANED_EVENTS.name, m.ORPHANED_EVENTS.help,
-                                  value=stats.orphaned)
-        folded = CounterMetricFamily(m.FOLDED_LABEL_VALUES.name, m.FOLDED_LABEL_VALUES.help,
-                                     labels=m.FOLDED_LABEL_VALUES.labels)
+        yield CounterMetricFamily(
+            m.ORPHANED_EVENTS.name, m.ORPHANED_EVENTS.help, value=stats.orphaned
+        )
+        folded = CounterMetricFamily(
+            m.FOLDED_LABEL_VALUES.name,
+            m.FOLDED_LABEL_VALUES.help,
+            labels=m.FOLDED_LABEL_VALUES.labels,
+        )
         for label, value in sorted(self._folded().items()):
             folded.add_metric([label], value)
         yield folded
         yield CounterMetricFamily(m.REBALANCES.name, m.REBALANCES.help, value=stats.rebalances)
         yield CounterMetricFamily(m.REWINDS.name, m.REWINDS.help, value=self._rewinds())
-        yield CounterMetricFamily(m.QUARANTINED_RECORDS.name, m.QUARANTINED_RECORDS.help,
-                                  value=stats.quarantined)
+        yield CounterMetricFamily(
+            m.QUARANTINED_RECORDS.name, m.QUARANTINED_RECORDS.help, value=stats.quarantined
+        )
         stalled = _gauge(m.PROCESSING_STALLED)
         for stage, is_stalled in sorted(self._stalled().items()):
             stalled.add_metric([stage], 1 if is_stalled else 0)
         yield stalled
         if stats.last_event_ms is not None:
-            yield GaugeMetricFamily(m.LAST_EVENT_TIMESTAMP.name, m.LAST_EVENT_TIMESTAMP.help,
-                                    value=stats.last_event_ms / 1000)
+            yield GaugeMetricFamily(
+                m.LAST_EVENT_TIMESTAMP.name,
+                m.LAST_EVENT_TIMESTAMP.help,
+                value=stats.last_event_ms / 1000,
+            )
         lag = _gauge(m.CONSUMER_LAG)
         for (topic, partition), value in sorted(stats.lag.items()):
             lag.add_metric([topic, str(partition)], value)
         yield lag
-        yield GaugeMetricFamily(m.OWNED_PARTITIONS.name, m.OWNED_PARTITIONS.help,
-                                value=len(list(self._owned())))
+        yield GaugeMetricFamily(
+            m.OWNED_PARTITIONS.name, m.OWNED_PARTITIONS.help, value=len(list(self._owned()))
+        )
 
 
 def _format_le(seconds: float) -> str:

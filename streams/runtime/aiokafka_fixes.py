@@ -38,7 +38,7 @@ class UndecodableRecord(KafkaError):
         self.tp, self.offset, self.cause = tp, offset, cause
 
 
-def install() -> None:
+def install() -> None:  # noqa: C901 -- checks, then the copied upstream method
     """Patch ``FetchResult.getall`` and ``Fetcher.fetched_records`` (idempotent; refuses other
     aiokafka versions)."""
     global _installed
@@ -47,10 +47,14 @@ def install() -> None:
     from aiokafka.consumer.fetcher import Fetcher, FetchError, FetchResult
 
     patching.require("aiokafka", SUPPORTED, "aiokafka_fixes (undecodable batches)")
-    patching.require_attributes(FetchResult, ("getall", "check_assignment", "has_more",
-                                              "_update_position"), "aiokafka_fixes")
-    patching.require_attributes(Fetcher, ("fetched_records", "_notify",
-                                          "_create_fetch_waiter"), "aiokafka_fixes")
+    patching.require_attributes(
+        FetchResult,
+        ("getall", "check_assignment", "has_more", "_update_position"),
+        "aiokafka_fixes",
+    )
+    patching.require_attributes(
+        Fetcher, ("fetched_records", "_notify", "_create_fetch_waiter"), "aiokafka_fixes"
+    )
 
     def getall(self: Any, max_records: int | None = None) -> list[Any]:
         tp = self._topic_partition
@@ -74,8 +78,12 @@ def install() -> None:
 
     FetchResult.getall = getall
 
-    async def fetched_records(self: Any, partitions: Any, timeout: float = 0,
-                              max_records: int | None = None) -> dict[Any, list[Any]]:
+    async def fetched_records(  # noqa: C901 -- aiokafka's own method
+        self: Any,
+        partitions: Any,
+        timeout: float = 0,  # noqa: ASYNC109 -- aiokafka's signature
+        max_records: int | None = None,
+    ) -> dict[Any, list[Any]]:
         """aiokafka's, but records drained from other partitions before an undecodable batch
         are returned first; the error is raised at the next call, like a FetchError."""
         while True:

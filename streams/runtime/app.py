@@ -132,10 +132,16 @@ class Processor:
 
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(KpiCollector(self.owned, self.clock_ms, self.model.buckets_ms))
-        self.registry.register(HealthCollector(self.stats, self.owned, s.source_topics,
-                                               lambda: {"team": self.teams.folded},
-                                               lambda: self.guard.rewinds,
-                                               self.liveness.states))
+        self.registry.register(
+            HealthCollector(
+                self.stats,
+                self.owned,
+                s.source_topics,
+                lambda: {"team": self.teams.folded},
+                lambda: self.guard.rewinds,
+                self.liveness.states,
+            )
+        )
         self._add_web_views()
         self._gate_commits()
 
@@ -154,9 +160,15 @@ class Processor:
         return list(self.states.values())
 
     def _new_state(self) -> PartitionState:
-        return PartitionState(self.model, SlidingWindows(self.settings.window_widths_ms),
-                              self.labels, self.horizons, self.clock_ms(), self.teams,
-                              self.settings.max_ticket_events)
+        return PartitionState(
+            self.model,
+            SlidingWindows(self.settings.window_widths_ms),
+            self.labels,
+            self.horizons,
+            self.clock_ms(),
+            self.teams,
+            self.settings.max_ticket_events,
+        )
 
     # -- agents -----------------------------------------------------------------------------
     async def _process(self, stream: Any) -> None:
@@ -176,13 +188,19 @@ class Processor:
                     decoded.extend((e.message, event) for event in unpack(e.message.value))
                 except Exception as exc:  # not a message this version wrote: keep its bytes
                     self.stats.count(e.message.topic, "undecodable")
-                    letters.append(self._letter(e.message, e.message.value,
-                                                f"internal message cannot be read: {_why(exc)}"))
+                    letters.append(
+                        self._letter(
+                            e.message,
+                            e.message.value,
+                            f"internal message cannot be read: {_why(exc)}",
+                        )
+                    )
             try:
                 await self._apply(decoded, letters)
             except Exception:  # a bug of ours: not one event of the batch may be acknowledged
-                log.critical("processing a batch failed; exiting without committing it",
-                             exc_info=True)
+                log.critical(
+                    "processing a batch failed; exiting without committing it", exc_info=True
+                )
                 os._exit(EXIT_CHANGELOG_FAILING)
             self._track_lag([e.message for e in batch])
             liveness.done("agent")
@@ -206,19 +224,35 @@ class Processor:
                 outcome = state.apply(event)
             except Exception as exc:  # rolled back by the state; this event alone is lost
                 outcome = Outcome.FAILED
-                letters.append(self._letter(message, pack([event]),
-                                            f"applying {event.kind.value} {event.event_id!r} of "
-                                            f"{event.record_key!r} failed: {_why(exc)}"))
-                log.error("event %r of ticket %r could not be applied: %s", event.event_id,
-                          event.ticket_id, _why(exc))
+                letters.append(
+                    self._letter(
+                        message,
+                        pack([event]),
+                        f"applying {event.kind.value} {event.event_id!r} of "
+                        f"{event.record_key!r} failed: {_why(exc)}",
+                    )
+                )
+                log.error(
+                    "event %r of ticket %r could not be applied: %s",
+                    event.event_id,
+                    event.ticket_id,
+                    _why(exc),
+                )
             stats.count(topic_of[event.kind], outcome.value)
         await self._dead_letter(letters)
         await self._persist(touched)
 
     def _letter(self, message: Any, value: bytes | None, reason: str) -> DeadLetter:
         """A dead letter for an internal message (or one event of it)."""
-        return dead_letter(message.topic, message.partition, message.offset, message.key, value,
-                           reason, self.settings.max_message_bytes)
+        return dead_letter(
+            message.topic,
+            message.partition,
+            message.offset,
+            message.key,
+            value,
+            reason,
+            self.settings.max_message_bytes,
+        )
 
     async def _dead_letter(self, letters: list[DeadLetter]) -> None:
         """Send the batch's dead letters and wait for the broker; refused ones are sent again
@@ -230,21 +264,32 @@ class Processor:
             futures = []
             for letter in unsent:
                 try:
-                    futures.append(await self.app.producer.send(
-                        s.dead_letter_topic, letter.key, letter.value, None, None,
-                        letter.headers))
+                    futures.append(
+                        await self.app.producer.send(
+                            s.dead_letter_topic,
+                            letter.key,
+                            letter.value,
+                            None,
+                            None,
+                            letter.headers,
+                        )
+                    )
                 except Exception as exc:
                     futures.append(_failed(exc))
             results = await asyncio.gather(*futures, return_exceptions=True)
-            failed = [(letter, r) for letter, r in zip(unsent, results, strict=True)
-                      if isinstance(r, BaseException)]
+            failed = [
+                (letter, r)
+                for letter, r in zip(unsent, results, strict=True)
+                if isinstance(r, BaseException)
+            ]
             if not failed:
                 if attempt:
                     self.liveness.recovered("changelog")
                 return
             unsent = [letter for letter, _ in failed]
-            await self._pause_after("changelog", f"{len(failed)} dead letters failed: "
-                                    f"{_why(failed[0][1])}", attempt)
+            await self._pause_after(
+                "changelog", f"{len(failed)} dead letters failed: {_why(failed[0][1])}", attempt
+            )
         self._give_up("dead letters could not be written")
 
     async def _persist(self, states: dict[int, PartitionState]) -> None:
@@ -258,8 +303,10 @@ class Processor:
                 continue  # moved away during an await: its new owner has rebuilt it
             for key, blob in state.drain_dirty():
                 try:
-                    future = cast(asyncio.Future[Any], await send(
-                        topic, key.encode(), blob, partition, None, None))
+                    future = cast(
+                        asyncio.Future[Any],
+                        await send(topic, key.encode(), blob, partition, None, None),
+                    )
                 except Exception as exc:  # refused before sending
                     future = _failed(exc)
                 # self's list each time: a commit may have taken the list during the await
@@ -283,21 +330,24 @@ class Processor:
                 waiting = [w[3] for w in writes if not w[3].done()]
                 if waiting:
                     await asyncio.wait(waiting)
-                failed = [w for w in writes if not _succeeded(w[3])
-                          and self.states.get(w[0]) is w[1]]
+                failed = [
+                    w for w in writes if not _succeeded(w[3]) and self.states.get(w[0]) is w[1]
+                ]
                 if not failed:
                     if attempt:
                         self.liveness.recovered("changelog")
                     return
                 future = failed[0][3]
-                reason = "cancelled" if future.cancelled() else _why(future.exception()
-                                                                      or Exception())
+                reason = (
+                    "cancelled" if future.cancelled() else _why(future.exception() or Exception())
+                )
                 for _, state, key, _ in failed:
                     state.dirty.add(key)
                 if attempt + 1 == PERSIST_ATTEMPTS:
                     break  # the keys stay dirty: nothing is taken as written
-                await self._pause_after("changelog", f"{len(failed)} changelog writes failed: "
-                                        f"{reason}", attempt)
+                await self._pause_after(
+                    "changelog", f"{len(failed)} changelog writes failed: {reason}", attempt
+                )
                 await self._persist({partition: state for partition, state, _, _ in failed})
             self._give_up("changelog writes kept failing")
 
@@ -326,8 +376,7 @@ class Processor:
         await asyncio.sleep(pause)
 
     def _give_up(self, reason: str) -> None:
-        log.critical("%s; exiting without committing (a restart reads these events again)",
-                     reason)
+        log.critical("%s; exiting without committing (a restart reads these events again)", reason)
         logging.shutdown()
         os._exit(EXIT_CHANGELOG_FAILING)
 
@@ -400,8 +449,12 @@ class Processor:
                 except Exception as exc:
                     cause = _why(exc)
                     if cause != last_cause:
-                        log.error("rebuilding partition %d failed: %s; retrying", partition,
-                                  cause, exc_info=True)
+                        log.error(
+                            "rebuilding partition %d failed: %s; retrying",
+                            partition,
+                            cause,
+                            exc_info=True,
+                        )
                         last_cause = cause
                     self.liveness.failing("rebuild", f"partition {partition}: {cause}")
                     await asyncio.sleep(retry_pause(attempt))
@@ -422,8 +475,9 @@ class Processor:
             started = time.monotonic()
             self.liveness.busy("rebuild")
             try:
-                records = await changelog.read_partition(self.settings, partition,
-                                                         self._read_progress)
+                records = await changelog.read_partition(
+                    self.settings, partition, self._read_progress
+                )
             finally:
                 self.liveness.done("rebuild")  # read or not: no longer busy
             state = self._new_state()
@@ -434,19 +488,27 @@ class Processor:
                 except Exception as exc:
                     quarantined += 1
                     if quarantined <= QUARANTINE_LOGGED:
-                        log.error("partition %d: changelog record %r quarantined (left out of "
-                                  "the rebuild): %s", partition, key[:100], _why(exc))
+                        log.error(
+                            "partition %d: changelog record %r quarantined (left out of "
+                            "the rebuild): %s",
+                            partition,
+                            key[:100],
+                            _why(exc),
+                        )
             if quarantined:
                 self.stats.quarantined += quarantined
-                log.error("partition %d: %d changelog records quarantined", partition,
-                          quarantined)
+                log.error("partition %d: %d changelog records quarantined", partition, quarantined)
             newest = max((r.last_ms for r in state.records.values()), default=0)
             if newest:  # replay mode resumes at the newest event it had applied
                 self.stats.saw_event_time(newest)
                 state.advance(self.clock_ms())
             self.states[partition] = state
-            log.info("partition %d rebuilt from %d records in %.1f s", partition,
-                     len(records), time.monotonic() - started)
+            log.info(
+                "partition %d rebuilt from %d records in %.1f s",
+                partition,
+                len(records),
+                time.monotonic() - started,
+            )
             return state
 
     async def _housekeeping(self) -> None:
@@ -497,10 +559,16 @@ class Processor:
                 # both stages: partitions rebuilt, and the router a member of its group (it
                 # joins on its own; until then nothing new would reach the partitions)
                 owned = processor.assigned
-                ready = (processor.app.rebalancing is False and bool(owned)
-                         and owned <= processor.states.keys() and processor.router.joined)
-                return self.json({"ready": ready, "partitions": sorted(processor.states)},
-                                 status=200 if ready else 503)
+                ready = (
+                    processor.app.rebalancing is False
+                    and bool(owned)
+                    and owned <= processor.states.keys()
+                    and processor.router.joined
+                )
+                return self.json(
+                    {"ready": ready, "partitions": sorted(processor.states)},
+                    status=200 if ready else 503,
+                )
 
 
 def _why(exc: BaseException) -> str:

@@ -20,9 +20,9 @@ from streams.runtime.aiokafka_fixes import UndecodableRecord
 log = logging.getLogger(__name__)
 
 
-async def read_partition(settings: Settings, partition: int,
-                         progress: Callable[[int], None] = lambda quarantined: None
-                         ) -> dict[bytes, bytes]:
+async def read_partition(
+    settings: Settings, partition: int, progress: Callable[[int], None] = lambda quarantined: None
+) -> dict[bytes, bytes]:
     """Latest value of every live key in one changelog partition (tombstones remove keys).
 
     ``progress(quarantined)`` is called after every fetch with the number of records skipped
@@ -30,10 +30,13 @@ async def read_partition(settings: Settings, partition: int,
     and counted by the caller), never stops a rebuild.
     """
     tp = TopicPartition(settings.changelog_topic, partition)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers,
-                                enable_auto_commit=False, group_id=None,
-                                max_partition_fetch_bytes=8 * 1024 * 1024,
-                                **security.client_options(settings))
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        **security.client_options(settings),
+    )
     await consumer.start()
     try:
         consumer.assign([tp])

@@ -114,14 +114,24 @@ class DeliveryGuard:
     def _accept(self, tp: Any, want: int, present: int) -> None:
         """A hole that a re-read did not fill is real: expect ``present`` next."""
         self.expected[tp] = present
-        log.info("%s[%d]: offsets %d..%d are absent after a re-read (transaction markers or"
-                 " compaction); going on", tp.topic, tp.partition, want, present - 1)
+        log.info(
+            "%s[%d]: offsets %d..%d are absent after a re-read (transaction markers or"
+            " compaction); going on",
+            tp.topic,
+            tp.partition,
+            want,
+            present - 1,
+        )
 
     async def _rewind(self, tp: Any, want: int) -> None:
         self.rewound_at[tp] = want
         self.rewinds += 1
-        log.warning("%s[%d]: offset %d was fetched but never delivered; re-reading from it",
-                    tp.topic, tp.partition, want)
+        log.warning(
+            "%s[%d]: offset %d was fetched but never delivered; re-reading from it",
+            tp.topic,
+            tp.partition,
+            want,
+        )
         await self.app.consumer.seek(tp, want)
 
 
@@ -134,8 +144,19 @@ def install() -> None:
     require("faust-streaming", {"0.15.3"}, patch)
     from faust.transport.consumer import Consumer
 
-    require_attributes(Consumer, ["perform_seek", "_committed_offset", "_is_changelog_tp",
-                                  "assignment", "earliest_offsets", "seek", "app"], patch)
+    require_attributes(
+        Consumer,
+        [
+            "perform_seek",
+            "_committed_offset",
+            "_is_changelog_tp",
+            "assignment",
+            "earliest_offsets",
+            "seek",
+            "app",
+        ],
+        patch,
+    )
     original = Consumer.perform_seek
 
     async def perform_seek(self: Any) -> None:
@@ -146,8 +167,9 @@ def install() -> None:
         for tp in fresh:
             await self.seek(tp, earliest[tp])
         if fresh:
-            log.info("no committed offset: %d partitions start at their earliest offset",
-                     len(fresh))
+            log.info(
+                "no committed offset: %d partitions start at their earliest offset", len(fresh)
+            )
         guard = _guards.get(self.app)
         if guard is not None:
             guard.restart({tp: self._committed_offset[tp] or earliest[tp] for tp in streams})

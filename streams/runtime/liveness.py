@@ -34,8 +34,7 @@ class Stage:
 
 
 class Liveness:
-    def __init__(self, stall_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, stall_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.stall_seconds = stall_seconds
         self.clock = clock
         self.stages: dict[str, Stage] = {}

@@ -43,7 +43,8 @@ def require(distribution: str, supported: Collection[str], patch: str) -> None:
         f"refusing to install patch {patch}: it was verified against {distribution} {wanted},"
         f" but {found}. Pin {distribution} to a supported version in pyproject.toml, or"
         f" re-verify the patch against the installed version and add that version to the ones"
-        f" its install() supports.")
+        f" its install() supports."
+    )
 
 
 def require_attributes(owner: object, names: Iterable[str], patch: str) -> None:
@@ -59,7 +60,8 @@ def require_attributes(owner: object, names: Iterable[str], patch: str) -> None:
         where = getattr(owner, "__qualname__", type(owner).__qualname__)
         raise PatchRefused(
             f"refusing to install patch {patch}: {where} has no {', '.join(missing)}; the"
-            f" patched code has changed. Re-verify the patch against the installed version.")
+            f" patched code has changed. Re-verify the patch against the installed version."
+        )
 
 
 def _has(owner: object, name: str) -> bool:

@@ -72,33 +72,46 @@ class Routed:
             sources = self.sources[partition]
             for start in range(0, len(events), PACKED_EVENTS_MAX):
                 end = min(start + PACKED_EVENTS_MAX, len(events))
-                yield from self._fitting(partition, events[start:end], sources[start:end],
-                                         max_bytes)
+                yield from self._fitting(
+                    partition, events[start:end], sources[start:end], max_bytes
+                )
 
-    def _fitting(self, partition: int, events: list[Event],
-                 sources: list[ConsumerRecord[Any, Any]], max_bytes: int) -> Iterator[Packed]:
+    def _fitting(
+        self,
+        partition: int,
+        events: list[Event],
+        sources: list[ConsumerRecord[Any, Any]],
+        max_bytes: int,
+    ) -> Iterator[Packed]:
         """One message, or halves until each fits: one serialisation in the common case."""
         blob = pack(events)
         if len(blob) <= max_bytes:
             yield Packed(partition, blob, events, sources)
         elif len(events) == 1:
-            self.rejected.append((sources[0], f"event is {len(blob)} bytes packed, more than "
-                                  f"the {max_bytes}-byte message limit"))
+            self.rejected.append(
+                (
+                    sources[0],
+                    f"event is {len(blob)} bytes packed, more than "
+                    f"the {max_bytes}-byte message limit",
+                )
+            )
         else:
             half = len(events) // 2
             yield from self._fitting(partition, events[:half], sources[:half], max_bytes)
             yield from self._fitting(partition, events[half:], sources[half:], max_bytes)
 
 
-def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings,
-          now_ms: int) -> Routed:
+def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings, now_ms: int) -> Routed:
     """Decode and validate ``records``; group good events by the partition that owns them.
 
     ``now_ms`` is the wall clock: event times are bounded against it whatever the processor's
     clock (``SUPPORTKPI_MIN_EVENT_TIME``, ``SUPPORTKPI_MAX_FUTURE``; see ``TimeBounds``).
     """
-    kinds, partitions, max_bytes = settings.source_topics, settings.partitions, \
-        settings.max_event_bytes
+    kinds, partitions, max_bytes = (
+        settings.source_topics,
+        settings.partitions,
+        settings.max_event_bytes,
+    )
     bounds = settings.time_bounds
     out = Routed()
     events, sources = out.events, out.sources
@@ -131,8 +144,15 @@ class DeadLetter:
     headers: list[tuple[str, bytes]]
 
 
-def dead_letter(topic: str, partition: int, offset: int, key: bytes | None,
-                value: bytes | None, reason: str, max_bytes: int) -> DeadLetter:
+def dead_letter(
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    value: bytes | None,
+    reason: str,
+    max_bytes: int,
+) -> DeadLetter:
     """The original bytes (cut to fit ``max_bytes``), where they came from, and why.
 
     The key is the original one, or ``topic/partition/offset`` when there was none: a Kafka
@@ -145,19 +165,18 @@ def dead_letter(topic: str, partition: int, offset: int, key: bytes | None,
         (DLQ_HEADER + "offset", str(offset).encode()),
     ]
     key = key or f"{topic}/{partition}/{offset}".encode()
-    room = max(0, max_bytes - RECORD_OVERHEAD - len(key)
-               - sum(len(k) + len(v) for k, v in headers))
+    room = max(0, max_bytes - RECORD_OVERHEAD - len(key) - sum(len(k) + len(v) for k, v in headers))
     if value is not None and len(value) > room:
         truncated = (DLQ_HEADER + "truncated", str(len(value)).encode())
         headers.append(truncated)
-        value = value[:max(0, room - len(truncated[0]) - len(truncated[1]))]
+        value = value[: max(0, room - len(truncated[0]) - len(truncated[1]))]
     return DeadLetter(key, value, headers)
 
 
-def dead_letter_of(record: ConsumerRecord[Any, Any], reason: str,
-                   max_bytes: int) -> DeadLetter:
-    return dead_letter(record.topic, record.partition, record.offset, record.key, record.value,
-                       reason, max_bytes)
+def dead_letter_of(record: ConsumerRecord[Any, Any], reason: str, max_bytes: int) -> DeadLetter:
+    return dead_letter(
+        record.topic, record.partition, record.offset, record.key, record.value, reason, max_bytes
+    )
 
 
 def is_retriable(exc: BaseException) -> bool:
@@ -166,7 +185,8 @@ def is_retriable(exc: BaseException) -> bool:
     ``KafkaTimeoutError`` (no room in the send buffer while the broker is away) is retriable,
     as in the Java client, though aiokafka does not mark it so."""
     return isinstance(exc, KafkaTimeoutError) or (
-        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False)))
+        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+    )
 
 
 class Router(ConsumerRebalanceListener):
@@ -191,14 +211,24 @@ class Router(ConsumerRebalanceListener):
         s = self.settings
         options = security.client_options(s)
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=s.bootstrap_servers, group_id=self.group_id,
-            enable_auto_commit=False, auto_offset_reset="earliest",
-            max_poll_records=s.batch_size, session_timeout_ms=int(s.session_timeout * 1000),
-            heartbeat_interval_ms=int(max(0.5, s.session_timeout / 4) * 1000), **options)
-        producer = AIOKafkaProducer(bootstrap_servers=s.bootstrap_servers, acks="all",
-                                    linger_ms=5, max_batch_size=s.max_message_bytes,
-                                    max_request_size=s.max_message_bytes,
-                                    compression_type=s.producer_compression, **options)
+            bootstrap_servers=s.bootstrap_servers,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=s.batch_size,
+            session_timeout_ms=int(s.session_timeout * 1000),
+            heartbeat_interval_ms=int(max(0.5, s.session_timeout / 4) * 1000),
+            **options,
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=s.bootstrap_servers,
+            acks="all",
+            linger_ms=5,
+            max_batch_size=s.max_message_bytes,
+            max_request_size=s.max_message_bytes,
+            compression_type=s.producer_compression,
+            **options,
+        )
         await producer.start()
         try:
             await consumer.start()
@@ -230,9 +260,14 @@ class Router(ConsumerRebalanceListener):
                 raise
             except Exception as exc:  # retried: only what a retry cannot fix is dropped
                 level = logging.WARNING if is_retriable(exc) else logging.ERROR
-                log.log(level, "routing a batch failed (%s: %s); reading it again in %.0f s",
-                        type(exc).__name__, exc, retry_pause(attempt),
-                        exc_info=not is_retriable(exc))
+                log.log(
+                    level,
+                    "routing a batch failed (%s: %s); reading it again in %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    retry_pause(attempt),
+                    exc_info=not is_retriable(exc),
+                )
                 self.liveness.failing(self.STAGE, f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(retry_pause(attempt))
                 attempt += 1
@@ -243,47 +278,72 @@ class Router(ConsumerRebalanceListener):
             attempt = 0
             self.liveness.recovered(self.STAGE)
 
-    async def _forward(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
-                       batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+    async def _forward(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]],
+    ) -> None:
         s = self.settings
-        routed = route((r for records in batches.values() for r in records), s,
-                       int(time.time() * 1000))
+        routed = route(
+            (r for records in batches.values() for r in records), s, int(time.time() * 1000)
+        )
         packed = list(routed.messages(self.max_bytes))  # may add rejects: before the letters
-        refused = await _send_all(producer, [
-            (s.events_topic, b"%d" % p.partition, p.blob, p.partition, None) for p in packed])
+        refused = await _send_all(
+            producer,
+            [(s.events_topic, b"%d" % p.partition, p.blob, p.partition, None) for p in packed],
+        )
         for message, exc in zip(packed, refused, strict=True):
             if exc is not None:  # refused for good: each event alone, refused ones dead
-                log.warning("internal message of %d events refused (%s); sending them one by"
-                            " one", len(message.events), exc)
-                singles = [(s.events_topic, b"%d" % message.partition,
-                            pack([e]), message.partition, None)
-                           for e in message.events]
-                for source, single in zip(message.sources, await _send_all(producer, singles),
-                                          strict=True):
+                log.warning(
+                    "internal message of %d events refused (%s); sending them one by one",
+                    len(message.events),
+                    exc,
+                )
+                singles = [
+                    (s.events_topic, b"%d" % message.partition, pack([e]), message.partition, None)
+                    for e in message.events
+                ]
+                for source, single in zip(
+                    message.sources, await _send_all(producer, singles), strict=True
+                ):
                     if single is not None:
                         routed.rejected.append((source, f"refused by the broker: {single}"))
-        await self._dead_letters(producer, [(r, why, dead_letter_of(r, why, s.max_message_bytes))
-                                            for r, why in routed.rejected])
+        await self._dead_letters(
+            producer,
+            [(r, why, dead_letter_of(r, why, s.max_message_bytes)) for r, why in routed.rejected],
+        )
         offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
         await self._commit(consumer, offsets)
         self._track_lag(consumer, offsets)
 
-    async def _dead_letters(self, producer: AIOKafkaProducer,
-                            letters: list[tuple[Any, str, DeadLetter]]) -> None:
+    async def _dead_letters(
+        self, producer: AIOKafkaProducer, letters: list[tuple[Any, str, DeadLetter]]
+    ) -> None:
         s = self.settings
-        refused = await _send_all(producer, [
-            (s.dead_letter_topic, d.key, d.value, None, d.headers) for _, _, d in letters])
+        refused = await _send_all(
+            producer,
+            [(s.dead_letter_topic, d.key, d.value, None, d.headers) for _, _, d in letters],
+        )
         for record, reason, _ in letters:  # once sent: a batch read again counts them once
             self.stats.count(record.topic, "invalid")
-            log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition,
-                        record.offset, reason)
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
+            )
         for (record, reason, _), exc in zip(letters, refused, strict=True):
             if exc is not None:  # the letter is bounded and keyed: this is a broker's refusal
-                log.error("the dead letter for %s[%s]@%s (%s) was refused too: %s; it is "
-                          "dropped", record.topic, record.partition, record.offset, reason, exc)
+                log.error(
+                    "the dead letter for %s[%s]@%s (%s) was refused too: %s; it is dropped",
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    reason,
+                    exc,
+                )
 
-    async def _skip_undecodable(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
-                                exc: UndecodableRecord) -> None:
+    async def _skip_undecodable(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, exc: UndecodableRecord
+    ) -> None:
         """Dead-letter one offset that cannot be decoded and go on after it.
 
         A compressed batch is refetched whole from any offset inside it, so a corrupt batch of
@@ -293,19 +353,25 @@ class Router(ConsumerRebalanceListener):
         reason = f"record batch cannot be decoded: {type(exc.cause).__name__}: {exc.cause}"
         log.error("%s[%d]@%d: %s; skipping it", tp.topic, tp.partition, offset, reason)
         self.stats.count(tp.topic, "undecodable")
-        letter = dead_letter(tp.topic, tp.partition, offset, None, None, reason,
-                             self.settings.max_message_bytes)
-        refused = await _send_all(producer, [(self.settings.dead_letter_topic, letter.key, None,
-                                              None, letter.headers)])
+        letter = dead_letter(
+            tp.topic, tp.partition, offset, None, None, reason, self.settings.max_message_bytes
+        )
+        refused = await _send_all(
+            producer, [(self.settings.dead_letter_topic, letter.key, None, None, letter.headers)]
+        )
         if refused[0] is not None:
-            log.error("the dead letter for %s[%d]@%d was refused: %s; it is dropped", tp.topic,
-                      tp.partition, offset, refused[0])
+            log.error(
+                "the dead letter for %s[%d]@%d was refused: %s; it is dropped",
+                tp.topic,
+                tp.partition,
+                offset,
+                refused[0],
+            )
         if tp in consumer.assignment():
             consumer.seek(tp, offset + 1)
             await self._commit(consumer, {tp: offset + 1})
 
-    async def _commit(self, consumer: AIOKafkaConsumer,
-                      offsets: dict[TopicPartition, int]) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
             await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
@@ -332,8 +398,9 @@ class Router(ConsumerRebalanceListener):
 Outgoing = tuple[str, bytes, bytes | None, int | None, list[tuple[str, bytes]] | None]
 
 
-async def _send_all(producer: AIOKafkaProducer,
-                    messages: Sequence[Outgoing]) -> list[Exception | None]:
+async def _send_all(
+    producer: AIOKafkaProducer, messages: Sequence[Outgoing]
+) -> list[Exception | None]:
     """Send ``messages`` and wait for every acknowledgement; per message, the refusal or None.
 
     An error a retry may fix is raised (the caller reads the batch again, dedupe absorbs what
@@ -342,14 +409,16 @@ async def _send_all(producer: AIOKafkaProducer,
     futures: list[asyncio.Future[Any] | Exception] = []
     for topic, key, value, partition, headers in messages:
         try:
-            futures.append(await producer.send(topic, value, key=key, partition=partition,
-                                               headers=headers))
+            futures.append(
+                await producer.send(topic, value, key=key, partition=partition, headers=headers)
+            )
         except Exception as exc:  # refused before sending (e.g. larger than max_request_size)
             if is_retriable(exc):
                 raise
             futures.append(exc)
-    results = await asyncio.gather(*(f for f in futures if not isinstance(f, Exception)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(f for f in futures if not isinstance(f, Exception)), return_exceptions=True
+    )
     acks = iter(results)
     out: list[Exception | None] = []
     for future in futures:

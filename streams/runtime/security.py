@@ -22,9 +22,11 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
         return None
     from aiokafka.helpers import create_ssl_context
 
-    return create_ssl_context(cafile=settings.ssl_cafile or None,
-                              certfile=settings.ssl_certfile or None,
-                              keyfile=settings.ssl_keyfile or None)
+    return create_ssl_context(
+        cafile=settings.ssl_cafile or None,
+        certfile=settings.ssl_certfile or None,
+        keyfile=settings.ssl_keyfile or None,
+    )
 
 
 def sasl_password(settings: Settings) -> str | None:
@@ -43,9 +45,11 @@ def client_options(settings: Settings) -> dict[str, Any]:
     if context is not None:
         options["ssl_context"] = context
     if protocol.startswith("SASL_"):
-        options.update(sasl_mechanism=settings.sasl_mechanism,
-                       sasl_plain_username=settings.sasl_username,
-                       sasl_plain_password=sasl_password(settings))
+        options.update(
+            sasl_mechanism=settings.sasl_mechanism,
+            sasl_plain_username=settings.sasl_username,
+            sasl_plain_password=sasl_password(settings),
+        )
     return options
 
 
@@ -55,10 +59,12 @@ def faust_credentials(settings: Settings) -> Any:
 
     protocol = settings.security_protocol
     if protocol.startswith("SASL_"):
-        return faust.SASLCredentials(username=settings.sasl_username,
-                                     password=sasl_password(settings),
-                                     mechanism=settings.sasl_mechanism,
-                                     ssl_context=ssl_context(settings))
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=sasl_password(settings),
+            mechanism=settings.sasl_mechanism,
+            ssl_context=ssl_context(settings),
+        )
     if protocol == "SSL":
         return faust.SSLCredentials(ssl_context(settings))
     return None

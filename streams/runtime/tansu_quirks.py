@@ -38,8 +38,12 @@ async def true_end_offsets(bootstrap_servers: str, reported: Mapping[Any, int]) 
     probe = {tp: end for tp, end in reported.items() if end}
     if not probe:
         return result
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                                fetch_max_wait_ms=50, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+        group_id=None,
+    )
     await consumer.start()
     try:
         tps = {TopicPartition(tp.topic, tp.partition): tp for tp in probe}
@@ -78,9 +82,14 @@ def install(bootstrap_servers: str) -> None:
         reported = await original(self, partitions)
         corrected = await true_end_offsets(bootstrap_servers, reported)
         if corrected != dict(reported):
-            log.info("tansu end offsets corrected: %s", {
-                f"{tp.topic}[{tp.partition}]": (reported[tp], corrected[tp])
-                for tp in corrected if corrected[tp] != reported[tp]})
+            log.info(
+                "tansu end offsets corrected: %s",
+                {
+                    f"{tp.topic}[{tp.partition}]": (reported[tp], corrected[tp])
+                    for tp in corrected
+                    if corrected[tp] != reported[tp]
+                },
+            )
         return corrected
 
     AIOKafkaConsumerThread._highwaters = _highwaters  # type: ignore[method-assign]

@@ -13,14 +13,20 @@ pytestmark = pytest.mark.e2e
 
 
 def test_benchmark_smoke_run_accounts_for_every_event() -> None:
-    bench = run.main(run.Plan(events=2000, repeat=1, latency_s=2.0,
-                              latency_rate=200, recovery_tickets=500))
+    bench = run.main(
+        run.Plan(events=2000, repeat=1, latency_s=2.0, latency_rate=200, recovery_tickets=500)
+    )
     table = bench.summary
     # run.supportkpi raises unless /metrics accounted for exactly the events published; and
     # the KPIs it showed then are exact
     now_ms = int(time.time() * 1000)
-    assert oracle.differences(oracle.kpi_samples(scrape.parse(bench.final_metrics)),
-                              oracle.expected(bench.published, now_ms)) == []
+    assert (
+        oracle.differences(
+            oracle.kpi_samples(scrape.parse(bench.final_metrics)),
+            oracle.expected(bench.published, now_ms),
+        )
+        == []
+    )
     for variant in run.VARIANTS:
         assert f"| {variant} |" in table
     assert "supportkpi / faust-floor" in table

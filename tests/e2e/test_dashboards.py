@@ -19,8 +19,13 @@ from tests.support.trace import Message
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-VARIABLES = {"$window": "24h", "$channel": ".*", "$priority": ".*", "$team": ".*",
-             "$__rate_interval": "1m"}
+VARIABLES = {
+    "$window": "24h",
+    "$channel": ".*",
+    "$priority": ".*",
+    "$team": ".*",
+    "$__rate_interval": "1m",
+}
 
 
 def _queries() -> list[tuple[str, str, str]]:
@@ -43,8 +48,9 @@ def _simulated_traffic(minutes: int = 40) -> list[Message]:
     for kind, payload in itertools.islice(sim.events(), 20_000):
         if str(payload["occurred_at"]) > time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()):
             break
-        messages.append(Message(kind.value, str(payload.get("ticket_id", "")).encode(),
-                                orjson.dumps(payload)))
+        messages.append(
+            Message(kind.value, str(payload.get("ticket_id", "")).encode(), orjson.dumps(payload))
+        )
     assert {m.topic for m in messages} == {k.value for k in Kind}
     return messages
 

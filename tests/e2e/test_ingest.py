@@ -17,8 +17,13 @@ pytestmark = pytest.mark.e2e
 
 
 def _created(ticket: str) -> dict:
-    return {"type": "ticket-created", "ticket_id": ticket, "channel": "web",
-            "priority": "normal", "occurred_at": datetime.now(UTC).isoformat()}
+    return {
+        "type": "ticket-created",
+        "ticket_id": ticket,
+        "channel": "web",
+        "priority": "normal",
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def _outcomes(stack: Stack) -> dict[str, float]:
@@ -34,8 +39,9 @@ def _outcomes(stack: Stack) -> dict[str, float]:
 def test_ingest_accepts_rejects_and_authenticates(stack: Stack, tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("t0ken\n")  # the file wins over SUPPORTKPI_INGEST_TOKEN
-    env = dict(stack.env, SUPPORTKPI_INGEST_TOKEN="other", SUPPORTKPI_INGEST_TOKEN_FILE=str(
-        token_file))
+    env = dict(
+        stack.env, SUPPORTKPI_INGEST_TOKEN="other", SUPPORTKPI_INGEST_TOKEN_FILE=str(token_file)
+    )
     server = IngestServer(env, tmp_path / "ingest.log")
     try:
         assert server.post(_created("H-1"))[0] == 401
@@ -44,9 +50,10 @@ def test_ingest_accepts_rejects_and_authenticates(stack: Stack, tmp_path: Path) 
         status, body = server.post(batch, token="t0ken")
         assert status == 202 and body["accepted"] == 2 and len(set(body["event_ids"])) == 2
         assert server.post(batch, token="t0ken") == (status, body)  # a client's retry
-        status, body = server.post([_created("H-3"), {"type": "survey-answered",
-                                                      "survey": "csat", "score": 9}],
-                                   token="t0ken")
+        status, body = server.post(
+            [_created("H-3"), {"type": "survey-answered", "survey": "csat", "score": 9}],
+            token="t0ken",
+        )
         assert status == 400
         assert body["errors"] == [{"index": 1, "reason": "csat score 9 is outside 1..5"}]
         assert server.post(b"{not json", token="t0ken")[0] == 400
@@ -57,8 +64,7 @@ def test_ingest_accepts_rejects_and_authenticates(stack: Stack, tmp_path: Path) 
             assert time.monotonic() < deadline, _outcomes(stack)
             time.sleep(0.3)
         assert _outcomes(stack).get("processed") == 2  # the invalid batch produced nothing
-        created = sum(v for (n, _), v in stack.scrape().items()
-                      if n == "support_tickets_created")
+        created = sum(v for (n, _), v in stack.scrape().items() if n == "support_tickets_created")
         assert created == 2 * 3  # two tickets, in each of the three windows
     finally:
         stop_process(server.proc)

@@ -33,21 +33,23 @@ def ingest(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 # an over-long batch is "too large" (413, documented), not merely "invalid"
-CONFIG = SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {
-    "expected-statuses": ["400", "401", "413"]}}})
+CONFIG = SchemathesisConfig.from_dict(
+    {"checks": {"negative_data_rejection": {"expected-statuses": ["400", "401", "413"]}}}
+)
 schema = schemathesis.openapi.from_dict(openapi(), config=CONFIG)
 
 
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-def test_ingest_honours_its_openapi_contract(case: schemathesis.Case,
-                                             ingest: IngestServer) -> None:
+def test_ingest_honours_its_openapi_contract(case: schemathesis.Case, ingest: IngestServer) -> None:
     case.call_and_validate(base_url=ingest.url, headers={"Authorization": f"Bearer {TOKEN}"})
 
 
 def test_ingest_serves_the_description_under_test(ingest: IngestServer) -> None:
     with urllib.request.urlopen(ingest.url + "/openapi.json", timeout=10) as response:
         assert json.load(response) == openapi()
-    status, _ = ingest.post({"type": "ticket-created", "ticket_id": "C-1", "channel": "web",
-                             "priority": "low"}, token=TOKEN)
+    status, _ = ingest.post(
+        {"type": "ticket-created", "ticket_id": "C-1", "channel": "web", "priority": "low"},
+        token=TOKEN,
+    )
     assert status == 202

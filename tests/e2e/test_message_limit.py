@@ -17,18 +17,28 @@ pytestmark = pytest.mark.e2e
 
 def _settings_with_topics(broker: Broker, limit: int) -> Settings:
     prefix = f"m{uuid.uuid4().hex[:8]}-"
-    settings = Settings.from_env({"SUPPORTKPI_BROKER": f"kafka://{broker.bootstrap}",
-                                  "SUPPORTKPI_TOPIC_PREFIX": prefix,
-                                  "SUPPORTKPI_APP_ID": f"{prefix}supportkpi"})
+    settings = Settings.from_env(
+        {
+            "SUPPORTKPI_BROKER": f"kafka://{broker.bootstrap}",
+            "SUPPORTKPI_TOPIC_PREFIX": prefix,
+            "SUPPORTKPI_APP_ID": f"{prefix}supportkpi",
+        }
+    )
 
     async def create() -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
         await admin.start()
         try:
-            await admin.create_topics([
-                NewTopic(name, 1, 1, topic_configs={"max.message.bytes": str(limit)})
-                for name in (settings.events_topic, settings.changelog_topic,
-                             settings.dead_letter_topic)])
+            await admin.create_topics(
+                [
+                    NewTopic(name, 1, 1, topic_configs={"max.message.bytes": str(limit)})
+                    for name in (
+                        settings.events_topic,
+                        settings.changelog_topic,
+                        settings.dead_letter_topic,
+                    )
+                ]
+            )
         finally:
             await admin.close()
 
@@ -42,7 +52,6 @@ def test_a_lower_broker_limit_wins_over_the_configured_one(broker: Broker) -> No
     assert with_broker_limit(settings).max_message_bytes == 300_000
 
 
-def test_a_broker_limit_below_a_full_ticket_record_is_refused_at_start_up(
-        broker: Broker) -> None:
+def test_a_broker_limit_below_a_full_ticket_record_is_refused_at_start_up(broker: Broker) -> None:
     with pytest.raises(ValueError, match="SUPPORTKPI_MAX_TICKET_EVENTS"):
         with_broker_limit(_settings_with_topics(broker, 50_000))

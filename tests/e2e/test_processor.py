@@ -28,8 +28,13 @@ def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
     stack.assert_oracle(recorded)
 
     outcomes = {k: v for k, v in stack.scrape().items() if k[0] == "support_events_total"}
-    wanted = oracle.outcomes(recorded.events, recorded.invalid, recorded.duplicates, _now_ms(),
-                             stack.settings.topic_prefix)
+    wanted = oracle.outcomes(
+        recorded.events,
+        recorded.invalid,
+        recorded.duplicates,
+        _now_ms(),
+        stack.settings.topic_prefix,
+    )
     problems = oracle.differences(outcomes, wanted)
     assert not problems, "\n".join(problems)
     assert sum(recorded.invalid.values()) == 9
@@ -39,11 +44,20 @@ def test_invalid_messages_reach_the_dead_letter_topic_with_a_reason(stack: Stack
     stack.worker().wait_ready()
     recorded = trace.build(seed=11, now_ms=_now_ms(), tickets=5)
     stack.publish(recorded.messages)
-    bad = {m.value for m in recorded.messages
-           if m.value in {v for _, v in trace.invalid_messages(0)} or b"bad-" in m.value
-           or not m.value.startswith(b"{")}
-    consumer = Consumer({"bootstrap.servers": stack.broker.bootstrap, "group.id": "dlq-reader",
-                         "auto.offset.reset": "earliest"})
+    bad = {
+        m.value
+        for m in recorded.messages
+        if m.value in {v for _, v in trace.invalid_messages(0)}
+        or b"bad-" in m.value
+        or not m.value.startswith(b"{")
+    }
+    consumer = Consumer(
+        {
+            "bootstrap.servers": stack.broker.bootstrap,
+            "group.id": "dlq-reader",
+            "auto.offset.reset": "earliest",
+        }
+    )
     consumer.subscribe([stack.settings.dead_letter_topic])
     letters = []
     deadline = time.monotonic() + 60
@@ -111,6 +125,11 @@ def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
     recorded = trace.build(seed=5, now_ms=_now_ms(), tickets=20)
     stack.publish(recorded.messages)
     stack.wait_processed(minimum=len(recorded.events) // 2)
-    result = subprocess.run([require("promtool"), "check", "metrics"], input=worker.metrics(),
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [require("promtool"), "check", "metrics"],
+        input=worker.metrics(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

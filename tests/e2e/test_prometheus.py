@@ -30,30 +30,39 @@ def test_recording_rules_on_live_data_equal_the_oracle(stack: Stack, tmp_path) -
     expected = wanted()
 
     def total(name: str, window: str, **match: str) -> float:
-        return sum(v for (n, labels), v in expected.items()
-                   if n == name and ("window", window) in labels
-                   and all((k, m) in labels for k, m in match.items()))
+        return sum(
+            v
+            for (n, labels), v in expected.items()
+            if n == name
+            and ("window", window) in labels
+            and all((k, m) in labels for k, m in match.items())
+        )
 
     prometheus = Prometheus.start([f"127.0.0.1:{worker.port}"], tmp_path)
     try:
         assert _value(prometheus.wait_for('up{job="supportkpi"} == 1'), job="supportkpi") == 1
         csat = prometheus.wait_for("window:support_csat:percent")
-        satisfied = sum(total("support_survey_responses", "7d", survey="csat", score=s)
-                        for s in ("4", "5"))
+        satisfied = sum(
+            total("support_survey_responses", "7d", survey="csat", score=s) for s in ("4", "5")
+        )
         answered = total("support_survey_responses", "7d", survey="csat")
         assert _value(csat, window="7d") == pytest.approx(100 * satisfied / answered)
         one_touch = prometheus.wait_for("window:support_one_touch:ratio")
         assert _value(one_touch, window="24h") == pytest.approx(
-            total("support_one_touch_resolutions", "24h")
-            / total("support_tickets_resolved", "24h"))
+            total("support_one_touch_resolutions", "24h") / total("support_tickets_resolved", "24h")
+        )
         mean = prometheus.wait_for("window:support_first_response_seconds:mean")
         assert _value(mean, window="7d") == pytest.approx(
             total("support_first_response_seconds_gsum", "7d")
-            / total("support_first_response_seconds_gcount", "7d"))
-        for rule in ("window:support_nps:score", "window:support_ces:average",
-                     "window:support_first_response_seconds:p90",
-                     "window:support_resolution_seconds:p50",
-                     "priority:support_open_tickets:sum"):
+            / total("support_first_response_seconds_gcount", "7d")
+        )
+        for rule in (
+            "window:support_nps:score",
+            "window:support_ces:average",
+            "window:support_first_response_seconds:p90",
+            "window:support_resolution_seconds:p50",
+            "priority:support_open_tickets:sum",
+        ):
             assert prometheus.wait_for(rule), rule
     finally:
         prometheus.stop()

@@ -33,14 +33,29 @@ def test_the_python_publisher_retry_counts_once(stack: Stack) -> None:
     stack.wait_processed(minimum=2)
     samples = stack.scrape()
     prefix = stack.settings.topic_prefix
-    assert samples[("support_events_total", (("outcome", "duplicate"),
-                                             ("topic", prefix + "ticket-created")))] == 1
-    assert samples[("support_tickets_created", (("channel", "chat"), ("priority", "urgent"),
-                                                ("window", "1h")))] == 1
+    assert (
+        samples[
+            (
+                "support_events_total",
+                (("outcome", "duplicate"), ("topic", prefix + "ticket-created")),
+            )
+        ]
+        == 1
+    )
+    assert (
+        samples[
+            (
+                "support_tickets_created",
+                (("channel", "chat"), ("priority", "urgent"), ("window", "1h")),
+            )
+        ]
+        == 1
+    )
 
 
 def test_replay_resumes_after_an_interruption_without_double_counting(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     recorded = trace.build(seed=77, now_ms=_now_ms(), tickets=40)
     path = tmp_path / "history.jsonl"
     lines = [orjson.dumps({"type": topic, **payload}) for topic, payload in recorded.events]
@@ -59,20 +74,27 @@ def test_replay_resumes_after_an_interruption_without_double_counting(
 
 def _windowed(scraped: dict) -> dict:
     """The windowed KPI samples (the backlog is a gauge of now, not of a window)."""
-    return {k: v for k, v in oracle.kpi_samples(scraped).items()
-            if any(label == "window" for label, _ in k[1])}
+    return {
+        k: v
+        for k, v in oracle.kpi_samples(scraped).items()
+        if any(label == "window" for label, _ in k[1])
+    }
 
 
 def test_backfilling_a_month_in_event_time_gives_the_live_windowed_kpis(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     """Four weeks of history, ending two days ago, replayed chronologically into a worker whose
     clock is event time: windows end at the newest event, and every windowed KPI equals the
     oracle's (the same oracle the live-processing tests are held to) at that moment."""
     day = 86_400_000
     spacing = 8 * day  # each trace keeps its ages away from window edges; so must the stack
     end = _now_ms() - 2 * day
-    events = [e for k in range(4)
-              for e in trace.build(seed=300 + k, now_ms=end - k * spacing, tickets=40).events]
+    events = [
+        e
+        for k in range(4)
+        for e in trace.build(seed=300 + k, now_ms=end - k * spacing, tickets=40).events
+    ]
     events.sort(key=lambda e: oracle.ms(e[1]["occurred_at"]))
     newest = max(oracle.ms(e["occurred_at"]) for _, e in events)
     assert newest - min(oracle.ms(e["occurred_at"]) for _, e in events) > 28 * day
@@ -89,9 +111,15 @@ def test_backfilling_a_month_in_event_time_gives_the_live_windowed_kpis(
 
 def test_validate_command_reports_file_lines(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    path.write_text('{"type": "survey-answered", "event_id": "s", '
-                    '"occurred_at": "2026-11-23T09:00:00Z", "survey": "nps", "score": 11}\n')
-    out = subprocess.run([sys.executable, "-m", "streams", "validate", str(path)],
-                         capture_output=True, text=True, check=False)
+    path.write_text(
+        '{"type": "survey-answered", "event_id": "s", '
+        '"occurred_at": "2026-11-23T09:00:00Z", "survey": "nps", "score": 11}\n'
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "streams", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 1
     assert f"{path}:1: nps score 11 is outside 0..10" in out.stdout

@@ -23,16 +23,36 @@ ALERTMANAGER_CONFIG = Path(__file__).resolve().parents[2] / "deploy/alertmanager
 
 def _policy(tmp_path: Path) -> str:
     path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "at_risk": 0.5, "policies": [{
-        "name": "all", "targets": {
-            "urgent": {"first_response": f"{FIRST_RESPONSE_S}s", "resolution": "1h"},
-            "high": {"first_response": "1h", "resolution": "8h"}}}]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "at_risk": 0.5,
+                "policies": [
+                    {
+                        "name": "all",
+                        "targets": {
+                            "urgent": {
+                                "first_response": f"{FIRST_RESPONSE_S}s",
+                                "resolution": "1h",
+                            },
+                            "high": {"first_response": "1h", "resolution": "8h"},
+                        },
+                    }
+                ],
+            }
+        )
+    )
     return str(path)
 
 
 def _event(topic: str, ticket: str, at_ms: int, **fields: object) -> Message:
-    payload = {"event_id": str(uuid.uuid4()), "occurred_at": rfc3339(at_ms), "ticket_id": ticket,
-               **fields}
+    payload = {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": rfc3339(at_ms),
+        "ticket_id": ticket,
+        **fields,
+    }
     return Message(topic, None, orjson.dumps(payload))
 
 
@@ -45,8 +65,11 @@ def _reply(ticket: str, at_ms: int) -> Message:
 
 
 def _value(samples: dict[Sample, float], name: str, **labels: str) -> float:
-    return sum(v for (n, ls), v in samples.items()
-               if n == name and all((k, want) in ls for k, want in labels.items()))
+    return sum(
+        v
+        for (n, ls), v in samples.items()
+        if n == name and all((k, want) in ls for k, want in labels.items())
+    )
 
 
 def _wait(stack: Stack, condition, timeout: float = 60.0) -> dict[Sample, float]:  # type: ignore[no-untyped-def]
@@ -60,38 +83,90 @@ def _wait(stack: Stack, condition, timeout: float = 60.0) -> dict[Sample, float]
 
 
 def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     stack.env["SUPPORTKPI_SLA_POLICY"] = _policy(tmp_path)
     stack.worker().wait_ready()
     now = int(time.time() * 1000)
     # U: urgent, never answered. M: urgent, answered after 3s. H: high, answered in 20 min.
     # P: urgent, answered 30s after creation, both in the past: breached, decided by the reply.
-    stack.publish([_created("U", now), _created("M", now), _reply("M", now + 3000),
-                   _created("H", now - 30 * 60_000, "high"), _reply("H", now - 10 * 60_000),
-                   _created("P", now - 120_000), _reply("P", now - 90_000)])
+    stack.publish(
+        [
+            _created("U", now),
+            _created("M", now),
+            _reply("M", now + 3000),
+            _created("H", now - 30 * 60_000, "high"),
+            _reply("H", now - 10 * 60_000),
+            _created("P", now - 120_000),
+            _reply("P", now - 90_000),
+        ]
+    )
     deadline_s = now / 1000 + FIRST_RESPONSE_S
 
-    at_risk = _wait(stack, lambda s: _value(s, "support_sla_at_risk_tickets",
-                                            sla="first_response", priority="urgent") == 1)
+    at_risk = _wait(
+        stack,
+        lambda s: (
+            _value(s, "support_sla_at_risk_tickets", sla="first_response", priority="urgent") == 1
+        ),
+    )
     assert time.time() < deadline_s, "reported at risk only after the deadline"
     assert _value(at_risk, "support_sla_breached_open_tickets", sla="first_response") == 0
-    assert 0 < _value(at_risk, "support_sla_next_breach_seconds", sla="first_response",
-                      priority="urgent") <= FIRST_RESPONSE_S
+    assert (
+        0
+        < _value(
+            at_risk, "support_sla_next_breach_seconds", sla="first_response", priority="urgent"
+        )
+        <= FIRST_RESPONSE_S
+    )
 
-    breached = _wait(stack, lambda s: _value(s, "support_sla_breached_open_tickets",
-                                             sla="first_response", priority="urgent") == 1)
+    breached = _wait(
+        stack,
+        lambda s: (
+            _value(s, "support_sla_breached_open_tickets", sla="first_response", priority="urgent")
+            == 1
+        ),
+    )
     assert time.time() - deadline_s < 5, "breach reported more than 5s after the deadline"
     # the independent account of this trace: U and P breached, M and H met (first response)
-    assert _value(breached, "support_sla_tickets", window="1h", sla="first_response",
-                  priority="urgent", outcome="breached") == 2
-    assert _value(breached, "support_sla_tickets", window="1h", sla="first_response",
-                  priority="urgent", outcome="met") == 1
-    assert _value(breached, "support_sla_tickets", window="1h", sla="first_response",
-                  priority="high", outcome="met") == 1
+    assert (
+        _value(
+            breached,
+            "support_sla_tickets",
+            window="1h",
+            sla="first_response",
+            priority="urgent",
+            outcome="breached",
+        )
+        == 2
+    )
+    assert (
+        _value(
+            breached,
+            "support_sla_tickets",
+            window="1h",
+            sla="first_response",
+            priority="urgent",
+            outcome="met",
+        )
+        == 1
+    )
+    assert (
+        _value(
+            breached,
+            "support_sla_tickets",
+            window="1h",
+            sla="first_response",
+            priority="high",
+            outcome="met",
+        )
+        == 1
+    )
     time.sleep(3)  # more ticks must not count the same breach again
     again = stack.scrape()
-    assert _value(again, "support_sla_tickets", window="1h", sla="first_response",
-                  outcome="breached") == 2
+    assert (
+        _value(again, "support_sla_tickets", window="1h", sla="first_response", outcome="breached")
+        == 2
+    )
 
 
 def _alerts_named(alertmanager: Alertmanager, name: str) -> list[dict]:
@@ -100,13 +175,15 @@ def _alerts_named(alertmanager: Alertmanager, name: str) -> list[dict]:
 
 @pytest.mark.parametrize("answered", [False, True], ids=["breach-pages", "answered-stays-quiet"])
 def test_breach_alert_reaches_alertmanager_and_the_quiet_case_stays_quiet(
-        stack: Stack, tmp_path: Path, answered: bool) -> None:
+    stack: Stack, tmp_path: Path, answered: bool
+) -> None:
     stack.env["SUPPORTKPI_SLA_POLICY"] = _policy(tmp_path)
     worker = stack.worker()
     worker.wait_ready()
     alertmanager = Alertmanager.start(ALERTMANAGER_CONFIG, tmp_path)
-    prometheus = Prometheus.start([f"127.0.0.1:{worker.port}"], tmp_path,
-                                  alertmanager=alertmanager.address)
+    prometheus = Prometheus.start(
+        [f"127.0.0.1:{worker.port}"], tmp_path, alertmanager=alertmanager.address
+    )
     try:
         prometheus.wait_for('up{job="supportkpi"} == 1')
         now = int(time.time() * 1000)
@@ -123,9 +200,20 @@ def test_breach_alert_reaches_alertmanager_and_the_quiet_case_stays_quiet(
             time.sleep(0.5)
         if answered:
             assert fired == []
-            assert parse(worker.metrics())[("support_sla_tickets", (
-                ("outcome", "met"), ("priority", "urgent"), ("sla", "first_response"),
-                ("window", "1h")))] == 1
+            assert (
+                parse(worker.metrics())[
+                    (
+                        "support_sla_tickets",
+                        (
+                            ("outcome", "met"),
+                            ("priority", "urgent"),
+                            ("sla", "first_response"),
+                            ("window", "1h"),
+                        ),
+                    )
+                ]
+                == 1
+            )
         else:
             assert len(fired) == 1
             assert fired[0]["labels"]["severity"] == "page"

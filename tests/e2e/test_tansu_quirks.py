@@ -37,7 +37,8 @@ async def _one_batch_then_end_offsets(bootstrap: str, records: int) -> tuple[int
 
 
 def test_reported_end_offset_is_wrong_after_a_batch_and_the_correction_fixes_it(
-        broker: Broker) -> None:
+    broker: Broker,
+) -> None:
     reported, corrected = asyncio.run(_one_batch_then_end_offsets(broker.bootstrap, 100))
     # Apache Kafka would report 100 here; Tansu reports "base offset of last batch + 1".
     assert reported == 1, f"Tansu's bug seems fixed (reported {reported}); drop the quirk?"
@@ -50,8 +51,13 @@ async def _median_delivery_ms(bootstrap: str, fetch_max_wait_ms: int) -> float:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     await producer.send_and_wait(topic, b"warm")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", fetch_max_wait_ms=fetch_max_wait_ms)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=fetch_max_wait_ms,
+    )
     await consumer.start()
     try:
         await consumer.getone()

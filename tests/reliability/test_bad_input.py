@@ -18,8 +18,9 @@ NOW = 1000 * H
 
 
 def _state() -> PartitionState:
-    return PartitionState(KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
-                          Horizons(), NOW)
+    return PartitionState(
+        KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(), Horizons(), NOW
+    )
 
 
 def _totals(state: PartitionState) -> dict:
@@ -32,9 +33,12 @@ def created(eid: str = "c", at: int = NOW - 5 * H) -> Event:
 
 def test_a_reply_after_resolution_counts_as_a_reply_but_does_not_undo_one_touch() -> None:
     state = _state()
-    for event in (created(), Event(Kind.REPLIED, "r1", NOW - 4 * H, "T", counts_as_response=True),
-                  Event(Kind.RESOLVED, "x", NOW - 3 * H, "T"),
-                  Event(Kind.REPLIED, "r2", NOW - 2 * H, "T", counts_as_response=True)):
+    for event in (
+        created(),
+        Event(Kind.REPLIED, "r1", NOW - 4 * H, "T", counts_as_response=True),
+        Event(Kind.RESOLVED, "x", NOW - 3 * H, "T"),
+        Event(Kind.REPLIED, "r2", NOW - 2 * H, "T", counts_as_response=True),
+    ):
         assert state.apply(event) is Outcome.PROCESSED
     assert _totals(state)[(c.ONE_TOUCH, "email", "high")] == 1
     assert state.backlog() == {}  # still resolved
@@ -52,8 +56,10 @@ def test_two_resolutions_count_one_resolved_ticket_at_the_first() -> None:
 def test_a_survey_for_a_ticket_never_seen_counts_under_unknown() -> None:
     state = _state()
     state.apply(Event(Kind.SURVEY, "s", NOW - H, "NOPE", survey="csat", score=2))
-    assert _totals(state) == {(c.SURVEY, "csat", 2, "unknown", "unknown"): 1,
-                              (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 2}
+    assert _totals(state) == {
+        (c.SURVEY, "csat", 2, "unknown", "unknown"): 1,
+        (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 2,
+    }
 
 
 def test_the_same_event_id_with_different_content_keeps_the_first() -> None:

@@ -20,8 +20,9 @@ from tests.support import scrape, trace
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 
-def _publish_steadily(stack: Stack, messages: list[trace.Message], per_second: float,
-                      stop: threading.Event) -> threading.Thread:
+def _publish_steadily(
+    stack: Stack, messages: list[trace.Message], per_second: float, stop: threading.Event
+) -> threading.Thread:
     """Publish in the background at a bounded rate, the way a live helpdesk does."""
     chunk = 20
 
@@ -29,7 +30,7 @@ def _publish_steadily(stack: Stack, messages: list[trace.Message], per_second: f
         for start in range(0, len(messages), chunk):
             if stop.is_set():
                 return
-            stack.publish(messages[start:start + chunk])
+            stack.publish(messages[start : start + chunk])
             time.sleep(chunk / per_second)
 
     thread = threading.Thread(target=run, name="publisher", daemon=True)
@@ -65,9 +66,12 @@ def _changelog_records(stack: Stack) -> int:
     whose end offset undercounts the last batch: enough to see that it grew)."""
     consumer = Consumer({"bootstrap.servers": stack.broker.bootstrap, "group.id": "probe"})
     try:
-        return sum(consumer.get_watermark_offsets(
-            TopicPartition(stack.settings.changelog_topic, p), timeout=20)[1]
-            for p in range(stack.settings.partitions))
+        return sum(
+            consumer.get_watermark_offsets(
+                TopicPartition(stack.settings.changelog_topic, p), timeout=20
+            )[1]
+            for p in range(stack.settings.partitions)
+        )
     finally:
         consumer.close()
 
@@ -101,9 +105,12 @@ def test_kill_between_changelog_write_and_offset_commit(stack: Stack) -> None:
     third = stack.worker()
     third.wait_ready(timeout=90)
     stack.assert_oracle(recorded)  # replayed, deduplicated against the stored records
-    replayed = sum(v for k, v in scrape.parse(third.metrics()).items()
-                   if k[0] == "support_events_total" and ("outcome", "duplicate") in k[1])
+    replayed = sum(
+        v
+        for k, v in scrape.parse(third.metrics()).items()
+        if k[0] == "support_events_total" and ("outcome", "duplicate") in k[1]
+    )
     # every event of the second half comes again (invalid and late ones aside)
-    assert replayed >= (len(recorded.messages) - half) // 2, \
+    assert replayed >= (len(recorded.messages) - half) // 2, (
         f"the restart replayed only {replayed} events"
-
+    )

@@ -42,10 +42,10 @@ def test_scale_out_to_three_workers_and_back_to_one(stack: Stack) -> None:
     stack.worker().wait_ready(timeout=90)
     owned = stack.wait_owned(3)
     assert max(owned) < stack.settings.partitions  # the first worker gave partitions away
-    stack.publish(recorded.messages[third:2 * third])
+    stack.publish(recorded.messages[third : 2 * third])
     for worker in stack.workers[1:]:
         worker.stop()
     stack.wait_owned(1)
-    stack.publish(recorded.messages[2 * third:])
+    stack.publish(recorded.messages[2 * third :])
     stack.assert_oracle(recorded)  # one worker now reports everything, nothing twice
     assert stack.owned() == [stack.settings.partitions]

@@ -14,15 +14,33 @@ pytestmark = pytest.mark.reliability
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=10)
-FIELDS = ["event_id", "occurred_at", "ticket_id", "channel", "priority", "agent_id", "public",
-          "author", "survey", "score", "status", "team", "category", "type", "customer_id"]
-plausible = st.dictionaries(st.sampled_from(FIELDS),
-                            json_values | st.sampled_from(["2026-11-23T10:00:00Z", "csat",
-                                                           "urgent", "human", "pending"]),
-                            max_size=len(FIELDS))
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+FIELDS = [
+    "event_id",
+    "occurred_at",
+    "ticket_id",
+    "channel",
+    "priority",
+    "agent_id",
+    "public",
+    "author",
+    "survey",
+    "score",
+    "status",
+    "team",
+    "category",
+    "type",
+    "customer_id",
+]
+plausible = st.dictionaries(
+    st.sampled_from(FIELDS),
+    json_values | st.sampled_from(["2026-11-23T10:00:00Z", "csat", "urgent", "human", "pending"]),
+    max_size=len(FIELDS),
+)
 FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

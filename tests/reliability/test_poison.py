@@ -54,11 +54,15 @@ class Table:
 
     def send(self, messages: list[tuple[str, dict]], **config: object) -> None:
         """Publish with confluent-kafka (``config``: e.g. compression.type), keys as given."""
-        producer = Producer({"bootstrap.servers": self.stack.broker.bootstrap,
-                             "linger.ms": 20, **config})
+        producer = Producer(
+            {"bootstrap.servers": self.stack.broker.bootstrap, "linger.ms": 20, **config}
+        )
         for topic, payload in messages:
-            producer.produce(self.topic(topic), orjson.dumps(payload),
-                             key=str(payload.get("ticket_id", "")).encode() or None)
+            producer.produce(
+                self.topic(topic),
+                orjson.dumps(payload),
+                key=str(payload.get("ticket_id", "")).encode() or None,
+            )
         assert producer.flush(30) == 0
 
     def good(self, messages: list[tuple[str, dict]], **config: object) -> None:
@@ -72,17 +76,21 @@ class Table:
         assert self.worker.proc is not None and self.worker.proc.poll() is None, "worker died"
 
 
-def ticket(name: str, replies: int = 1, resolved: bool = False, minutes_ago: int = 30,
-           **fields: object) -> list[tuple[str, dict]]:
+def ticket(
+    name: str, replies: int = 1, resolved: bool = False, minutes_ago: int = 30, **fields: object
+) -> list[tuple[str, dict]]:
     """The events of one ticket: created, ``replies`` public replies, maybe resolved."""
     at = _now_ms() - minutes_ago * 60_000
 
     def event(topic: str, offset_ms: int, **extra: object) -> tuple[str, dict]:
-        return topic, {"event_id": str(uuid.uuid4()), "ticket_id": name,
-                       "occurred_at": trace.rfc3339(at + offset_ms), **extra}
+        return topic, {
+            "event_id": str(uuid.uuid4()),
+            "ticket_id": name,
+            "occurred_at": trace.rfc3339(at + offset_ms),
+            **extra,
+        }
 
-    out = [event("ticket-created", 0, channel="chat", priority="high", team="poison",
-                 **fields)]
+    out = [event("ticket-created", 0, channel="chat", priority="high", team="poison", **fields)]
     out += [event("agent-replied", 1000 * (n + 1), agent_id="a-1") for n in range(replies)]
     if resolved:
         out.append(event("ticket-resolved", 1000 * (replies + 1), agent_id="a-1"))
@@ -95,8 +103,7 @@ def table(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     env, settings = isolated_env(broker, logs / "data")
     # the worker compresses what it writes too: its changelog is read back compressed after
     # the kill -9 below (through the broker's end-offset correction)
-    env.update(SUPPORTKPI_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES),
-               SUPPORTKPI_COMPRESSION="zstd")
+    env.update(SUPPORTKPI_MAX_MESSAGE_BYTES=str(MAX_MESSAGE_BYTES), SUPPORTKPI_COMPRESSION="zstd")
     stack = Stack(broker, env, settings, logs)
     stack.worker().wait_ready()
     running = Table(stack)
@@ -110,12 +117,15 @@ def table(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 # -- the rows -------------------------------------------------------------------------------
 
+
 def compressed(codec: str) -> Callable[[Table], None]:
     """Java and librdkafka producers often compress: the router once died on the first such
     batch (UnsupportedCodecError), and again on every restart."""
+
     def row(t: Table) -> None:
         messages = [e for n in range(3) for e in ticket(f"{codec}-{n}", resolved=n == 0)]
         t.good(messages, **{"compression.type": codec, "linger.ms": 200})
+
     return row
 
 
@@ -147,15 +157,25 @@ def corrupt_batch(t: Table) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=t.stack.broker.bootstrap, linger_ms=50)
         await producer.start()
         try:
+
             async def batch(events: list[tuple[str, dict]]) -> None:
-                await asyncio.gather(*[await producer.send(
-                    t.topic(topic), orjson.dumps(payload), partition=0)
-                    for topic, payload in events])
+                await asyncio.gather(
+                    *[
+                        await producer.send(t.topic(topic), orjson.dumps(payload), partition=0)
+                        for topic, payload in events
+                    ]
+                )
+
             await batch([before[0]])
             with corrupting_batches():
-                await asyncio.gather(*[await producer.send(
-                    t.topic("ticket-created"), orjson.dumps({"n": n}), partition=0)
-                    for n in range(3)])
+                await asyncio.gather(
+                    *[
+                        await producer.send(
+                            t.topic("ticket-created"), orjson.dumps({"n": n}), partition=0
+                        )
+                        for n in range(3)
+                    ]
+                )
             await batch([after[0]])
         finally:
             await producer.stop()
@@ -163,10 +183,16 @@ def corrupt_batch(t: Table) -> None:
     asyncio.run(send())
     t.events += [before[0], after[0]]
     t.letters.append(("corrupt batch", "record batch cannot be decoded"))
-    undecodable = ("support_events_total", (("outcome", "undecodable"),
-                                            ("topic", t.topic("ticket-created"))))
-    assert t.stack.wait_for(lambda: {undecodable: 3.0},
-                            lambda s: {undecodable: s.get(undecodable, 0.0)}) == []
+    undecodable = (
+        "support_events_total",
+        (("outcome", "undecodable"), ("topic", t.topic("ticket-created"))),
+    )
+    assert (
+        t.stack.wait_for(
+            lambda: {undecodable: 3.0}, lambda s: {undecodable: s.get(undecodable, 0.0)}
+        )
+        == []
+    )
 
 
 def null_key_and_value(t: Table) -> None:
@@ -182,8 +208,12 @@ def null_value_with_key(t: Table) -> None:
 
 
 def reply_at(when: str) -> dict:
-    return {"event_id": str(uuid.uuid4()), "ticket_id": "before-1", "agent_id": "a-9",
-            "occurred_at": when}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "ticket_id": "before-1",
+        "agent_id": "a-9",
+        "occurred_at": when,
+    }
 
 
 def year_zero_on_an_existing_ticket(t: Table) -> None:
@@ -207,9 +237,12 @@ def offset_beyond_fourteen_hours(t: Table) -> None:
 def calendar_edges_that_are_valid(t: Table) -> None:
     """±14:00, seven fraction digits and -00:00 are ordinary input, counted as such."""
     base = _now_ms() - 20 * 60_000
-    stamps = [trace.rfc3339(base, 14), trace.rfc3339(base + 1000, -14),
-              trace.rfc3339(base + 2000)[:-10] + ".1234567+00:00",
-              trace.rfc3339(base + 3000)[:-6] + "-00:00"]
+    stamps = [
+        trace.rfc3339(base, 14),
+        trace.rfc3339(base + 1000, -14),
+        trace.rfc3339(base + 2000)[:-10] + ".1234567+00:00",
+        trace.rfc3339(base + 3000)[:-6] + "-00:00",
+    ]
     for n, stamp in enumerate(stamps):
         created, reply = ticket(f"edge-{n}")
         created[1]["occurred_at"] = stamp
@@ -222,16 +255,43 @@ def hot_ticket(t: Table) -> None:
     the replies past 200 are ``capped``, and the resolution still counts."""
     events = ticket("hot", replies=0)
     at = trace.rfc3339(_now_ms() - 25 * 60_000)
-    events += [("agent-replied", {"event_id": str(uuid.uuid4()), "ticket_id": "hot",
-                                  "agent_id": "bot", "author": "bot", "occurred_at": at})
-               for _ in range(2_100)]
-    events += [("agent-replied", {"event_id": str(uuid.uuid4()), "ticket_id": "hot",
-                                  "agent_id": "a-1", "occurred_at": at}) for _ in range(210)]
-    events.append(("ticket-resolved", {"event_id": str(uuid.uuid4()), "ticket_id": "hot",
-                                       "occurred_at": trace.rfc3339(_now_ms() - 20 * 60_000)}))
+    events += [
+        (
+            "agent-replied",
+            {
+                "event_id": str(uuid.uuid4()),
+                "ticket_id": "hot",
+                "agent_id": "bot",
+                "author": "bot",
+                "occurred_at": at,
+            },
+        )
+        for _ in range(2_100)
+    ]
+    events += [
+        (
+            "agent-replied",
+            {
+                "event_id": str(uuid.uuid4()),
+                "ticket_id": "hot",
+                "agent_id": "a-1",
+                "occurred_at": at,
+            },
+        )
+        for _ in range(210)
+    ]
+    events.append(
+        (
+            "ticket-resolved",
+            {
+                "event_id": str(uuid.uuid4()),
+                "ticket_id": "hot",
+                "occurred_at": trace.rfc3339(_now_ms() - 20 * 60_000),
+            },
+        )
+    )
     t.good(events)
-    capped = ("support_events_total", (("outcome", "capped"),
-                                       ("topic", t.topic("agent-replied"))))
+    capped = ("support_events_total", (("outcome", "capped"), ("topic", t.topic("agent-replied"))))
     assert t.stack.wait_for(lambda: {capped: 10.0}, lambda s: {capped: s.get(capped, 0.0)}) == []
 
 
@@ -241,9 +301,18 @@ def long_fields(t: Table) -> None:
     name = "L" * 250
     events = ticket(name, replies=0)
     at = trace.rfc3339(_now_ms() - 25 * 60_000)
-    events += [("ticket-updated", {"event_id": f"{uuid.uuid4()}-{'i' * 200}",
-                                   "ticket_id": name, "category": "C" * 250, "occurred_at": at})
-               for _ in range(249)]
+    events += [
+        (
+            "ticket-updated",
+            {
+                "event_id": f"{uuid.uuid4()}-{'i' * 200}",
+                "ticket_id": name,
+                "category": "C" * 250,
+                "occurred_at": at,
+            },
+        )
+        for _ in range(249)
+    ]
     t.good(events)
 
 
@@ -284,8 +353,9 @@ def test_every_poison_is_a_dead_letter_with_its_reason(table: Table) -> None:
         assert key, headers  # never null: a keyless tombstone gets topic/partition/offset
         assert {"supportkpi.topic", "supportkpi.partition", "supportkpi.offset"} <= set(headers)
     tombstones = [key for key, h in letters if "tombstone" in h["supportkpi.reason"]]
-    assert any(key.startswith(table.topic("ticket-created").encode() + b"/")
-               for key in tombstones), tombstones
+    assert any(
+        key.startswith(table.topic("ticket-created").encode() + b"/") for key in tombstones
+    ), tombstones
 
 
 def test_only_metrics_health_and_ready_are_served(table: Table) -> None:
@@ -293,10 +363,17 @@ def test_only_metrics_health_and_ready_are_served(table: Table) -> None:
     for path in ("/router/", "/table/", "/stats/", "/graph/"):
         assert table.worker.get(path)[0] == 404, path
     assert table.worker.get("/health") == (200, '{"status":"ok"}')
-    stalled = {labels: v for (name, labels), v in table.stack.scrape().items()
-               if name == "support_processing_stalled"}
+    stalled = {
+        labels: v
+        for (name, labels), v in table.stack.scrape().items()
+        if name == "support_processing_stalled"
+    }
     assert {dict(labels)["stage"] for labels in stalled} == {
-        "router", "agent", "rebuild", "changelog"}
+        "router",
+        "agent",
+        "rebuild",
+        "changelog",
+    }
     assert set(stalled.values()) == {0.0}
 
 
@@ -308,13 +385,20 @@ def test_kill_minus_nine_then_restart_counts_good_events_again(table: Table) -> 
 
 # -- reading topics back --------------------------------------------------------------------
 
+
 def _messages(table: Table, topic: str) -> Iterator[object]:
-    consumer = Consumer({"bootstrap.servers": table.stack.broker.bootstrap,
-                         "group.id": f"poison-{uuid.uuid4().hex[:6]}",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": table.stack.broker.bootstrap,
+            "group.id": f"poison-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
     try:
-        consumer.assign([TopicPartition(topic, p, 0)
-                         for p in range(table.stack.settings.partitions)])
+        consumer.assign(
+            [TopicPartition(topic, p, 0) for p in range(table.stack.settings.partitions)]
+        )
         idle = 0
         while idle < 3:
             batch = consumer.consume(1000, timeout=1.0)
@@ -333,4 +417,3 @@ def _letters(table: Table) -> Iterator[tuple[bytes, dict[str, str]]]:
     for message in _messages(table, table.stack.settings.dead_letter_topic):
         headers = {k: v.decode() for k, v in message.headers() or []}  # type: ignore[attr-defined]
         yield message.key(), headers  # type: ignore[attr-defined]
-

@@ -23,8 +23,13 @@ START = 1_790_000_000_000
 
 def test_three_weeks_of_traffic_keep_only_the_last_week_of_closed_tickets() -> None:
     sim = Simulator(seed=9, tickets_per_s=0.005, speed=1, start_ms=START)
-    state = PartitionState(KpiModel(), SlidingWindows({"1h": H, "24h": D, "7d": 7 * D}),
-                           LabelPolicy(), Horizons(grace_ms=H, orphan_ms=D), START)
+    state = PartitionState(
+        KpiModel(),
+        SlidingWindows({"1h": H, "24h": D, "7d": 7 * D}),
+        LabelPolicy(),
+        Horizons(grace_ms=H, orphan_ms=D),
+        START,
+    )
     created_at: dict[str, int] = {}
     tombstones, next_housekeeping = 0, START + H
     for kind, payload in itertools.islice(sim.events(), 200_000):

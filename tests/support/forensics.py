@@ -22,12 +22,19 @@ def _read(bootstrap: str, topic: str, partitions: int) -> Iterator[tuple[bytes |
         yield key, value
 
 
-def _read_at(bootstrap: str, topic: str,
-             partitions: int) -> Iterator[tuple[int, int, bytes | None, bytes]]:
+def _read_at(
+    bootstrap: str, topic: str, partitions: int
+) -> Iterator[tuple[int, int, bytes | None, bytes]]:
     """Every record of ``topic`` (partition, offset, key, value) from the beginning until
     nothing more arrives."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "forensics",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "forensics",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
     try:
         consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
         idle = 0
@@ -44,12 +51,16 @@ def _read_at(bootstrap: str, topic: str,
 def committed_offsets(bootstrap: str, settings: Settings) -> dict[tuple[str, int], int]:
     """Offsets the processor's consumer group has committed (absent: none yet)."""
     topics = [settings.events_topic, *settings.source_topics]
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": settings.app_id,
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": settings.app_id, "enable.auto.commit": False}
+    )
     try:
         wanted = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
-        return {(tp.topic, tp.partition): tp.offset
-                for tp in consumer.committed(wanted, timeout=20) if tp.offset >= 0}
+        return {
+            (tp.topic, tp.partition): tp.offset
+            for tp in consumer.committed(wanted, timeout=20)
+            if tp.offset >= 0
+        }
     finally:
         consumer.close()
 
@@ -57,26 +68,40 @@ def committed_offsets(bootstrap: str, settings: Settings) -> dict[tuple[str, int
 def stored_ids(bootstrap: str, settings: Settings) -> set[bytes]:
     """Digests (``event_digest``) of the event ids applied in the latest version of every
     changelog record."""
-    latest: dict[bytes | None, bytes | None] = {}
-    for key, value in _read(bootstrap, settings.changelog_topic, settings.partitions):
-        latest[key] = value
+    latest: dict[bytes | None, bytes | None] = dict(
+        _read(bootstrap, settings.changelog_topic, settings.partitions)
+    )
     size = DIGEST_SIZE
-    return {seen[i:i + size] for v in latest.values() if v
-            for seen in [TicketRecord.from_bytes(v).seen] for i in range(0, len(seen), size)}
+    return {
+        seen[i : i + size]
+        for v in latest.values()
+        if v
+        for seen in [TicketRecord.from_bytes(v).seen]
+        for i in range(0, len(seen), size)
+    }
 
 
 def routed_ids(bootstrap: str, settings: Settings) -> set[str]:
     """Event ids that reached the internal (re-keyed) topic."""
-    return {e.event_id for _, v in _read(bootstrap, settings.events_topic, settings.partitions)
-            if v for e in unpack(v)}
+    return {
+        e.event_id
+        for _, v in _read(bootstrap, settings.events_topic, settings.partitions)
+        if v
+        for e in unpack(v)
+    }
 
 
-def report(bootstrap: str, settings: Settings, events: list[tuple[str, dict]],
-           late_before_ms: int) -> str:
+def report(
+    bootstrap: str, settings: Settings, events: list[tuple[str, dict]], late_before_ms: int
+) -> str:
     """Where each valid event that no record holds got lost (late events are never stored)."""
     stored = stored_ids(bootstrap, settings)
-    missing = [(t, e) for t, e in events if event_digest(e["event_id"]) not in stored
-               and datetime.fromisoformat(e["occurred_at"]).timestamp() * 1000 >= late_before_ms]
+    missing = [
+        (t, e)
+        for t, e in events
+        if event_digest(e["event_id"]) not in stored
+        and datetime.fromisoformat(e["occurred_at"]).timestamp() * 1000 >= late_before_ms
+    ]
     if not missing:
         return "every event is in a stored record"
     routed = routed_ids(bootstrap, settings)
@@ -90,15 +115,23 @@ def report(bootstrap: str, settings: Settings, events: list[tuple[str, dict]],
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 continue
     committed = committed_offsets(bootstrap, settings)
-    lines = [f"{len(missing)} of {len(events)} events are in no stored record;",
-             "committed/end: " + ", ".join(f"{t}[{p}] {committed.get((t, p))}/{end}"
-                                            for (t, p), end in sorted(ends.items()))]
+    lines = [
+        f"{len(missing)} of {len(events)} events are in no stored record;",
+        "committed/end: "
+        + ", ".join(
+            f"{t}[{p}] {committed.get((t, p))}/{end}" for (t, p), end in sorted(ends.items())
+        ),
+    ]
     for topic, event in missing[:30]:
         where = "routed, not stored" if event["event_id"] in routed else "never routed"
         at = source.get(event["event_id"])
         if at is not None:
-            where += (f" (source {at[0]}[{at[1]}]@{at[2]}, committed {committed.get(at[:2])}"
-                      f" of {ends.get(at[:2])})")
-        lines.append(f"  {topic} {event.get('ticket_id')} {event['event_id']}"
-                     f" at {event['occurred_at']}: {where}")
+            where += (
+                f" (source {at[0]}[{at[1]}]@{at[2]}, committed {committed.get(at[:2])}"
+                f" of {ends.get(at[:2])})"
+            )
+        lines.append(
+            f"  {topic} {event.get('ticket_id')} {event['event_id']}"
+            f" at {event['occurred_at']}: {where}"
+        )
     return "\n".join(lines)

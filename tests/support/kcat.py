@@ -32,5 +32,11 @@ def produce(bootstrap: str, topic: str, lines: bytes, *options: str) -> None:
     """``kcat -P`` of ``lines`` (one message per line) with extra ``options`` (-Z, -K, -z)."""
     binary = require("kcat")
     env = dict(os.environ, LD_LIBRARY_PATH=_library_dir())
-    subprocess.run([binary, "-P", "-b", bootstrap, "-t", topic, *options], input=lines,
-                   env=env, check=True, timeout=60, capture_output=True)
+    subprocess.run(
+        [binary, "-P", "-b", bootstrap, "-t", topic, *options],
+        input=lines,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )

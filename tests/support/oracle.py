@@ -13,16 +13,37 @@ from tests.support.scrape import Sample
 HOUR, DAY = 3_600_000, 86_400_000
 WINDOWS = {"1h": HOUR, "24h": DAY, "7d": 7 * DAY}
 GRACE = HOUR
-BUCKETS_S = [60, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200,
-             604800]
+BUCKETS_S = [
+    60,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    14400,
+    28800,
+    43200,
+    86400,
+    172800,
+    259200,
+    604800,
+]
 CHANNELS = {"email", "chat", "phone", "social", "web", "in_app"}
 PRIORITIES = {"low", "normal", "high", "urgent"}
-KPI_FAMILIES = ("support_tickets_created", "support_tickets_resolved",
-                "support_one_touch_resolutions", "support_first_response_seconds",
-                "support_resolution_seconds", "support_survey_responses",
-                "support_survey_score_points", "support_open_tickets",
-                "support_team_tickets_created", "support_team_tickets_resolved",
-                "support_team_open_tickets")
+KPI_FAMILIES = (
+    "support_tickets_created",
+    "support_tickets_resolved",
+    "support_one_touch_resolutions",
+    "support_first_response_seconds",
+    "support_resolution_seconds",
+    "support_survey_responses",
+    "support_survey_score_points",
+    "support_open_tickets",
+    "support_team_tickets_created",
+    "support_team_tickets_resolved",
+    "support_team_open_tickets",
+)
 
 
 def ms(text: str) -> int:
@@ -35,25 +56,43 @@ def bounded(value: str | None, allowed: set[str]) -> str:
     return value.lower() if value.lower() in allowed else "other"
 
 
-def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]:
+def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]:  # noqa: C901 -- one recomputation, top to bottom
     """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``."""
     late_before = now_ms - max(WINDOWS.values()) - GRACE
     tickets: dict[str, dict] = {}
     surveys: list[tuple[int, str, int, str | None, str | None]] = []
     for topic, e in events:
         if topic == "survey-answered":
-            surveys.append((ms(e["occurred_at"]), e["survey"], e["score"], e.get("ticket_id"),
-                            e.get("channel")))
+            surveys.append(
+                (
+                    ms(e["occurred_at"]),
+                    e["survey"],
+                    e["score"],
+                    e.get("ticket_id"),
+                    e.get("channel"),
+                )
+            )
             continue
-        t = tickets.setdefault(e["ticket_id"], {"replies": [], "resolved": None, "late": True,
-                                                "resolutions": [], "reopens": [],
-                                                "escalations": []})
+        t = tickets.setdefault(
+            e["ticket_id"],
+            {
+                "replies": [],
+                "resolved": None,
+                "late": True,
+                "resolutions": [],
+                "reopens": [],
+                "escalations": [],
+            },
+        )
         at = ms(e["occurred_at"])
         t["late"] = t["late"] and at < late_before
         if topic == "ticket-created":
-            t.update(created=at, channel=bounded(e["channel"], CHANNELS),
-                     created_priority=bounded(e["priority"], PRIORITIES),
-                     team=e.get("team") or "unknown")
+            t.update(
+                created=at,
+                channel=bounded(e["channel"], CHANNELS),
+                created_priority=bounded(e["priority"], PRIORITIES),
+                team=e.get("team") or "unknown",
+            )
         elif topic == "ticket-updated" and e.get("priority") is not None:
             t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
         elif topic == "agent-replied":
@@ -86,6 +125,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         add(name + "_gsum", labels, seconds)
 
     for window, width in WINDOWS.items():
+
         def inside(at: int, width: int = width) -> bool:
             return now_ms - width < at <= now_ms + 60_000
 
@@ -96,26 +136,36 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 add("support_team_tickets_created", {"window": window, "team": t["team"]})
             replies = sorted(t["replies"])
             if replies and inside(replies[0]):
-                observe("support_first_response_seconds", dims,
-                        max(0, replies[0] - t["created"]) / 1000)
+                observe(
+                    "support_first_response_seconds", dims, max(0, replies[0] - t["created"]) / 1000
+                )
             if t["resolved"] is not None and inside(t["resolved"]):
                 add("support_tickets_resolved", dims)
                 add("support_team_tickets_resolved", {"window": window, "team": t["team"]})
-                observe("support_resolution_seconds", dims,
-                        max(0, t["resolved"] - t["created"]) / 1000)
+                observe(
+                    "support_resolution_seconds", dims, max(0, t["resolved"] - t["created"]) / 1000
+                )
                 if sum(1 for r in replies if r <= t["resolved"]) == 1:
                     add("support_one_touch_resolutions", dims)
         for at, survey, score, ticket_id, channel in surveys:
             if not inside(at):
                 continue
             ticket = known.get(ticket_id) if ticket_id else None
-            dims = ({"channel": ticket["channel"], "priority": ticket["priority"]} if ticket
-                    else {"channel": bounded(channel, CHANNELS), "priority": "unknown"})
-            add("support_survey_responses", {"window": window, "survey": survey,
-                                             "score": str(score), **dims})
+            dims = (
+                {"channel": ticket["channel"], "priority": ticket["priority"]}
+                if ticket
+                else {"channel": bounded(channel, CHANNELS), "priority": "unknown"}
+            )
+            add(
+                "support_survey_responses",
+                {"window": window, "survey": survey, "score": str(score), **dims},
+            )
             if score:
-                add("support_survey_score_points", {"window": window, "survey": survey, **dims},
-                    score)
+                add(
+                    "support_survey_score_points",
+                    {"window": window, "survey": survey, **dims},
+                    score,
+                )
     for t in known.values():
         if t["open"]:
             dims = {"channel": t["channel"], "priority": t["priority"]}
@@ -126,8 +176,13 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
     return out
 
 
-def outcomes(events: list[tuple[str, dict]], invalid: dict[str, int],
-             duplicates: dict[str, int], now_ms: int, prefix: str = "") -> dict[Sample, float]:
+def outcomes(
+    events: list[tuple[str, dict]],
+    invalid: dict[str, int],
+    duplicates: dict[str, int],
+    now_ms: int,
+    prefix: str = "",
+) -> dict[Sample, float]:
     """Expected ``support_events_total`` for one delivery of the trace (zero series omitted)."""
     late_before = now_ms - max(WINDOWS.values()) - GRACE
     out: dict[Sample, float] = {}
@@ -145,12 +200,16 @@ def outcomes(events: list[tuple[str, dict]], invalid: dict[str, int],
 def kpi_samples(scraped: dict[Sample, float]) -> dict[Sample, float]:
     """The part of a scrape the oracle predicts."""
     names = (*KPI_FAMILIES, "support_oldest_open_ticket_age_seconds")
-    return {k: v for k, v in scraped.items()
-            if any(k[0] == n or k[0].startswith(n + "_") for n in names)}
+    return {
+        k: v
+        for k, v in scraped.items()
+        if any(k[0] == n or k[0].startswith(n + "_") for n in names)
+    }
 
 
-def differences(actual: dict[Sample, float], wanted: dict[Sample, float],
-                age_tolerance_s: float = 120.0) -> list[str]:
+def differences(
+    actual: dict[Sample, float], wanted: dict[Sample, float], age_tolerance_s: float = 120.0
+) -> list[str]:
     """Human-readable mismatches; empty when the scrape equals the oracle."""
     problems = []
     for key in sorted(set(actual) | set(wanted)):

@@ -61,8 +61,12 @@ class Worker:
     def start(self) -> Worker:
         env = dict(self.env, SUPPORTKPI_WEB_PORT=str(self.port), SUPPORTKPI_WEB_HOST="127.0.0.1")
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
-        self.proc = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         return self
 
     def get(self, path: str) -> tuple[int, str]:
@@ -108,8 +112,20 @@ class IngestServer:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = devbroker.free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "ingest", "--host", "127.0.0.1", "--port",
-             str(self.port)], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streams",
+                "ingest",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while not devbroker.port_open("127.0.0.1", self.port):
             assert time.monotonic() < deadline and self.proc.poll() is None, log.read_text()
@@ -117,8 +133,11 @@ class IngestServer:
 
     def post(self, body: object | bytes, token: str | None = None) -> tuple[int, dict]:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/events", data=data,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/events",
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:

@@ -25,25 +25,38 @@ class Prometheus:
     proc: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, targets: list[str], workdir: Path, interval: str = "1s",
-              alertmanager: str | None = None) -> Prometheus:
+    def start(
+        cls,
+        targets: list[str],
+        workdir: Path,
+        interval: str = "1s",
+        alertmanager: str | None = None,
+    ) -> Prometheus:
         port = devbroker.free_port()
         config: dict = {
             "global": {"scrape_interval": interval, "evaluation_interval": interval},
             "rule_files": _rules_every(interval, workdir),
-            "scrape_configs": [{"job_name": "supportkpi",
-                                "static_configs": [{"targets": targets}]}],
+            "scrape_configs": [
+                {"job_name": "supportkpi", "static_configs": [{"targets": targets}]}
+            ],
         }
         if alertmanager:
-            config["alerting"] = {"alertmanagers": [{"static_configs": [
-                {"targets": [alertmanager]}]}]}
+            config["alerting"] = {
+                "alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]
+            }
         path = workdir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config))
         log = open(workdir / "prometheus.log", "ab")  # noqa: SIM115 - owned by the child
         proc = subprocess.Popen(
-            [require("prometheus"), f"--config.file={path}",
-             f"--storage.tsdb.path={workdir / 'tsdb'}",
-             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+            [
+                require("prometheus"),
+                f"--config.file={path}",
+                f"--storage.tsdb.path={workdir / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         running = cls(port, proc)
         _wait_port(port)
         deadline = time.monotonic() + 30
@@ -56,8 +69,9 @@ class Prometheus:
         return running
 
     def query(self, expr: str) -> list[dict]:
-        url = (f"http://127.0.0.1:{self.port}/api/v1/query?"
-               + urllib.parse.urlencode({"query": expr}))
+        url = f"http://127.0.0.1:{self.port}/api/v1/query?" + urllib.parse.urlencode(
+            {"query": expr}
+        )
         with urllib.request.urlopen(url, timeout=10) as response:
             body = json.load(response)
         assert body["status"] == "success", body
@@ -110,10 +124,16 @@ class Alertmanager:
         port, cluster = devbroker.free_port(), devbroker.free_port()
         log = open(workdir / "alertmanager.log", "ab")  # noqa: SIM115 - owned by the child
         proc = subprocess.Popen(
-            [require("prometheus-alertmanager"), f"--config.file={config}",
-             f"--storage.path={workdir / 'am'}", f"--web.listen-address=127.0.0.1:{port}",
-             f"--cluster.listen-address=127.0.0.1:{cluster}"],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                require("prometheus-alertmanager"),
+                f"--config.file={config}",
+                f"--storage.path={workdir / 'am'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                f"--cluster.listen-address=127.0.0.1:{cluster}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         _wait_port(port)
         return cls(port, proc)
 

@@ -48,8 +48,11 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
 
     def emit(topic: str, at_ms: int, **fields: object) -> None:
         offset = rng.choice([0, 0, 2, -5])  # publishers in other time zones
-        payload = {"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                   "occurred_at": rfc3339(at_ms, offset), **fields}
+        payload = {
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "occurred_at": rfc3339(at_ms, offset),
+            **fields,
+        }
         events.append((topic, payload))
 
     for n in range(tickets):
@@ -59,8 +62,15 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
         created = now_ms - rng.randint(low, high)
         channel = rng.choice(["email", "chat", "phone", "web", "fax"])  # fax -> "other"
         priority = rng.choice(["low", "normal", "high", "urgent", "URGENT", "p0"])
-        emit("ticket-created", created, ticket_id=ticket, channel=channel, priority=priority,
-             team=rng.choice(["billing", "tech"]), customer_id=f"C{n}")
+        emit(
+            "ticket-created",
+            created,
+            ticket_id=ticket,
+            channel=channel,
+            priority=priority,
+            team=rng.choice(["billing", "tech"]),
+            customer_id=f"C{n}",
+        )
         if rng.random() < 0.3:
             emit("agent-replied", created + 500, ticket_id=ticket, agent_id="bot", author="bot")
         if rng.random() < 0.2:
@@ -78,14 +88,24 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
                 emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2")
                 if rng.random() < 0.6:
                     survey, high_score = rng.choice([("csat", 5), ("nps", 10), ("ces", 7)])
-                    emit("survey-answered", min(end, resolved + 1000), ticket_id=ticket,
-                         survey=survey, score=rng.randint(0 if survey == "nps" else 1, high_score))
+                    emit(
+                        "survey-answered",
+                        min(end, resolved + 1000),
+                        ticket_id=ticket,
+                        survey=survey,
+                        score=rng.randint(0 if survey == "nps" else 1, high_score),
+                    )
     # surveys with no ticket, and one for a ticket this processor never hears of
     for n in range(4):
-        emit("survey-answered", now_ms - rng.randint(*BANDS["1h"]), survey="csat",
-             score=rng.randint(1, 5), channel=rng.choice(["email", None]), customer_id=f"S{n}")
-    emit("survey-answered", now_ms - 10 * MIN, ticket_id="TCK-never-created", survey="nps",
-         score=9)
+        emit(
+            "survey-answered",
+            now_ms - rng.randint(*BANDS["1h"]),
+            survey="csat",
+            score=rng.randint(1, 5),
+            channel=rng.choice(["email", None]),
+            customer_id=f"S{n}",
+        )
+    emit("survey-answered", now_ms - 10 * MIN, ticket_id="TCK-never-created", survey="nps", score=9)
     # a reply to a ticket that never appears: waits (orphan horizon), counts nowhere
     emit("agent-replied", now_ms - 12 * MIN, ticket_id="TCK-orphan", agent_id="A1")
     # a ticket from long ago: older than the largest window plus grace, counted as late
@@ -101,9 +121,13 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
     deliveries.insert(0, deliveries.pop(first_reply))
     for topic, payload in deliveries:
         key_choice = rng.random()
-        key = (None if key_choice < 0.5 else
-               str(payload.get("ticket_id", "")).encode() if key_choice < 0.8 else
-               f"other-{rng.randrange(1000)}".encode())
+        key = (
+            None
+            if key_choice < 0.5
+            else str(payload.get("ticket_id", "")).encode()
+            if key_choice < 0.8
+            else f"other-{rng.randrange(1000)}".encode()
+        )
         value = orjson.dumps({k: v for k, v in payload.items() if v is not None})
         trace.messages.append(Message(topic, key, value))
         late = payload.get("ticket_id") == "TCK-ancient"  # a late copy counts as late, not dup
@@ -122,19 +146,49 @@ def invalid_messages(now_ms: int) -> list[tuple[str, bytes]]:
     when = rfc3339(now_ms - 5 * MIN)
     return [
         ("ticket-created", b"this is not json"),
-        ("ticket-created", b"\xff\xfe{\"event_id\": \"x\"}"),
+        ("ticket-created", b'\xff\xfe{"event_id": "x"}'),
         ("agent-replied", b"[1, 2, 3]"),
-        ("ticket-created", orjson.dumps({"event_id": "bad-1", "occurred_at": when,
-                                         "channel": "email", "priority": "low"})),
-        ("ticket-created", orjson.dumps({"event_id": "bad-2", "ticket_id": "X",
-                                         "occurred_at": "2026-11-23T10:00:00",
-                                         "channel": "email", "priority": "low"})),
-        ("survey-answered", orjson.dumps({"event_id": "bad-3", "occurred_at": when,
-                                          "survey": "csat", "score": 9})),
-        ("survey-answered", orjson.dumps({"event_id": "bad-4", "occurred_at": when,
-                                          "survey": "mood", "score": 3})),
-        ("agent-replied", orjson.dumps({"event_id": "bad-5", "occurred_at": when,
-                                        "ticket_id": "X", "agent_id": 7})),
-        ("ticket-resolved", orjson.dumps({"event_id": "bad-6", "occurred_at": when,
-                                          "ticket_id": "X", "type": "ticket-created"})),
+        (
+            "ticket-created",
+            orjson.dumps(
+                {"event_id": "bad-1", "occurred_at": when, "channel": "email", "priority": "low"}
+            ),
+        ),
+        (
+            "ticket-created",
+            orjson.dumps(
+                {
+                    "event_id": "bad-2",
+                    "ticket_id": "X",
+                    "occurred_at": "2026-11-23T10:00:00",
+                    "channel": "email",
+                    "priority": "low",
+                }
+            ),
+        ),
+        (
+            "survey-answered",
+            orjson.dumps({"event_id": "bad-3", "occurred_at": when, "survey": "csat", "score": 9}),
+        ),
+        (
+            "survey-answered",
+            orjson.dumps({"event_id": "bad-4", "occurred_at": when, "survey": "mood", "score": 3}),
+        ),
+        (
+            "agent-replied",
+            orjson.dumps(
+                {"event_id": "bad-5", "occurred_at": when, "ticket_id": "X", "agent_id": 7}
+            ),
+        ),
+        (
+            "ticket-resolved",
+            orjson.dumps(
+                {
+                    "event_id": "bad-6",
+                    "occurred_at": when,
+                    "ticket_id": "X",
+                    "type": "ticket-created",
+                }
+            ),
+        ),
     ]

@@ -15,9 +15,14 @@ def test_defaults_match_the_documented_contract() -> None:
 
 
 def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
-    settings = Settings.from_env({"SUPPORTKPI_TOPIC_PREFIX": "prod.", "SUPPORTKPI_PARTITIONS": "12",
-                                  "SUPPORTKPI_WINDOWS": "15m, 1h,30d",
-                                  "SUPPORTKPI_BROKER": "kafka://a:9092;kafka://b:9092"})
+    settings = Settings.from_env(
+        {
+            "SUPPORTKPI_TOPIC_PREFIX": "prod.",
+            "SUPPORTKPI_PARTITIONS": "12",
+            "SUPPORTKPI_WINDOWS": "15m, 1h,30d",
+            "SUPPORTKPI_BROKER": "kafka://a:9092;kafka://b:9092",
+        }
+    )
     assert settings.partitions == 12
     assert settings.windows == ("15m", "1h", "30d")
     assert settings.window_widths_ms["30d"] == 30 * 86_400_000
@@ -26,9 +31,14 @@ def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
     assert settings.bootstrap_servers == "a:9092,b:9092"
 
 
-@pytest.mark.parametrize(("name", "value"), [("SUPPORTKPI_WINDOWS", "1 hour"),
-                                              ("SUPPORTKPI_CLOCK", "sundial"),
-                                              ("SUPPORTKPI_PARTITIONS", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SUPPORTKPI_WINDOWS", "1 hour"),
+        ("SUPPORTKPI_CLOCK", "sundial"),
+        ("SUPPORTKPI_PARTITIONS", "0"),
+    ],
+)
 def test_bad_settings_fail_at_start_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ValueError):
         Settings.from_env({name: value})

@@ -21,8 +21,11 @@ def _datasource_uid() -> str:
 
 
 def test_there_are_three_dashboards() -> None:
-    assert {p.stem for p in BOARDS} == {"supportkpi-wall", "supportkpi-team-lead",
-                                        "supportkpi-health"}
+    assert {p.stem for p in BOARDS} == {
+        "supportkpi-wall",
+        "supportkpi-team-lead",
+        "supportkpi-health",
+    }
 
 
 @pytest.mark.parametrize("path", BOARDS, ids=lambda p: p.stem)
@@ -75,8 +78,12 @@ def test_health_dashboard_shows_stalled_stages_and_quarantined_records() -> None
 def test_health_dashboard_shows_every_event_outcome() -> None:
     """Each outcome of support_events_total is a series of a panel: grouped by outcome and not
     filtered down to some of them (a filter that names outcomes would hide new ones)."""
-    queries = [t["expr"] for p in _health()["panels"] for t in p["targets"]
-               if "support_events_total" in t["expr"]]
+    queries = [
+        t["expr"]
+        for p in _health()["panels"]
+        for t in p["targets"]
+        if "support_events_total" in t["expr"]
+    ]
     by_outcome = [q for q in queries if "by (topic, outcome)" in q or "by (outcome)" in q]
     assert by_outcome
     for query in by_outcome:

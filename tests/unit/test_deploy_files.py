@@ -13,8 +13,16 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 def test_compose_runs_the_production_shape() -> None:
     services = COMPOSE["services"]
-    assert {"kafka", "topics", "worker-1", "worker-2", "simulator", "prometheus", "alertmanager",
-            "grafana"} <= set(services)
+    assert {
+        "kafka",
+        "topics",
+        "worker-1",
+        "worker-2",
+        "simulator",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+    } <= set(services)
     assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"]  # KRaft, no ZooKeeper
 
 
@@ -55,7 +63,8 @@ def test_prometheus_config_points_at_rules_and_alertmanager() -> None:
 
 def test_grafana_provisioning_matches_the_generated_dashboards() -> None:
     provider = yaml.safe_load(
-        (ROOT / "grafana/provisioning/dashboards/supportkpi.yml").read_text())["providers"][0]
+        (ROOT / "grafana/provisioning/dashboards/supportkpi.yml").read_text()
+    )["providers"][0]
     mounts = COMPOSE["services"]["grafana"]["volumes"]
     assert f"./grafana/dashboards:{provider['options']['path']}:ro" in mounts
 

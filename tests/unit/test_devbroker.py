@@ -61,13 +61,18 @@ def cli_broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     if not Path("/proc/self/stat").exists():
         pytest.skip("finds the broker's child through /proc (Linux)")
     port = devbroker.free_port()
-    parent = subprocess.Popen([sys.executable, "-m", "streams", "broker", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.PIPE)
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "streams", "broker", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
     assert parent.stdout is not None
     tansu: list[int] = []
     try:
-        _poll(lambda: parent.poll() is not None or devbroker.port_open("127.0.0.1", port),
-              "the broker did not listen")
+        _poll(
+            lambda: parent.poll() is not None or devbroker.port_open("127.0.0.1", port),
+            "the broker did not listen",
+        )
         # and the command has seen it too (it says so): it is waiting on Tansu, not starting it
         assert select.select([parent.stdout], [], [], WAIT)[0], "no ready line"
         assert b"embedded broker" in parent.stdout.readline()
@@ -83,7 +88,8 @@ def cli_broker() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("signum", devbroker.STOP_SIGNALS, ids=lambda s: s.name)
 def test_a_stop_signal_stops_tansu_too(
-        cli_broker: tuple[subprocess.Popen[bytes], int], signum: signal.Signals) -> None:
+    cli_broker: tuple[subprocess.Popen[bytes], int], signum: signal.Signals
+) -> None:
     parent, tansu = cli_broker
     parent.send_signal(signum)
     returncode = parent.wait(timeout=WAIT)
@@ -93,7 +99,8 @@ def test_a_stop_signal_stops_tansu_too(
 
 @pytest.mark.timeout(60)
 def test_a_broker_that_dies_by_itself_is_reported_in_the_exit_code(
-        cli_broker: tuple[subprocess.Popen[bytes], int]) -> None:
+    cli_broker: tuple[subprocess.Popen[bytes], int],
+) -> None:
     parent, tansu = cli_broker
     os.kill(tansu, signal.SIGKILL)
     assert parent.wait(timeout=WAIT) == 128 + signal.SIGKILL
@@ -102,9 +109,14 @@ def test_a_broker_that_dies_by_itself_is_reported_in_the_exit_code(
 @pytest.mark.timeout(60)
 def test_a_child_ignoring_the_signal_is_killed_after_the_grace_time() -> None:
     stubborn = subprocess.Popen(
-        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
-         "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, "
+            "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
         started = time.monotonic()
@@ -137,19 +149,26 @@ def test_a_stop_signal_stops_the_whole_demo(tmp_path: Path, signum: signal.Signa
     env = dict(os.environ, SUPPORTKPI_WEB_PORT=str(web_port), SUPPORTKPI_DATA_DIR=str(tmp_path))
     parent = subprocess.Popen(
         [sys.executable, "-m", "streams", "demo", "--port", str(devbroker.free_port())],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, bufsize=0)  # unbuffered: select sees it all
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        bufsize=0,
+    )  # unbuffered: select sees it all
     assert parent.stdout is not None
     children: list[int] = []
     try:
         assert b"metrics at" in _line_with(parent.stdout, b"metrics at", 4 * WAIT)
         children = _children(parent.pid)
         assert len(children) == 3, f"expected broker, worker and simulator, found {children}"
-        _poll(lambda: devbroker.port_open("127.0.0.1", web_port), "the worker did not serve",
-              4 * WAIT)  # running, with Faust's own signal handlers
+        _poll(
+            lambda: devbroker.port_open("127.0.0.1", web_port), "the worker did not serve", 4 * WAIT
+        )  # running, with Faust's own signal handlers
         parent.send_signal(signum)
         assert parent.wait(timeout=3 * WAIT) == 0, "stopped as asked is a success"
-        _poll(lambda: all(_gone(pid) for pid in children),
-              f"{[p for p in children if not _gone(p)]} still run after {signum.name}")
+        _poll(
+            lambda: all(_gone(pid) for pid in children),
+            f"{[p for p in children if not _gone(p)]} still run after {signum.name}",
+        )
     finally:
         _reap(parent, [*children, *(_children(parent.pid) if parent.poll() is None else [])])
 

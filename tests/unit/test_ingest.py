@@ -34,16 +34,22 @@ def run(coro: Coroutine[Any, Any, None]) -> None:
 
 
 @asynccontextmanager
-async def serving(token: str | None = None, app: web.Application | None = None,
-                  **settings: Any) -> AsyncIterator[TestClient]:
+async def serving(
+    token: str | None = None, app: web.Application | None = None, **settings: Any
+) -> AsyncIterator[TestClient]:
     app = app or build_app(Settings(broker=DOWN, **settings), token)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
 
 def created(ticket: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "ticket-created", "ticket_id": ticket, "channel": "web",
-            "priority": "normal", **extra}
+    return {
+        "type": "ticket-created",
+        "ticket_id": ticket,
+        "channel": "web",
+        "priority": "normal",
+        **extra,
+    }
 
 
 def head(headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
@@ -54,8 +60,9 @@ def head(headers: dict[str, str] | None = None, length: int | None = None) -> by
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def raw(client: TestClient, *pieces: bytes,
-              pause: float = 0.0) -> tuple[int, dict[str, str], bytes]:
+async def raw(
+    client: TestClient, *pieces: bytes, pause: float = 0.0
+) -> tuple[int, dict[str, str], bytes]:
     """Send ``pieces`` as separate writes (``pause`` apart) and read the answer."""
     reader, writer = await asyncio.open_connection(client.host, client.port)
     try:
@@ -73,11 +80,12 @@ async def raw(client: TestClient, *pieces: bytes,
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:
-    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
     return [b"%x\r\n%s\r\n" % (len(c), c) for c in chunks] + [b"0\r\n\r\n"]
 
 
 # -- reading the body --------------------------------------------------------------------------
+
 
 def test_a_large_batch_in_many_segments_is_read_whole() -> None:
     batch = [created(f"T-{i}", customer_id="c" * 250) for i in range(1000)]
@@ -87,7 +95,7 @@ def test_a_large_batch_in_many_segments_is_read_whole() -> None:
     async def scenario() -> None:
         async with serving() as client:
             step = len(body) // 8 + 1
-            pieces = [body[i:i + step] for i in range(0, len(body), step)]
+            pieces = [body[i : i + step] for i in range(0, len(body), step)]
             status, _, answer = await raw(client, head(length=len(body)), *pieces, pause=0.05)
             reply = orjson.loads(answer)
             assert status == 503, reply  # not "400 body is not JSON": read and parsed whole
@@ -133,10 +141,21 @@ def test_a_body_that_does_not_arrive_in_time_gets_408(monkeypatch: pytest.Monkey
 
 # -- authorization -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("authorization", [None, b"", b"Bearer", b"Bearer wrong",
-                                           b"bearer s3cret", b"Bearer  s3cret",
-                                           b"Bearer \xe9t\xe9", b"Bearer \xff\xfe\x80",
-                                           "Bearer s3cr\u00e9t".encode()])
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        b"",
+        b"Bearer",
+        b"Bearer wrong",
+        b"bearer s3cret",
+        b"Bearer  s3cret",
+        b"Bearer \xe9t\xe9",
+        b"Bearer \xff\xfe\x80",
+        "Bearer s3cr\u00e9t".encode(),
+    ],
+)
 def test_any_bad_authorization_gets_401(authorization: bytes | None) -> None:
     headers = head(JSON if authorization is None else dict(JSON, Authorization="{auth}"))
     request = headers.replace(b"{auth}", authorization or b"")
@@ -155,7 +174,8 @@ def test_the_right_token_passes_even_a_non_ascii_one() -> None:
         for token in ("s3cret", "s3cr\u00e9t"):
             async with serving(token=token) as client:
                 request = head(dict(JSON, Authorization="{auth}")).replace(
-                    b"{auth}", f"Bearer {token}".encode())
+                    b"{auth}", f"Bearer {token}".encode()
+                )
                 status, _, _ = await raw(client, request, b"{not json")
                 assert status == 400  # past the token check
 
@@ -165,15 +185,17 @@ def test_the_right_token_passes_even_a_non_ascii_one() -> None:
 def test_the_token_file_wins_and_is_stripped(tmp_path: Path) -> None:
     path = tmp_path / "token"
     path.write_text("  from-file\n")
-    assert ingest_token(Settings(ingest_token="from-env", ingest_token_file=str(path))) \
-        == "from-file"
+    assert (
+        ingest_token(Settings(ingest_token="from-env", ingest_token_file=str(path))) == "from-file"
+    )
     assert ingest_token(Settings(ingest_token="from-env")) == "from-env"
     assert ingest_token(Settings()) is None
 
 
 @pytest.mark.parametrize("content", [None, "", " \n\t", b"\xff\xfe"])
-def test_an_empty_or_unreadable_token_file_is_an_error(tmp_path: Path,
-                                                       content: str | bytes | None) -> None:
+def test_an_empty_or_unreadable_token_file_is_an_error(
+    tmp_path: Path, content: str | bytes | None
+) -> None:
     path = tmp_path / "token"
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -184,7 +206,9 @@ def test_an_empty_or_unreadable_token_file_is_an_error(tmp_path: Path,
 
 
 def test_the_command_refuses_to_start_open_and_uses_the_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     started: list[web.Application] = []
     monkeypatch.setattr(web, "run_app", lambda app, **_: started.append(app))
@@ -201,8 +225,9 @@ def test_the_command_refuses_to_start_open_and_uses_the_file(
     async def scenario() -> None:
         async with serving(app=started[0]) as client:
             for token, status in (("from-env", 401), ("from-file", 400)):
-                response = await client.post("/events", data=b"{", headers=dict(
-                    JSON, Authorization=f"Bearer {token}"))
+                response = await client.post(
+                    "/events", data=b"{", headers=dict(JSON, Authorization=f"Bearer {token}")
+                )
                 assert response.status == status
 
     run(scenario())
@@ -210,9 +235,18 @@ def test_the_command_refuses_to_start_open_and_uses_the_file(
 
 # -- content type ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "application/jsonx", "application/json; charset=latin-1",
-                                          "multipart/form-data; boundary=x"])
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/jsonx",
+        "application/json; charset=latin-1",
+        "multipart/form-data; boundary=x",
+    ],
+)
 def test_anything_but_json_gets_415(content_type: str | None) -> None:
     headers = {} if content_type is None else {"Content-Type": content_type}
 
@@ -236,19 +270,23 @@ def test_a_missing_body_is_400_whatever_its_type() -> None:
     run(scenario())
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
-                                          "Application/JSON; charset=UTF-8"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON; charset=UTF-8"],
+)
 def test_json_with_parameters_is_accepted(content_type: str) -> None:
     async def scenario() -> None:
         async with serving() as client:
-            response = await client.post("/events", data=b"{not json",
-                                         headers={"Content-Type": content_type})
+            response = await client.post(
+                "/events", data=b"{not json", headers={"Content-Type": content_type}
+            )
             assert response.status == 400
 
     run(scenario())
 
 
 # -- concurrency -------------------------------------------------------------------------------
+
 
 def test_requests_beyond_the_limit_get_503_at_once_and_slots_come_back() -> None:
     async def scenario() -> None:
@@ -278,12 +316,14 @@ def test_requests_beyond_the_limit_get_503_at_once_and_slots_come_back() -> None
 
 # -- retries -----------------------------------------------------------------------------------
 
+
 def test_kafka_unavailable_is_503_with_retry_after_and_the_event_ids() -> None:
     async def scenario() -> None:
         async with serving() as client:
             given = str(uuid.uuid4())
-            response = await client.post("/events", json=[created("T-1", event_id=given),
-                                                           created("T-2")])
+            response = await client.post(
+                "/events", json=[created("T-1", event_id=given), created("T-2")]
+            )
             assert response.status == 503 and int(response.headers["Retry-After"]) >= 1
             reply = await response.json()
             assert reply["errors"] == [{"index": -1, "reason": "Kafka unavailable"}]
@@ -307,12 +347,15 @@ def test_a_failed_connection_leaks_no_kafka_client(caplog: pytest.LogCaptureFixt
 
 def test_resending_an_id_less_body_gives_the_same_ids() -> None:
     first = orjson.dumps([created("T-1"), created("T-2", team="a")])
-    reordered = b'[ {"priority": "normal", "channel": "web", "ticket_id": "T-1",\n' \
-                b'   "type": "ticket-created"}, ' + orjson.dumps(created("T-2", team="a")) + b"]"
+    reordered = (
+        b'[ {"priority": "normal", "channel": "web", "ticket_id": "T-1",\n'
+        b'   "type": "ticket-created"}, ' + orjson.dumps(created("T-2", team="a")) + b"]"
+    )
     other = orjson.dumps([created("T-1"), created("T-2", team="b")])
 
     async def scenario() -> None:
         async with serving() as client:
+
             async def ids(body: bytes) -> list[str]:
                 response = await client.post("/events", data=body, headers=JSON)
                 assert response.status == 503
@@ -331,7 +374,9 @@ def test_resending_an_id_less_body_gives_the_same_ids() -> None:
 
 def test_the_id_is_of_the_item_with_its_type() -> None:
     fields = {"ticket_id": "T-1"}
-    assert content_id({"type": "ticket-reopened", **fields}) \
-        != content_id({"type": "customer-replied", **fields})
-    assert content_id({"type": "ticket-reopened", **fields}) \
-        == content_id({**fields, "type": "ticket-reopened"})
+    assert content_id({"type": "ticket-reopened", **fields}) != content_id(
+        {"type": "customer-replied", **fields}
+    )
+    assert content_id({"type": "ticket-reopened", **fields}) == content_id(
+        {**fields, "type": "ticket-reopened"}
+    )

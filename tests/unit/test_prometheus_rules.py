@@ -12,8 +12,9 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 
 
 def _promtool(*args: str) -> None:
-    result = subprocess.run([require("promtool"), *args], capture_output=True, text=True,
-                            check=False, cwd=DEPLOY)
+    result = subprocess.run(
+        [require("promtool"), *args], capture_output=True, text=True, check=False, cwd=DEPLOY
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -36,29 +37,49 @@ def test_generated_rules_follow_the_policy_objective() -> None:
     from streams.domain.sla.policy import parse_policy
     from streams.generate.prometheus_rules import rules
 
-    policy = parse_policy({"version": 1, "objective": 0.99, "policies": [
-        {"name": "all", "targets": {"urgent": {"first_response": "5m"}}}]})
+    policy = parse_policy(
+        {
+            "version": 1,
+            "objective": 0.99,
+            "policies": [{"name": "all", "targets": {"urgent": {"first_response": "5m"}}}],
+        }
+    )
     generated = rules(policy)
     exprs = [r.get("expr", "") for g in generated["groups"] for r in g["rules"]]
     assert "window_sla:support_sla_error:ratio / 0.01" in exprs
     targets = [r for r in generated["groups"][0]["rules"]]
-    assert targets == [{"record": "support_sla_target_seconds", "expr": "300.0",
-                        "labels": {"policy": "all", "priority": "urgent",
-                                   "sla": "first_response"}}]
+    assert targets == [
+        {
+            "record": "support_sla_target_seconds",
+            "expr": "300.0",
+            "labels": {"policy": "all", "priority": "urgent", "sla": "first_response"},
+        }
+    ]
 
 
 def test_alertmanager_config_is_valid_and_routes_pages_and_tickets_apart() -> None:
     import yaml
 
     path = DEPLOY.parent / "alertmanager" / "alertmanager.yml"
-    result = subprocess.run([require("amtool"), "check-config", str(path)], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [require("amtool"), "check-config", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for severity, receiver in (("page", "support-oncall-pager"), ("ticket", "support-ops-queue")):
-        routed = subprocess.run([require("amtool"), "config", "routes", "test",
-                                 f"--config.file={path}", f"severity={severity}",
-                                 "alertname=SupportUrgentSLABreached"],
-                                capture_output=True, text=True, check=False)
+        routed = subprocess.run(
+            [
+                require("amtool"),
+                "config",
+                "routes",
+                "test",
+                f"--config.file={path}",
+                f"severity={severity}",
+                "alertname=SupportUrgentSLABreached",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert routed.stdout.strip() == receiver, routed.stdout + routed.stderr
     assert yaml.safe_load(path.read_text())["route"]["receiver"] == "support-ops-queue"
 
@@ -66,17 +87,26 @@ def test_alertmanager_config_is_valid_and_routes_pages_and_tickets_apart() -> No
 def _alerts() -> list[dict[str, Any]]:
     import yaml
 
-    return [rule for path in sorted((DEPLOY / "rules").glob("*.yml"))
-            for group in yaml.safe_load(path.read_text())["groups"]
-            for rule in group["rules"] if "alert" in rule]
+    return [
+        rule
+        for path in sorted((DEPLOY / "rules").glob("*.yml"))
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
 
 
 def test_processor_alerts_page_for_a_stall_and_ticket_for_lost_state_or_events() -> None:
     from streams.domain.sla.policy import parse_policy
     from streams.generate.prometheus_rules import rules
 
-    policy = parse_policy({"version": 1, "objective": 0.99, "policies": [
-        {"name": "all", "targets": {"urgent": {"first_response": "5m"}}}]})
+    policy = parse_policy(
+        {
+            "version": 1,
+            "objective": 0.99,
+            "policies": [{"name": "all", "targets": {"urgent": {"first_response": "5m"}}}],
+        }
+    )
     group = next(g for g in rules(policy)["groups"] if g["name"] == "supportkpi-processor-alerts")
     alerts = {r["alert"]: r for r in group["rules"]}
     assert {name: r["labels"]["severity"] for name, r in alerts.items()} == {
@@ -99,12 +129,23 @@ def test_every_shipped_alert_has_a_summary_and_routes_by_its_severity() -> None:
     receivers = {"page": "support-oncall-pager", "ticket": "support-ops-queue"}
     alerts = _alerts()
     assert {"SupportkpiProcessingStalled", "SupportUrgentSLABreached"} <= {
-        a["alert"] for a in alerts}
+        a["alert"] for a in alerts
+    }
     for alert in alerts:
         labels, annotations = alert["labels"], alert["annotations"]
         assert annotations["summary"] and annotations["description"], alert["alert"]
-        routed = subprocess.run([require("amtool"), "config", "routes", "test",
-                                 f"--config.file={path}", f"severity={labels['severity']}",
-                                 f"alertname={alert['alert']}"],
-                                capture_output=True, text=True, check=False)
+        routed = subprocess.run(
+            [
+                require("amtool"),
+                "config",
+                "routes",
+                "test",
+                f"--config.file={path}",
+                f"severity={labels['severity']}",
+                f"alertname={alert['alert']}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert routed.stdout.strip() == receivers[labels["severity"]], routed.stdout

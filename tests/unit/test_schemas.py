@@ -57,8 +57,27 @@ def test_every_topic_has_valid_and_invalid_examples() -> None:
         assert any(t == kind.value for t, _ in _examples("invalid"))
 
 
-MUTATIONS = [None, "", "x", 0, 3, 5.0, 11, True, False, [], {}, "2026-11-23T09:15:02",
-             "2026-11-23T09:15:02Z", "csat", "nps", "human", "bot", "email", "x" * 300]
+MUTATIONS = [
+    None,
+    "",
+    "x",
+    0,
+    3,
+    5.0,
+    11,
+    True,
+    False,
+    [],
+    {},
+    "2026-11-23T09:15:02",
+    "2026-11-23T09:15:02Z",
+    "csat",
+    "nps",
+    "human",
+    "bot",
+    "email",
+    "x" * 300,
+]
 
 
 @pytest.mark.parametrize(("topic", "path"), _examples("valid"), ids=lambda v: str(v)[-30:])

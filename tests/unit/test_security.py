@@ -12,16 +12,25 @@ from streams.runtime.security import client_options
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:
-    return Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": "",
-                              **{f"SUPPORTKPI_{k.upper()}": v for k, v in env.items()}})
+    return Settings.from_env(
+        {
+            "SUPPORTKPI_DATA_DIR": str(tmp_path),
+            "SUPPORTKPI_SLA_POLICY": "",
+            **{f"SUPPORTKPI_{k.upper()}": v for k, v in env.items()},
+        }
+    )
 
 
 def test_sasl_over_tls_reaches_the_faust_consumer_and_producer(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("s3cr3t\n")
-    settings = _settings(tmp_path, security_protocol="SASL_SSL",
-                         sasl_mechanism="SCRAM-SHA-512", sasl_username="supportkpi",
-                         sasl_password_file=str(secret))
+    settings = _settings(
+        tmp_path,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="supportkpi",
+        sasl_password_file=str(secret),
+    )
     app = Processor(settings).app
     auth = credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
     assert auth["security_protocol"] == "SASL_SSL"
@@ -31,10 +40,17 @@ def test_sasl_over_tls_reaches_the_faust_consumer_and_producer(tmp_path: Path) -
 
 
 def test_our_own_clients_get_the_same_settings(tmp_path: Path) -> None:
-    options = client_options(_settings(tmp_path, security_protocol="SASL_PLAINTEXT",
-                                       sasl_username="u", sasl_password="p"))
-    assert options == {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN",
-                       "sasl_plain_username": "u", "sasl_plain_password": "p"}
+    options = client_options(
+        _settings(
+            tmp_path, security_protocol="SASL_PLAINTEXT", sasl_username="u", sasl_password="p"
+        )
+    )
+    assert options == {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "PLAIN",
+        "sasl_plain_username": "u",
+        "sasl_plain_password": "p",
+    }
     assert client_options(_settings(tmp_path)) == {"security_protocol": "PLAINTEXT"}
 
 
@@ -43,4 +59,5 @@ def test_plaintext_is_the_default_and_tls_alone_is_ssl(tmp_path: Path) -> None:
     assert credentials_to_aiokafka_auth(app.conf.broker_credentials)["security_protocol"] == "SSL"
     plain = Processor(_settings(tmp_path, app_id="other")).app
     assert credentials_to_aiokafka_auth(plain.conf.broker_credentials) == {
-        "security_protocol": "PLAINTEXT"}
+        "security_protocol": "PLAINTEXT"
+    }

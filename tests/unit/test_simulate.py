@@ -40,8 +40,12 @@ def test_a_smaller_agent_pool_makes_customers_wait_longer() -> None:
             tid = str(p.get("ticket_id"))
             if kind is Kind.CREATED:
                 created[tid] = at
-            elif kind is Kind.REPLIED and p.get("author", "human") == "human" \
-                    and p.get("public", True) and tid in created:
+            elif (
+                kind is Kind.REPLIED
+                and p.get("author", "human") == "human"
+                and p.get("public", True)
+                and tid in created
+            ):
                 waits.append(at - created.pop(tid))
         return sum(waits) / len(waits)
 

@@ -37,8 +37,9 @@ class BusinessHours(Calendar):
     # the working intervals of a span of days, flat and sorted: every SLA clock of every event
     # walks it, so a lookup is a bisect, and the time-zone maths runs once per day, not per walk
     _timeline: _Timeline = field(default_factory=lambda: _Timeline(), compare=False, repr=False)
-    _memo: dict[tuple[int, tuple[int, ...], tuple[Interval, ...]], tuple[int | None, ...]] = \
-        field(default_factory=dict, compare=False, repr=False)  # see add_working_many
+    _memo: dict[tuple[int, tuple[int, ...], tuple[Interval, ...]], tuple[int | None, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # see add_working_many
 
     def __post_init__(self) -> None:
         if not any(self.weekly.values()):
@@ -117,10 +118,15 @@ class BusinessHours(Calendar):
     def _intervals_on(self, day: date, zone: ZoneInfo) -> tuple[Interval, ...]:
         if day in self.holidays:
             return ()
-        return tuple((_instant_ms(day, opens, zone),
-                      _instant_ms(day, closes, zone) if closes != time(0)
-                      else _instant_ms(day + timedelta(days=1), time(0), zone))
-                     for opens, closes in self.weekly.get(day.weekday(), ()))
+        return tuple(
+            (
+                _instant_ms(day, opens, zone),
+                _instant_ms(day, closes, zone)
+                if closes != time(0)
+                else _instant_ms(day + timedelta(days=1), time(0), zone),
+            )
+            for opens, closes in self.weekly.get(day.weekday(), ())
+        )
 
 
 DAY_MS = 86_400_000
@@ -150,8 +156,9 @@ def _instant_ms(day: date, at: time, zone: ZoneInfo) -> int:
     return int(datetime.combine(day, at, tzinfo=zone).timestamp() * 1000)
 
 
-def working_ms(calendar: Calendar, start_ms: int, end_ms: int,
-               pauses: Sequence[Interval] = ()) -> int:
+def working_ms(
+    calendar: Calendar, start_ms: int, end_ms: int, pauses: Sequence[Interval] = ()
+) -> int:
     """Working time between two instants, not counting paused intervals."""
     total = 0
     for begin, end in calendar.open_intervals(start_ms):
@@ -161,8 +168,9 @@ def working_ms(calendar: Calendar, start_ms: int, end_ms: int,
     return total
 
 
-def add_working_ms(calendar: Calendar, start_ms: int, amount_ms: int,
-                   pauses: Sequence[Interval] = ()) -> int | None:
+def add_working_ms(
+    calendar: Calendar, start_ms: int, amount_ms: int, pauses: Sequence[Interval] = ()
+) -> int | None:
     """The instant at which ``amount_ms`` of working time has passed since ``start_ms``.
 
     ``pauses`` are intervals that do not count; an open pause (end ``FOREVER``) that the
@@ -171,8 +179,9 @@ def add_working_ms(calendar: Calendar, start_ms: int, amount_ms: int,
     return add_working_many(calendar, start_ms, (amount_ms,), pauses)[0]
 
 
-def add_working_many(calendar: Calendar, start_ms: int, amounts: Sequence[int],
-                     pauses: Sequence[Interval] = ()) -> tuple[int | None, ...]:
+def add_working_many(
+    calendar: Calendar, start_ms: int, amounts: Sequence[int], pauses: Sequence[Interval] = ()
+) -> tuple[int | None, ...]:
     """``add_working_ms`` for ascending amounts in one walk over the calendar."""
     if type(calendar) is Calendar:
         if not pauses:  # the common case: plain addition
@@ -194,8 +203,9 @@ def add_working_many(calendar: Calendar, start_ms: int, amounts: Sequence[int],
 MEMO_SIZE = 32_768  # walks remembered per schedule: ~6 MB at most
 
 
-def _walk(calendar: Calendar, start_ms: int, amounts: Sequence[int],
-          pauses: Sequence[Interval]) -> tuple[int | None, ...]:
+def _walk(
+    calendar: Calendar, start_ms: int, amounts: Sequence[int], pauses: Sequence[Interval]
+) -> tuple[int | None, ...]:
     results: list[int | None] = [None] * len(amounts)
     paused_from = FOREVER  # an open pause stops the walk
     for begin, end in pauses:
@@ -233,4 +243,3 @@ def _running_parts(begin: int, end: int, pauses: Sequence[Interval]) -> Iterator
 
 def _minus_pauses(begin: int, end: int, pauses: Sequence[Interval]) -> int:
     return sum(e - b for b, e in _running_parts(begin, end, pauses))
-

@@ -67,21 +67,29 @@ def clocks(record: TicketRecord, policy: Policy, at_risk: float) -> list[Clock]:
     return out
 
 
-def _clock(out: list[Clock], record: TicketRecord, policy: Policy, at_risk: float, sla: str,
-           start: int, stop: int | None, extra_pauses: list[Interval]) -> None:
+def _clock(
+    out: list[Clock],
+    record: TicketRecord,
+    policy: Policy,
+    at_risk: float,
+    sla: str,
+    start: int,
+    stop: int | None,
+    extra_pauses: list[Interval],
+) -> None:
     priority = _priority_at(record, stop)
     target = policy.target_ms(priority, sla)
     if target is None:
         return
-    pauses = _merge(_status_pauses(record, policy.pause.get(sla, frozenset()), stop)
-                    + extra_pauses)
+    pauses = _merge(_status_pauses(record, policy.pause.get(sla, frozenset()), stop) + extra_pauses)
     calendar = policy.calendars[sla]
     risk, deadline = add_working_many(calendar, start, (int(target * at_risk), target), pauses)
     out.append(Clock(sla, priority, start, stop, target, deadline, risk))
 
 
-def next_reply_cycles(replies: Sequence[int],
-                      customer: Sequence[int]) -> list[tuple[int, int | None]]:
+def next_reply_cycles(
+    replies: Sequence[int], customer: Sequence[int]
+) -> list[tuple[int, int | None]]:
     """(oldest unanswered customer message, the reply that answered it) after the first reply."""
     cycles: list[tuple[int, int | None]] = []
     events = sorted([(t, 1) for t in customer] + [(t, 0) for t in replies])
@@ -111,8 +119,9 @@ def _priority_at(record: TicketRecord, at: int | None) -> str:
     return current
 
 
-def _status_pauses(record: TicketRecord, pausing: frozenset[str],
-                   until: int | None) -> list[Interval]:
+def _status_pauses(
+    record: TicketRecord, pausing: frozenset[str], until: int | None
+) -> list[Interval]:
     if not pausing:
         return []
     pauses: list[Interval] = []

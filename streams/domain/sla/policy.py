@@ -63,10 +63,12 @@ class SlaPolicy:
     objective: float = 0.95
     schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
     _matched: dict[tuple[str | None, ...], Policy | None] = field(
-        default_factory=dict, compare=False, repr=False)
+        default_factory=dict, compare=False, repr=False
+    )
 
-    def policy_for(self, channel: str | None, team: str | None,
-                   category: str | None) -> Policy | None:
+    def policy_for(
+        self, channel: str | None, team: str | None, category: str | None
+    ) -> Policy | None:
         key = (channel, team, category)
         if key in self._matched:
             return self._matched[key]
@@ -92,8 +94,7 @@ def parse_policy(doc: Any) -> SlaPolicy:
     _only(doc, {"version", "at_risk", "objective", "schedules", "policies"}, "")
     at_risk = _fraction(doc.get("at_risk", 0.75), "at_risk")
     objective = _fraction(doc.get("objective", 0.95), "objective")
-    schedules = {name: _schedule(name, spec)
-                 for name, spec in (doc.get("schedules") or {}).items()}
+    schedules = {name: _schedule(name, spec) for name, spec in (doc.get("schedules") or {}).items()}
     raw_policies = doc.get("policies")
     if not isinstance(raw_policies, list) or not raw_policies:
         raise PolicyError("policies: expected a non-empty list")
@@ -118,7 +119,7 @@ def load_policy(path: str) -> SlaPolicy:
         raise PolicyError(f"{path}: {exc}") from None
 
 
-def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Policy:
+def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Policy:  # noqa: C901 -- TODO(#14): split
     where = f"policies[{index}]"
     if not isinstance(spec, dict):
         raise PolicyError(f"{where}: expected a mapping")
@@ -141,8 +142,9 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
     if business and schedule_name is None:
         raise PolicyError(f"{where}.business_hours: needs a 'schedule'")
     if schedule_name is not None and schedule_name not in schedules:
-        raise PolicyError(f"{where}.schedule: unknown schedule {schedule_name!r} "
-                          f"(defined: {sorted(schedules)})")
+        raise PolicyError(
+            f"{where}.schedule: unknown schedule {schedule_name!r} (defined: {sorted(schedules)})"
+        )
     for sla in business:
         _known_sla(sla, f"{where}.business_hours")
     calendar = Calendar()
@@ -153,8 +155,10 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
         _known_sla(sla, f"{where}.pause")
         unknown = set(statuses) - set(STATUSES)
         if unknown:
-            raise PolicyError(f"{where}.pause.{sla}: unknown statuses {sorted(unknown)} "
-                              f"(known: {', '.join(STATUSES)})")
+            raise PolicyError(
+                f"{where}.pause.{sla}: unknown statuses {sorted(unknown)} "
+                f"(known: {', '.join(STATUSES)})"
+            )
         pause[sla] = frozenset(statuses)
     targets: dict[str, dict[str, int]] = {}
     raw_targets = spec.get("targets")
@@ -197,9 +201,12 @@ def _schedule(name: str, spec: Any) -> BusinessHours:
         except ValueError:
             raise PolicyError(f"{where}.holidays: {value!r} is not a YYYY-MM-DD date") from None
     try:
-        return BusinessHours(name=name, timezone=str(zone),
-                             weekly={d: tuple(sorted(r)) for d, r in weekly.items()},
-                             holidays=frozenset(holidays))
+        return BusinessHours(
+            name=name,
+            timezone=str(zone),
+            weekly={d: tuple(sorted(r)) for d, r in weekly.items()},
+            holidays=frozenset(holidays),
+        )
     except ValueError as exc:
         raise PolicyError(f"{where}: {exc}") from None
 

@@ -17,8 +17,9 @@ def _by_family(record: TicketRecord) -> dict[str, list[tuple[int, tuple, int]]]:
 
 
 def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
-    record = TicketRecord(created_ms=0, channel="chat", priority="high", replies=[400 * S],
-                          resolutions=[900 * S])
+    record = TicketRecord(
+        created_ms=0, channel="chat", priority="high", replies=[400 * S], resolutions=[900 * S]
+    )
     got = _by_family(record)
     assert got[c.CREATED] == [(0, ("chat", "high"), 1)]
     assert got[c.FRT] == [(400 * S, ("chat", "high", MODEL.bucket_index(400 * S)), 1)]
@@ -29,8 +30,13 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
 
 
 def test_replies_after_the_resolution_do_not_undo_one_touch() -> None:
-    record = TicketRecord(created_ms=0, channel="chat", priority="high",
-                          replies=(10 * S, 5000 * S), resolutions=(100 * S,))
+    record = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        replies=(10 * S, 5000 * S),
+        resolutions=(100 * S,),
+    )
     assert c.ONE_TOUCH in _by_family(record)
     record.replies = (10 * S, 50 * S, 5000 * S)
     assert c.ONE_TOUCH not in _by_family(record)

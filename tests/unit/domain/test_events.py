@@ -15,22 +15,35 @@ def _raw(**fields: object) -> bytes:
 
 
 def test_ticket_created_decodes_to_epoch_ms_and_keeps_no_customer_id() -> None:
-    event = decode(_raw(event_id="e1", occurred_at=WHEN, ticket_id="T1", channel="email",
-                        priority="high", customer_id="C-9", extra={"a": 1}), Kind.CREATED)
-    assert event == Event(Kind.CREATED, "e1", 1795424400250, "T1", channel="email",
-                          priority="high")
+    event = decode(
+        _raw(
+            event_id="e1",
+            occurred_at=WHEN,
+            ticket_id="T1",
+            channel="email",
+            priority="high",
+            customer_id="C-9",
+            extra={"a": 1},
+        ),
+        Kind.CREATED,
+    )
+    assert event == Event(Kind.CREATED, "e1", 1795424400250, "T1", channel="email", priority="high")
 
 
-@pytest.mark.parametrize(("fields", "counts"), [
-    ({}, True),
-    ({"public": False}, False),
-    ({"author": "bot"}, False),
-    ({"author": "automation"}, False),
-    ({"author": "human", "public": True}, True),
-])
+@pytest.mark.parametrize(
+    ("fields", "counts"),
+    [
+        ({}, True),
+        ({"public": False}, False),
+        ({"author": "bot"}, False),
+        ({"author": "automation"}, False),
+        ({"author": "human", "public": True}, True),
+    ],
+)
 def test_only_public_human_replies_count_as_responses(fields: dict, counts: bool) -> None:
-    event = decode(_raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", **fields),
-                   Kind.REPLIED)
+    event = decode(
+        _raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", **fields), Kind.REPLIED
+    )
     assert event.counts_as_response is counts
 
 
@@ -39,58 +52,114 @@ def test_survey_without_ticket_gets_its_own_record_key() -> None:
     assert event.ticket_id is None and event.record_key == "survey/s1"
 
 
-@pytest.mark.parametrize(("raw", "kind", "reason"), [
-    (b"not json", Kind.CREATED, "not valid UTF-8 JSON"),
-    (b'\xff{"a": 1}', Kind.CREATED, "not valid UTF-8 JSON"),
-    (b"[1]", Kind.CREATED, "expected a JSON object, got list"),
-    (b"null", Kind.CREATED, "expected a JSON object, got NoneType"),
-    (None, Kind.CREATED, "no value"),
-    (_raw(occurred_at=WHEN, ticket_id="T", channel="c", priority="p"), Kind.CREATED,
-     "missing required field 'event_id'"),
-    (_raw(event_id=1, occurred_at=WHEN), Kind.CREATED, "'event_id' must be a string"),
-    (_raw(event_id="", occurred_at=WHEN), Kind.CREATED, "1..256 characters"),
-    (_raw(event_id="e", occurred_at="2026-11-23T10:00:00", ticket_id="T", channel="c",
-          priority="p"), Kind.CREATED, "has no UTC offset"),
-    (_raw(event_id="e", occurred_at="yesterday"), Kind.CREATED, "not an RFC 3339"),
-    (_raw(event_id="e", occurred_at="2026-02-30T10:00:00Z"), Kind.CREATED, "not a valid date"),
-    (_raw(event_id="e", occurred_at=1700000000), Kind.CREATED, "must be an RFC 3339 string"),
-    (_raw(event_id="e", occurred_at=WHEN, channel="c", priority="p"), Kind.CREATED,
-     "missing required field 'ticket_id'"),
-    (_raw(event_id="e", occurred_at=WHEN, ticket_id="T", priority="p"), Kind.CREATED,
-     "missing required field 'channel'"),
-    (_raw(event_id="e", occurred_at=WHEN, ticket_id="T"), Kind.REPLIED,
-     "missing required field 'agent_id'"),
-    (_raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", public="yes"),
-     Kind.REPLIED, "'public' must be true or false"),
-    (_raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", author="robot"),
-     Kind.REPLIED, "'author' must be one of"),
-    (_raw(event_id="e", occurred_at=WHEN, survey="mood", score=1), Kind.SURVEY,
-     "'survey' must be one of"),
-    (_raw(event_id="e", occurred_at=WHEN, survey=["csat"], score=1), Kind.SURVEY,
-     "'survey' must be one of"),
-    (_raw(event_id="e", occurred_at=WHEN, survey="csat", score=6), Kind.SURVEY,
-     "csat score 6 is outside 1..5"),
-    (_raw(event_id="e", occurred_at=WHEN, survey="nps", score=-1), Kind.SURVEY, "outside 0..10"),
-    (_raw(event_id="e", occurred_at=WHEN, survey="ces", score=4.5), Kind.SURVEY,
-     "must be an integer"),
-    (_raw(event_id="e", occurred_at=WHEN, survey="csat", score=True), Kind.SURVEY,
-     "must be an integer"),
-    (_raw(event_id="e", occurred_at=WHEN, ticket_id="T", type="ticket-created"),
-     Kind.RESOLVED, "published on the ticket-resolved topic"),
-    (b"{" + b'"pad": "' + b"x" * 70000 + b'"}', Kind.CREATED, "larger than the 65536-byte"),
-])
+@pytest.mark.parametrize(
+    ("raw", "kind", "reason"),
+    [
+        (b"not json", Kind.CREATED, "not valid UTF-8 JSON"),
+        (b'\xff{"a": 1}', Kind.CREATED, "not valid UTF-8 JSON"),
+        (b"[1]", Kind.CREATED, "expected a JSON object, got list"),
+        (b"null", Kind.CREATED, "expected a JSON object, got NoneType"),
+        (None, Kind.CREATED, "no value"),
+        (
+            _raw(occurred_at=WHEN, ticket_id="T", channel="c", priority="p"),
+            Kind.CREATED,
+            "missing required field 'event_id'",
+        ),
+        (_raw(event_id=1, occurred_at=WHEN), Kind.CREATED, "'event_id' must be a string"),
+        (_raw(event_id="", occurred_at=WHEN), Kind.CREATED, "1..256 characters"),
+        (
+            _raw(
+                event_id="e",
+                occurred_at="2026-11-23T10:00:00",
+                ticket_id="T",
+                channel="c",
+                priority="p",
+            ),
+            Kind.CREATED,
+            "has no UTC offset",
+        ),
+        (_raw(event_id="e", occurred_at="yesterday"), Kind.CREATED, "not an RFC 3339"),
+        (_raw(event_id="e", occurred_at="2026-02-30T10:00:00Z"), Kind.CREATED, "not a valid date"),
+        (_raw(event_id="e", occurred_at=1700000000), Kind.CREATED, "must be an RFC 3339 string"),
+        (
+            _raw(event_id="e", occurred_at=WHEN, channel="c", priority="p"),
+            Kind.CREATED,
+            "missing required field 'ticket_id'",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T", priority="p"),
+            Kind.CREATED,
+            "missing required field 'channel'",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T"),
+            Kind.REPLIED,
+            "missing required field 'agent_id'",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", public="yes"),
+            Kind.REPLIED,
+            "'public' must be true or false",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", author="robot"),
+            Kind.REPLIED,
+            "'author' must be one of",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="mood", score=1),
+            Kind.SURVEY,
+            "'survey' must be one of",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey=["csat"], score=1),
+            Kind.SURVEY,
+            "'survey' must be one of",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="csat", score=6),
+            Kind.SURVEY,
+            "csat score 6 is outside 1..5",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="nps", score=-1),
+            Kind.SURVEY,
+            "outside 0..10",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="ces", score=4.5),
+            Kind.SURVEY,
+            "must be an integer",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="csat", score=True),
+            Kind.SURVEY,
+            "must be an integer",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T", type="ticket-created"),
+            Kind.RESOLVED,
+            "published on the ticket-resolved topic",
+        ),
+        (b"{" + b'"pad": "' + b"x" * 70000 + b'"}', Kind.CREATED, "larger than the 65536-byte"),
+    ],
+)
 def test_invalid_messages_get_a_clear_reason(raw: bytes | None, kind: Kind, reason: str) -> None:
     with pytest.raises(InvalidEvent, match=reason.replace("(", r"\(").replace(".", r"\.")):
         decode(raw, kind)
 
 
 def test_nanosecond_fractions_and_lowercase_separators_are_rfc3339() -> None:
-    event = decode(_raw(event_id="e", occurred_at="2026-11-23t09:00:00.123456789z",
-                        ticket_id="T"), Kind.RESOLVED)
+    event = decode(
+        _raw(event_id="e", occurred_at="2026-11-23t09:00:00.123456789z", ticket_id="T"),
+        Kind.RESOLVED,
+    )
     assert event.at_ms == 1795424400123
 
 
 def test_packed_events_round_trip() -> None:
-    events = [Event(Kind.SURVEY, "e", 5, None, channel="chat", survey="ces", score=3),
-              Event(Kind.REPLIED, "r", 6, "T", counts_as_response=True)]
+    events = [
+        Event(Kind.SURVEY, "e", 5, None, channel="chat", survey="ces", score=3),
+        Event(Kind.REPLIED, "r", 6, "T", counts_as_response=True),
+    ]
     assert unpack(pack(events)) == events

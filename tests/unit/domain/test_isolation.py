@@ -29,8 +29,9 @@ class Exploding(KpiModel):
 
 
 def _state() -> PartitionState:
-    return PartitionState(Exploding(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
-                          Horizons(), NOW)
+    return PartitionState(
+        Exploding(), SlidingWindows({"24h": 24 * H}), LabelPolicy(), Horizons(), NOW
+    )
 
 
 def _created(ticket: str, eid: str, at: int = NOW - 5 * H) -> Event:
@@ -38,8 +39,12 @@ def _created(ticket: str, eid: str, at: int = NOW - 5 * H) -> Event:
 
 
 def _snapshot(state: PartitionState) -> tuple:
-    return (dict(state.windows.totals()["24h"]), state.backlog(),
-            {k: r.to_bytes() for k, r in state.records.items()}, dict(state.running))
+    return (
+        dict(state.windows.totals()["24h"]),
+        state.backlog(),
+        {k: r.to_bytes() for k, r in state.records.items()},
+        dict(state.running),
+    )
 
 
 def test_an_event_that_raises_is_rolled_back_and_the_next_one_applies() -> None:
@@ -58,8 +63,7 @@ def test_an_event_that_raises_is_rolled_back_and_the_next_one_applies() -> None:
 
 def test_a_new_ticket_whose_first_event_raises_leaves_no_record() -> None:
     state = _state()
-    bad = Event(Kind.CREATED, "c1", NOW - H, "T-9", channel="chat", priority="low",
-                category="boom")
+    bad = Event(Kind.CREATED, "c1", NOW - H, "T-9", channel="chat", priority="low", category="boom")
     with pytest.raises(ValueError):
         state.apply(bad)
     assert state.records == {} and state.backlog() == {} and state.running == {}
@@ -77,15 +81,20 @@ def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:
 
 
 def test_capped_events_are_counted_and_their_redelivery_is_a_duplicate() -> None:
-    state = PartitionState(KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(),
-                           Horizons(), NOW)
+    state = PartitionState(
+        KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(), Horizons(), NOW
+    )
     state.apply(_created("T-1", "c1"))
-    replies = [Event(Kind.REPLIED, f"r{n}", NOW - 4 * H + n, "T-1", counts_as_response=True)
-               for n in range(MAX_FACTS_KEPT + 1)]
+    replies = [
+        Event(Kind.REPLIED, f"r{n}", NOW - 4 * H + n, "T-1", counts_as_response=True)
+        for n in range(MAX_FACTS_KEPT + 1)
+    ]
     outcomes = [state.apply(e) for e in replies]
     assert outcomes[-1] is Outcome.CAPPED and outcomes.count(Outcome.PROCESSED) == MAX_FACTS_KEPT
     list(state.drain_dirty())
     assert state.apply(replies[-1]) is Outcome.DUPLICATE
-    assert state.apply(Event(Kind.REPLIED, "again", NOW, "T-1", counts_as_response=True)) \
+    assert (
+        state.apply(Event(Kind.REPLIED, "again", NOW, "T-1", counts_as_response=True))
         is Outcome.CAPPED
+    )
     assert dict(state.drain_dirty()).keys() == {"T-1"}  # the capped digest is persisted

@@ -18,12 +18,18 @@ WINDOWS = {"1h": H, "24h": 24 * H, "7d": 168 * H}
 
 
 def _state(now: int = NOW) -> PartitionState:
-    return PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(),
-                          Horizons(grace_ms=H, orphan_ms=2 * H), now)
+    return PartitionState(
+        KpiModel(),
+        SlidingWindows(WINDOWS),
+        LabelPolicy(),
+        Horizons(grace_ms=H, orphan_ms=2 * H),
+        now,
+    )
 
 
-def created(tid: str, at: int, eid: str | None = None, channel: str = "email",
-            priority: str = "high") -> Event:
+def created(
+    tid: str, at: int, eid: str | None = None, channel: str = "email", priority: str = "high"
+) -> Event:
     return Event(Kind.CREATED, eid or f"c-{tid}", at, tid, channel=channel, priority=priority)
 
 
@@ -78,8 +84,10 @@ def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
     state.apply(created("A", NOW - 5000))
     state.apply(created("B", NOW - 9000))
     state.apply(created("C", NOW - 1000, channel="fax", priority="p0"))
-    assert state.backlog() == {("email", "high"): (2, NOW - 9000),
-                               ("other", "other"): (1, NOW - 1000)}
+    assert state.backlog() == {
+        ("email", "high"): (2, NOW - 9000),
+        ("other", "other"): (1, NOW - 1000),
+    }
     state.apply(resolved("B", NOW))
     assert state.backlog()[("email", "high")] == (1, NOW - 5000)
 
@@ -108,10 +116,15 @@ def test_closed_tickets_are_dropped_after_the_largest_window_plus_grace() -> Non
 
 def test_state_rebuilt_from_persisted_records_is_identical() -> None:
     state = _state()
-    for event in [created("A", NOW - 5 * H), replied("A", NOW - 4 * H, "a1"),
-                  resolved("A", NOW - 30 * 60_000), survey("s", NOW - 1000, "A"),
-                  survey("s2", NOW - 2000), created("B", NOW - 100),
-                  replied("C", NOW - 10, "c1")]:
+    for event in [
+        created("A", NOW - 5 * H),
+        replied("A", NOW - 4 * H, "a1"),
+        resolved("A", NOW - 30 * 60_000),
+        survey("s", NOW - 1000, "A"),
+        survey("s2", NOW - 2000),
+        created("B", NOW - 100),
+        replied("C", NOW - 10, "c1"),
+    ]:
         state.apply(event)
     rebuilt = _state()
     for key, blob in state.drain_dirty():
@@ -125,8 +138,10 @@ def test_state_rebuilt_from_persisted_records_is_identical() -> None:
 def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None:
     state = _state()
     state.apply(survey("s", NOW - 1000, "T"))
-    assert totals(state) == {(c.SURVEY, "csat", 5, "unknown", "unknown"): 1,
-                             (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 5}
+    assert totals(state) == {
+        (c.SURVEY, "csat", 5, "unknown", "unknown"): 1,
+        (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 5,
+    }
     state.apply(created("T", NOW - 5000, channel="chat", priority="low"))
     assert totals(state)[(c.SURVEY, "csat", 5, "chat", "low")] == 1
     assert (c.SURVEY, "csat", 5, "unknown", "unknown") not in totals(state)
@@ -136,21 +151,28 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
 _tickets = st.sampled_from(["T1", "T2", "T3"])
 _offsets = st.integers(min_value=0, max_value=200 * H)
 _event = st.one_of(
-    st.builds(lambda t, o, n: created(t, NOW - o, f"c{n}"), _tickets, _offsets,
-              st.integers(0, 3)),
-    st.builds(lambda t, o, n, p: replied(t, NOW - o, f"r{n}", p), _tickets, _offsets,
-              st.integers(0, 20), st.booleans()),
-    st.builds(lambda t, o, n: resolved(t, NOW - o, f"x{n}"), _tickets, _offsets,
-              st.integers(0, 3)),
-    st.builds(lambda t, o, n, s: survey(f"s{n}", NOW - o, t, s), st.none() | _tickets,
-              _offsets, st.integers(0, 5), st.integers(1, 5)),
+    st.builds(lambda t, o, n: created(t, NOW - o, f"c{n}"), _tickets, _offsets, st.integers(0, 3)),
+    st.builds(
+        lambda t, o, n, p: replied(t, NOW - o, f"r{n}", p),
+        _tickets,
+        _offsets,
+        st.integers(0, 20),
+        st.booleans(),
+    ),
+    st.builds(lambda t, o, n: resolved(t, NOW - o, f"x{n}"), _tickets, _offsets, st.integers(0, 3)),
+    st.builds(
+        lambda t, o, n, s: survey(f"s{n}", NOW - o, t, s),
+        st.none() | _tickets,
+        _offsets,
+        st.integers(0, 5),
+        st.integers(1, 5),
+    ),
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_event, max_size=30), st.randoms())
-def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Event],
-                                                                 rng) -> None:  # type: ignore[no-untyped-def]
+def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Event], rng) -> None:  # type: ignore[no-untyped-def]
     unique = list({e.event_id: e for e in events}.values())
     # the same event id always carries the same content in this property
     in_order, shuffled = _state(), _state()
@@ -172,17 +194,28 @@ def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
     from streams.domain.labels import TeamLabels
 
     teams = TeamLabels(cap=2)
-    state = PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW,
-                           teams)
+    state = PartitionState(
+        KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW, teams
+    )
     for n, team in enumerate(["billing", "tech", "sales", "legal", "billing"]):
-        state.apply(Event(Kind.CREATED, f"c{n}", NOW - 1000, f"T{n}", channel="chat",
-                          priority="low", team=team))
+        state.apply(
+            Event(
+                Kind.CREATED,
+                f"c{n}",
+                NOW - 1000,
+                f"T{n}",
+                channel="chat",
+                priority="low",
+                team=team,
+            )
+        )
     assert state.open_by_team == {"billing": 2, "tech": 1, "other": 2}
     assert teams.folded == 2
     assert totals(state)[(c.TEAM_CREATED, "other")] == 2
     restored = TeamLabels(cap=2)
-    rebuilt = PartitionState(KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW,
-                             restored)
+    rebuilt = PartitionState(
+        KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW, restored
+    )
     for key, blob in state.drain_dirty():
         assert blob is not None
         rebuilt.load(key, blob)

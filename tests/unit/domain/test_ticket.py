@@ -39,7 +39,7 @@ def test_an_event_id_is_applied_once() -> None:
 def test_a_digest_found_across_two_stored_digests_is_not_a_match() -> None:
     a, b = event_digest("a"), event_digest("b")
     record = TicketRecord(seen=a + b)
-    straddling = (a + b)[4:4 + DIGEST_SIZE]
+    straddling = (a + b)[4 : 4 + DIGEST_SIZE]
     assert record.has_seen(a) and record.has_seen(b)
     assert not record.has_seen(straddling)
     # the same bytes stored aligned later are found
@@ -50,18 +50,42 @@ def test_a_digest_found_across_two_stored_digests_is_not_a_match() -> None:
 def test_a_record_round_trips_through_the_changelog_format() -> None:
     record = TicketRecord()
     record.apply(_created(), "chat", "high", 10 * H)
-    record.apply(Event(Kind.UPDATED, "e-2", 10 * H + 5, "T-1", status="pending",
-                       team="billing"), "", "", 10 * H)
-    record.apply(Event(Kind.SURVEY, "e-3", 12 * H, "T-1", survey="csat", score=5), "chat", "",
-                 12 * H)
+    record.apply(
+        Event(Kind.UPDATED, "e-2", 10 * H + 5, "T-1", status="pending", team="billing"),
+        "",
+        "",
+        10 * H,
+    )
+    record.apply(
+        Event(Kind.SURVEY, "e-3", 12 * H, "T-1", survey="csat", score=5), "chat", "", 12 * H
+    )
     assert TicketRecord.from_bytes(record.to_bytes()) == record
 
 
 def test_a_record_written_by_the_previous_format_still_loads() -> None:
     """Format 2 kept whole event ids; they become digests, so dedupe carries over."""
-    blob = orjson.dumps([2, 10 * H, "chat", "high", None, None, None, [11 * H], [], [], [],
-                         [[10 * H, "open"]], [[10 * H, "high"]], [["csat", 4, 12 * H, "chat"]],
-                         ["e-1", "e-2"], None, 12 * H, 12 * H])
+    blob = orjson.dumps(
+        [
+            2,
+            10 * H,
+            "chat",
+            "high",
+            None,
+            None,
+            None,
+            [11 * H],
+            [],
+            [],
+            [],
+            [[10 * H, "open"]],
+            [[10 * H, "high"]],
+            [["csat", 4, 12 * H, "chat"]],
+            ["e-1", "e-2"],
+            None,
+            12 * H,
+            12 * H,
+        ]
+    )
     record = TicketRecord.from_bytes(blob)
     assert record.replies == (11 * H,) and record.statuses == ((10 * H, "open"),)
     assert record.surveys == (("csat", 4, 12 * H, "chat"),)
@@ -70,8 +94,28 @@ def test_a_record_written_by_the_previous_format_still_loads() -> None:
 
 
 def test_a_record_written_by_format_3_loads_with_no_capped_digests() -> None:
-    blob = orjson.dumps([3, 10 * H, "chat", "high", None, None, None, [], [], [], [], [], [],
-                         [], event_digest("e-1").hex(), None, 10 * H, 10 * H])
+    blob = orjson.dumps(
+        [
+            3,
+            10 * H,
+            "chat",
+            "high",
+            None,
+            None,
+            None,
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            event_digest("e-1").hex(),
+            None,
+            10 * H,
+            10 * H,
+        ]
+    )
     record = TicketRecord.from_bytes(blob)
     assert record.overflow == b"" and record.has_seen(event_digest("e-1"))
 
@@ -102,7 +146,9 @@ def test_past_the_digest_cap_events_still_apply_and_are_deduplicated_by_the_ring
     assert record.is_resolved
     frozen = TicketRecord.from_bytes(record.to_bytes())  # the ring survives a restart
     assert [frozen.apply(e, "", "", 12 * H, max_events=3) for e in (notes[4], resolved)] == [
-        DUPLICATE, DUPLICATE]
+        DUPLICATE,
+        DUPLICATE,
+    ]
 
 
 def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
@@ -117,8 +163,10 @@ def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
 def test_the_ring_of_overflow_digests_is_bounded() -> None:
     record = TicketRecord()
     for n in range(OVERFLOW_DIGESTS_KEPT + 10):
-        assert record.apply(Event(Kind.REPLIED, f"n{n}", 10 * H, "T-1"), "", "", 10 * H,
-                            max_events=0) is APPLIED
+        assert (
+            record.apply(Event(Kind.REPLIED, f"n{n}", 10 * H, "T-1"), "", "", 10 * H, max_events=0)
+            is APPLIED
+        )
     assert record.seen == b"" and len(record.overflow) == OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE
     assert record.has_seen(event_digest(f"n{OVERFLOW_DIGESTS_KEPT + 9}"))
     assert not record.has_seen(event_digest("n0"))  # the oldest left the ring
@@ -129,15 +177,18 @@ def test_a_full_record_stays_far_below_a_broker_message() -> None:
     record = TicketRecord()
     record.apply(_created(), "chat", "high", 10 * H)
     long = "x" * 256
-    kinds = [lambda n: _reply(n),
-             lambda n: Event(Kind.CUSTOMER_REPLIED, f"c{n}", 10 * H + n, "T-1"),
-             lambda n: Event(Kind.RESOLVED, f"x{n}", 10 * H + n, "T-1"),
-             lambda n: Event(Kind.REOPENED, f"o{n}", 10 * H + n, "T-1"),
-             lambda n: Event(Kind.UPDATED, f"s{n}", 10 * H + n, "T-1", status="on_hold"),
-             lambda n: Event(Kind.UPDATED, f"p{n}", 10 * H + n, "T-1", priority=long,
-                             team=long, category=long),
-             lambda n: Event(Kind.SURVEY, f"v{n}", 10 * H + n, "T-1", survey="nps", score=9),
-             lambda n: Event(Kind.REPLIED, f"b{n}", 10 * H + n, "T-1")]  # a bot: no fact
+    kinds = [
+        lambda n: _reply(n),
+        lambda n: Event(Kind.CUSTOMER_REPLIED, f"c{n}", 10 * H + n, "T-1"),
+        lambda n: Event(Kind.RESOLVED, f"x{n}", 10 * H + n, "T-1"),
+        lambda n: Event(Kind.REOPENED, f"o{n}", 10 * H + n, "T-1"),
+        lambda n: Event(Kind.UPDATED, f"s{n}", 10 * H + n, "T-1", status="on_hold"),
+        lambda n: Event(
+            Kind.UPDATED, f"p{n}", 10 * H + n, "T-1", priority=long, team=long, category=long
+        ),
+        lambda n: Event(Kind.SURVEY, f"v{n}", 10 * H + n, "T-1", survey="nps", score=9),
+        lambda n: Event(Kind.REPLIED, f"b{n}", 10 * H + n, "T-1"),
+    ]  # a bot: no fact
     for n in range(70_000):
         record.apply(kinds[n % len(kinds)](n), long, long, 10 * H)
     assert len(record.seen) == MAX_TICKET_EVENTS * DIGEST_SIZE
@@ -148,8 +199,7 @@ def test_a_full_record_stays_far_below_a_broker_message() -> None:
 def test_facts_stay_sorted_whatever_the_arrival_order() -> None:
     record = TicketRecord()
     for n, at in enumerate((5 * H, 2 * H, 9 * H, 2 * H + 1)):
-        record.apply(Event(Kind.REPLIED, f"r{n}", at, "T-1", counts_as_response=True), "", "",
-                     at)
+        record.apply(Event(Kind.REPLIED, f"r{n}", at, "T-1", counts_as_response=True), "", "", at)
     assert record.replies == (2 * H, 2 * H + 1, 5 * H, 9 * H)
 
 

@@ -21,8 +21,9 @@ H = 3_600_000
 NOW = 1000 * H
 
 
-def _registry(states: list[PartitionState], stats: ProcessorStats | None = None
-              ) -> CollectorRegistry:
+def _registry(
+    states: list[PartitionState], stats: ProcessorStats | None = None
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(lambda: states, lambda: NOW, KpiModel().buckets_ms))
     registry.register(HealthCollector(stats or ProcessorStats(), lambda: states, ["t-created"]))
@@ -30,8 +31,9 @@ def _registry(states: list[PartitionState], stats: ProcessorStats | None = None
 
 
 def _state() -> PartitionState:
-    state = PartitionState(KpiModel(), SlidingWindows({"1h": H, "24h": 24 * H}), LabelPolicy(),
-                           Horizons(), NOW)
+    state = PartitionState(
+        KpiModel(), SlidingWindows({"1h": H, "24h": 24 * H}), LabelPolicy(), Horizons(), NOW
+    )
     state.apply(Event(Kind.CREATED, "c1", NOW - 600_000, "T1", channel="chat", priority="high"))
     state.apply(Event(Kind.REPLIED, "r1", NOW - 300_000, "T1", counts_as_response=True))
     state.apply(Event(Kind.SURVEY, "s1", NOW - 1000, "T1", survey="nps", score=9))
@@ -50,8 +52,13 @@ def test_partitions_are_summed_and_histograms_are_cumulative_gauge_histograms() 
     assert (bucket("60"), bucket("300"), bucket("+Inf")) == (0, 2, 2)
     assert samples[(frt + "_gcount", dims)] == 2
     assert samples[(frt + "_gsum", dims)] == 600.0
-    survey = (("channel", "chat"), ("priority", "high"), ("score", "9"), ("survey", "nps"),
-              ("window", "1h"))
+    survey = (
+        ("channel", "chat"),
+        ("priority", "high"),
+        ("score", "9"),
+        ("survey", "nps"),
+        ("window", "1h"),
+    )
     assert samples[("support_survey_responses", survey)] == 2
     assert samples[("support_open_tickets", dims[:2])] == 2
     assert samples[("support_oldest_open_ticket_age_seconds", dims[:2])] == 600.0
@@ -79,9 +86,13 @@ def test_outcome_series_exist_at_zero_before_any_event() -> None:
 
 def test_exposition_passes_promtool_check_metrics() -> None:
     text = generate_latest(_registry([_state()])).decode()
-    result = subprocess.run([require("promtool"), "check", "metrics"], input=text,
-                            capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [require("promtool"), "check", "metrics"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -32,9 +32,15 @@ READ_UNCOMMITTED = 0
 
 
 def _batch(base_offset: int, *values: bytes) -> bytes:
-    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0,
-                                        producer_id=-1, producer_epoch=-1, base_sequence=-1,
-                                        batch_size=1 << 20)
+    builder = DefaultRecordBatchBuilder(
+        magic=2,
+        compression_type=0,
+        is_transactional=0,
+        producer_id=-1,
+        producer_epoch=-1,
+        base_sequence=-1,
+        batch_size=1 << 20,
+    )
     for delta, value in enumerate(values):
         builder.append(delta, timestamp=1_000, key=None, value=value, headers=[])
     data = builder.build()
@@ -70,13 +76,15 @@ class Assignment:
     active = True
 
     def __init__(self, positions: dict[TopicPartition, int]) -> None:
-        self.states = {tp: SimpleNamespace(paused=False, position=offset,
-                                           consumed_to=self._mover(tp))
-                       for tp, offset in positions.items()}
+        self.states = {
+            tp: SimpleNamespace(paused=False, position=offset, consumed_to=self._mover(tp))
+            for tp, offset in positions.items()
+        }
 
     def _mover(self, tp: TopicPartition) -> Callable[[int], None]:
         def consumed_to(offset: int) -> None:
             self.states[tp].position = offset
+
         return consumed_to
 
     def state_value(self, tp: TopicPartition) -> Any:
@@ -86,10 +94,12 @@ class Assignment:
         return int(self.states[tp].position)
 
 
-def _fetched(assignment: Assignment, data: bytes, offset: int,
-             tp: TopicPartition = TP) -> FetchResult:
-    records = PartitionRecords(tp, MemoryRecords(data), [], offset, None, None, True,
-                               READ_UNCOMMITTED)
+def _fetched(
+    assignment: Assignment, data: bytes, offset: int, tp: TopicPartition = TP
+) -> FetchResult:
+    records = PartitionRecords(
+        tp, MemoryRecords(data), [], offset, None, None, True, READ_UNCOMMITTED
+    )
     return FetchResult(tp, assignment=assignment, partition_records=records, backoff=0)
 
 
@@ -102,14 +112,21 @@ def installed() -> None:
     aiokafka_fixes.install()  # global and idempotent, as in every worker: left installed
 
 
-BAD_BATCHES = pytest.mark.parametrize("spoil, cause", [
-    (_corrupt, CorruptRecordException), (_future_codec, UnsupportedCodecError),
-    (_broken_gzip, Exception)], ids=["crc", "codec", "broken gzip"])
+BAD_BATCHES = pytest.mark.parametrize(
+    "spoil, cause",
+    [
+        (_corrupt, CorruptRecordException),
+        (_future_codec, UnsupportedCodecError),
+        (_broken_gzip, Exception),
+    ],
+    ids=["crc", "codec", "broken gzip"],
+)
 
 
 @BAD_BATCHES
 def test_records_before_a_bad_batch_are_handed_out_and_the_next_fetch_names_its_offset(
-        spoil: Callable[[bytes], bytes], cause: type[Exception]) -> None:
+    spoil: Callable[[bytes], bytes], cause: type[Exception]
+) -> None:
     good, rest = _batch(10, b"a", b"b"), spoil(_batch(12, b"c", b"d")) + _batch(14, b"e")
     assignment = Assignment({TP: 10})
     fetched = _fetched(assignment, good + rest, 10)
@@ -138,9 +155,13 @@ def test_records_of_another_partition_in_the_same_getmany_are_not_lost() -> None
     assignment = Assignment({OTHER: 0, TP: 12})
     fetcher = SimpleNamespace(
         _subscriptions=SimpleNamespace(reassignment_in_progress=False),
-        _records={OTHER: _fetched(assignment, _batch(0, b"x", b"y"), 0, OTHER),
-                  TP: _fetched(assignment, _corrupt(_batch(12, b"c")), 12)},
-        _notify=lambda future: None, _wait_consume_future=None)
+        _records={
+            OTHER: _fetched(assignment, _batch(0, b"x", b"y"), 0, OTHER),
+            TP: _fetched(assignment, _corrupt(_batch(12, b"c")), 12),
+        },
+        _notify=lambda future: None,
+        _wait_consume_future=None,
+    )
 
     async def getmany_until_the_error() -> list[bytes]:
         handed_out: list[bytes] = []
@@ -155,8 +176,9 @@ def test_records_of_another_partition_in_the_same_getmany_are_not_lost() -> None
 
     handed_out = asyncio.run(getmany_until_the_error())
     # either both records were returned, or the position still points at them
-    assert handed_out == [b"x", b"y"] or assignment.position(OTHER) == 0, \
+    assert handed_out == [b"x", b"y"] or assignment.position(OTHER) == 0, (
         f"{handed_out} returned, but the position moved to {assignment.position(OTHER)}"
+    )
 
 
 def test_max_records_stops_inside_the_good_records() -> None:
@@ -180,7 +202,8 @@ def test_without_the_fix_the_good_records_are_lost_and_the_position_never_moves(
 
 
 def test_the_fix_refuses_another_aiokafka_and_patches_nothing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(aiokafka_fixes, "_installed", False)
     monkeypatch.setattr(FetchResult, "getall", FetchResult.getall)  # put back afterwards
     monkeypatch.setattr(patching, "version", lambda distribution: "0.15.0")

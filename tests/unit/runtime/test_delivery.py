@@ -51,8 +51,12 @@ class Producer:
     ``refuse`` errors fail the delivery future; futures are settled only later, as a broker's
     acknowledgements are. ``log`` has every send, acknowledgement and commit in order."""
 
-    def __init__(self, refuse: Refusal = _never, refuse_now: Refusal = _never,
-                 log: list[tuple[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        refuse: Refusal = _never,
+        refuse_now: Refusal = _never,
+        log: list[tuple[str, Any]] | None = None,
+    ) -> None:
         self.refuse, self.refuse_now = refuse, refuse_now
         self.log = log if log is not None else []
         self.futures: list[asyncio.Future[Any]] = []
@@ -80,15 +84,27 @@ class Producer:
 
 
 class AIOKafkaProducer(Producer):
-    async def send(self, topic: str, value: bytes | None = None, key: bytes | None = None,
-                   partition: int | None = None, headers: Any = None) -> asyncio.Future[Any]:
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        headers: Any = None,
+    ) -> asyncio.Future[Any]:
         return self._send(Sent(topic, key, value, partition, headers))
 
 
 class FaustProducer(Producer):
-    async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None, timestamp: float | None,
-                   headers: Any) -> asyncio.Future[Any]:
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+    ) -> asyncio.Future[Any]:
         return self._send(Sent(topic, key, value, partition, headers))
 
     async def flush(self) -> None:
@@ -110,33 +126,48 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
 def _too_large(*values: bytes) -> Refusal:
     def refuse(sent: Sent) -> Exception | None:
         return MessageSizeTooLargeError() if sent.value in values else None
+
     return refuse
 
 
 # -- the router's sends ------------------------------------------------------------------------
+
 
 def test_refusals_for_good_are_returned_per_message_whether_raised_or_acknowledged() -> None:
     producer = AIOKafkaProducer(refuse=_too_large(b"late"), refuse_now=_too_large(b"now"))
     messages = [("t", b"k", value, None, None) for value in (b"a", b"now", b"b", b"late", b"c")]
     refused = _run(_send_all(producer, messages))
     assert [type(r).__name__ if r else None for r in refused] == [
-        None, "MessageSizeTooLargeError", None, "MessageSizeTooLargeError", None]
+        None,
+        "MessageSizeTooLargeError",
+        None,
+        "MessageSizeTooLargeError",
+        None,
+    ]
     assert all(f.done() for f in producer.futures)  # every acknowledgement was awaited
 
 
-@pytest.mark.parametrize("error, raised", [
-    (KafkaConnectionError, "by send"), (KafkaConnectionError, "by the future"),
-    # send waited request_timeout_ms for room in a batch that the broker, away, never took:
-    # the Java client's TimeoutException is a RetriableException too
-    (KafkaTimeoutError, "by send"),
-])
-def test_an_error_a_retry_can_fix_is_raised_not_returned(error: type[Exception],
-                                                         raised: str) -> None:
+@pytest.mark.parametrize(
+    "error, raised",
+    [
+        (KafkaConnectionError, "by send"),
+        (KafkaConnectionError, "by the future"),
+        # send waited request_timeout_ms for room in a batch that the broker, away, never took:
+        # the Java client's TimeoutException is a RetriableException too
+        (KafkaTimeoutError, "by send"),
+    ],
+)
+def test_an_error_a_retry_can_fix_is_raised_not_returned(
+    error: type[Exception], raised: str
+) -> None:
     def broker_away(sent: Sent) -> Exception | None:
         return error() if sent.value == b"b" else None
 
-    producer = AIOKafkaProducer(refuse_now=broker_away) if raised == "by send" else \
-        AIOKafkaProducer(refuse=broker_away)
+    producer = (
+        AIOKafkaProducer(refuse_now=broker_away)
+        if raised == "by send"
+        else AIOKafkaProducer(refuse=broker_away)
+    )
     with pytest.raises(error):
         _run(_send_all(producer, [("t", b"k", v, None, None) for v in (b"a", b"b")]))
 
@@ -146,9 +177,15 @@ def _iso(ms: int) -> str:
 
 
 def _created(offset: int, ticket: str) -> ConsumerRecord[Any, Any]:
-    value = orjson.dumps({"event_id": f"e{offset}", "ticket_id": ticket, "channel": "email",
-                          "occurred_at": _iso(int(time.time() * 1000) - 60_000),
-                          "priority": "high"})
+    value = orjson.dumps(
+        {
+            "event_id": f"e{offset}",
+            "ticket_id": ticket,
+            "channel": "email",
+            "occurred_at": _iso(int(time.time() * 1000) - 60_000),
+            "priority": "high",
+        }
+    )
     return ConsumerRecord("ticket-created", 0, offset, 0, 0, None, value, None, 0, len(value), [])
 
 
@@ -195,11 +232,13 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
 
 # -- the processor's changelog writes and failed events ----------------------------------------
 
+
 @pytest.fixture
 def processor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Processor:
     monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.0005)
-    return Processor(Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path),
-                                        "SUPPORTKPI_SLA_POLICY": ""}))
+    return Processor(
+        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
+    )
 
 
 def _event(event_id: str, ticket: str, at_ms: int | None = None) -> Event:
@@ -220,7 +259,8 @@ def _two_partitions(processor: Processor) -> dict[int, PartitionState]:
 
 @pytest.mark.parametrize("when", ["by send", "by the future"])
 def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
-        processor: Processor, when: str) -> None:
+    processor: Processor, when: str
+) -> None:
     topic = processor.settings.changelog_topic
     t2_writes = 0
 
@@ -231,8 +271,11 @@ def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
         t2_writes += 1
         return KafkaConnectionError() if t2_writes == 1 else None
 
-    producer = FaustProducer(refuse_now=first_t2_fails) if when == "by send" else \
-        FaustProducer(refuse=first_t2_fails)
+    producer = (
+        FaustProducer(refuse_now=first_t2_fails)
+        if when == "by send"
+        else FaustProducer(refuse=first_t2_fails)
+    )
     _install(processor, producer)
     states = processor.states = _two_partitions(processor)
 
@@ -254,11 +297,13 @@ def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
 
 
 def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner(
-        processor: Processor) -> None:
+    processor: Processor,
+) -> None:
     """Writing it again could overwrite what the new owner wrote since."""
     topic = processor.settings.changelog_topic
-    producer = FaustProducer(refuse=lambda sent: KafkaConnectionError()
-                             if sent.key == b"T-2" else None)
+    producer = FaustProducer(
+        refuse=lambda sent: KafkaConnectionError() if sent.key == b"T-2" else None
+    )
     _install(processor, producer)
     states = processor.states = _two_partitions(processor)
 
@@ -272,7 +317,8 @@ def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner(
 
 
 def test_records_of_a_partition_that_moved_away_are_not_written_at_all(
-        processor: Processor) -> None:
+    processor: Processor,
+) -> None:
     """A batch or timer that awaited while its partition moved must not overwrite what the
     new owner writes: its records are stale."""
     producer = FaustProducer()
@@ -284,7 +330,8 @@ def test_records_of_a_partition_that_moved_away_are_not_written_at_all(
 
 
 def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persisted(
-        processor: Processor, monkeypatch: pytest.MonkeyPatch) -> None:
+    processor: Processor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def exit_(code: int) -> None:
         raise Exited(code)
 
@@ -320,7 +367,8 @@ BAD_MS = int(time.time() * 1000) - 30_000
 
 
 def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied(
-        processor: Processor) -> None:
+    processor: Processor,
+) -> None:
     s = processor.settings
     processor.model = Exploding()
     processor.states[0] = state = processor._new_state()
@@ -345,9 +393,15 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
 class YieldingProducer(FaustProducer):
     """Hands control to the loop inside ``send``, as a real client can (buffer full, metadata)."""
 
-    async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None, timestamp: float | None,
-                   headers: Any) -> asyncio.Future[Any]:
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+    ) -> asyncio.Future[Any]:
         await asyncio.sleep(0)
         return await super().send(topic, key, value, partition, timestamp, headers)
 
@@ -359,13 +413,15 @@ class YieldingProducer(FaustProducer):
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.log.append(("send", sent))
         self.futures.append(future)
-        asyncio.get_running_loop().call_later(0.0005 * len(self.futures), self._settle, future,
-                                              sent)
+        asyncio.get_running_loop().call_later(
+            0.0005 * len(self.futures), self._settle, future, sent
+        )
         return future
 
 
 def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it(
-        processor: Processor) -> None:
+    processor: Processor,
+) -> None:
     """The bench crashed Faust's commit with InvalidStateError: writes sent while a commit was
     confirming landed in the list it was checking."""
     producer = YieldingProducer()

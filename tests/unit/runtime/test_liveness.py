@@ -28,8 +28,7 @@ def test_a_short_failure_is_not_a_stall_a_long_one_is_until_it_recovers() -> Non
     liveness.failing("router", "KafkaConnectionError: broker away")  # retried, still failing
     assert liveness.stalled() == {}
     clock.now += 1
-    assert liveness.stalled() == {
-        "router": "failing for 60 s: KafkaConnectionError: broker away"}
+    assert liveness.stalled() == {"router": "failing for 60 s: KafkaConnectionError: broker away"}
     assert liveness.states() == {"router": True, "agent": False}
     liveness.recovered("router")
     assert liveness.stalled() == {}

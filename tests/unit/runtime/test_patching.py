@@ -45,13 +45,19 @@ def test_the_installed_versions_are_accepted() -> None:
 
 
 def test_another_version_is_refused_with_a_message_saying_what_to_do(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(patching, "version", _installed(faust_streaming="0.16.0"))
     with pytest.raises(PatchRefused) as refused:
         require("faust-streaming", {"0.15.3"}, "faust_fixes: Consumer.perform_seek")
     message = str(refused.value)
-    for part in ("faust_fixes: Consumer.perform_seek", "faust-streaming 0.15.3",
-                 "0.16.0 is installed", "pyproject.toml", "re-verify"):
+    for part in (
+        "faust_fixes: Consumer.perform_seek",
+        "faust-streaming 0.15.3",
+        "0.16.0 is installed",
+        "pyproject.toml",
+        "re-verify",
+    ):
         assert part in message, message
     assert isinstance(refused.value, RuntimeError)
 
@@ -73,19 +79,18 @@ def test_attributes_count_when_defined_or_declared_in_the_class_body() -> None:
 
 @pytest.mark.usefixtures("pristine")
 def test_both_installs_patch_on_the_pinned_versions() -> None:
-    before = (Consumer.perform_seek, AIOKafkaConsumerThread._highwaters,
-              AIOKafkaConsumer.__init__)
+    before = (Consumer.perform_seek, AIOKafkaConsumerThread._highwaters, AIOKafkaConsumer.__init__)
     faust_fixes.install()
     tansu_quirks.install("127.0.0.1:9")
-    after = (Consumer.perform_seek, AIOKafkaConsumerThread._highwaters,
-             AIOKafkaConsumer.__init__)
+    after = (Consumer.perform_seek, AIOKafkaConsumerThread._highwaters, AIOKafkaConsumer.__init__)
     assert all(b is not a for b, a in zip(before, after, strict=True))
 
 
 @pytest.mark.usefixtures("pristine")
 @pytest.mark.parametrize("versions", [{"faust_streaming": "0.15.4"}, {"aiokafka": "0.13.0"}])
 def test_tansu_quirks_refuse_a_new_version_and_patch_nothing(
-        monkeypatch: pytest.MonkeyPatch, versions: dict[str, str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, versions: dict[str, str]
+) -> None:
     monkeypatch.setattr(patching, "version", _installed(**versions))
     before = (AIOKafkaConsumerThread._highwaters, AIOKafkaConsumer.__init__)
     with pytest.raises(PatchRefused, match=r"streams\.runtime\.tansu_quirks: "):
@@ -95,8 +100,7 @@ def test_tansu_quirks_refuse_a_new_version_and_patch_nothing(
 
 
 @pytest.mark.usefixtures("pristine")
-def test_faust_fixes_refuse_a_new_faust_and_patch_nothing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_faust_fixes_refuse_a_new_faust_and_patch_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(patching, "version", _installed(faust_streaming="0.16.0"))
     before = Consumer.perform_seek
     with pytest.raises(PatchRefused, match=r"faust_fixes: Consumer\.perform_seek.*0\.16\.0"):
@@ -105,13 +109,16 @@ def test_faust_fixes_refuse_a_new_faust_and_patch_nothing(
 
 
 @pytest.mark.usefixtures("pristine")
-@pytest.mark.parametrize("owner, name, install", [
-    (Consumer, "_is_changelog_tp", faust_fixes.install),
-    (AIOKafkaConsumerThread, "_highwaters", lambda: tansu_quirks.install("127.0.0.1:9")),
-])
+@pytest.mark.parametrize(
+    "owner, name, install",
+    [
+        (Consumer, "_is_changelog_tp", faust_fixes.install),
+        (AIOKafkaConsumerThread, "_highwaters", lambda: tansu_quirks.install("127.0.0.1:9")),
+    ],
+)
 def test_a_renamed_private_attribute_fails_at_install(
-        monkeypatch: pytest.MonkeyPatch, owner: type, name: str,
-        install: Callable[[], None]) -> None:
+    monkeypatch: pytest.MonkeyPatch, owner: type, name: str, install: Callable[[], None]
+) -> None:
     monkeypatch.delattr(owner, name)
     with pytest.raises(PatchRefused, match=f"{owner.__qualname__} has no {name}"):
         install()

@@ -33,8 +33,9 @@ class Changelog:
         self.reads: list[int] = []
         self.failures: dict[int, list[Exception]] = {}  # raised by the next reads, in turn
 
-    async def read_partition(self, settings: Settings, partition: int,
-                             progress: Callable[[int], None]) -> dict[bytes, bytes]:
+    async def read_partition(
+        self, settings: Settings, partition: int, progress: Callable[[int], None]
+    ) -> dict[bytes, bytes]:
         self.reads.append(partition)
         failure = self.failures.get(partition)
         if failure:
@@ -56,8 +57,9 @@ def log(monkeypatch: pytest.MonkeyPatch) -> Changelog:
 
 @pytest.fixture
 def processor(tmp_path: Path) -> Processor:
-    return Processor(Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path),
-                                        "SUPPORTKPI_SLA_POLICY": ""}))
+    return Processor(
+        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
+    )
 
 
 def _run(coro: Coroutine[Any, Any, None]) -> None:
@@ -74,7 +76,8 @@ def _ticket(created_ms: int) -> bytes:
 
 
 def test_assigned_partitions_are_rebuilt_and_their_events_wait_for_it(
-        processor: Processor, log: Changelog) -> None:
+    processor: Processor, log: Changelog
+) -> None:
     async def scenario() -> None:
         log.records[0] = {b"T-1": _ticket(1_000)}
         await _assign(processor, 0, 1)
@@ -93,7 +96,8 @@ def test_assigned_partitions_are_rebuilt_and_their_events_wait_for_it(
 
 
 def test_a_partition_that_moves_away_during_its_rebuild_is_never_installed(
-        processor: Processor, log: Changelog) -> None:
+    processor: Processor, log: Changelog
+) -> None:
     async def scenario() -> None:
         await _assign(processor, 0)
         waiting = asyncio.ensure_future(processor._state_for(0))
@@ -109,7 +113,8 @@ def test_a_partition_that_moves_away_during_its_rebuild_is_never_installed(
 
 
 def test_a_partition_that_comes_back_is_read_again_not_resumed(
-        processor: Processor, log: Changelog) -> None:
+    processor: Processor, log: Changelog
+) -> None:
     async def scenario() -> None:
         log.open(0)
         log.records[0] = {b"T-1": _ticket(1_000)}
@@ -127,7 +132,8 @@ def test_a_partition_that_comes_back_is_read_again_not_resumed(
 
 
 def test_a_failing_rebuild_is_retried_shown_as_failing_and_then_ready(
-        processor: Processor, log: Changelog, monkeypatch: pytest.MonkeyPatch) -> None:
+    processor: Processor, log: Changelog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A rebuild future that raised used to be dropped unobserved: the partition vanished."""
     monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.01)
     processor.liveness.stall_seconds = 0.0  # any failure shows at once
@@ -148,13 +154,19 @@ def test_a_failing_rebuild_is_retried_shown_as_failing_and_then_ready(
 
 
 def test_a_record_that_cannot_be_loaded_is_quarantined_and_the_partition_still_ready(
-        processor: Processor, log: Changelog) -> None:
+    processor: Processor, log: Changelog
+) -> None:
     """A record of a format this version cannot read (after a rollback, say) or one whose
     evaluation raises must not keep its partition from ever becoming ready."""
+
     async def scenario() -> None:
         log.open(0)
-        log.records[0] = {b"T-1": _ticket(1_000), b"T-2": b"[99, 1, 2]", b"T-3": b"not json",
-                          b"T-4": _ticket(3_000)}
+        log.records[0] = {
+            b"T-1": _ticket(1_000),
+            b"T-2": b"[99, 1, 2]",
+            b"T-3": b"not json",
+            b"T-4": _ticket(3_000),
+        }
         await _assign(processor, 0)
         state = await processor._state_for(0)
         assert state is not None and set(state.records) == {"T-1", "T-4"}

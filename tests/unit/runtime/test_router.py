@@ -30,19 +30,33 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
 
 
-def _record(topic: str, offset: int, value: bytes | None, key: bytes | None = None
-            ) -> ConsumerRecord[Any, Any]:
+def _record(
+    topic: str, offset: int, value: bytes | None, key: bytes | None = None
+) -> ConsumerRecord[Any, Any]:
     return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, 0, len(value or b""), [])
 
 
 def _created(ticket: str, event_id: str, at_ms: int = NOW_MS - 60_000) -> bytes:
-    return orjson.dumps({"event_id": event_id, "ticket_id": ticket, "occurred_at": _iso(at_ms),
-                         "channel": "email", "priority": "high"})
+    return orjson.dumps(
+        {
+            "event_id": event_id,
+            "ticket_id": ticket,
+            "occurred_at": _iso(at_ms),
+            "channel": "email",
+            "priority": "high",
+        }
+    )
 
 
 def _replied(ticket: str, event_id: str) -> bytes:
-    return orjson.dumps({"event_id": event_id, "ticket_id": ticket, "agent_id": "a1",
-                         "occurred_at": _iso(NOW_MS - 30_000)})
+    return orjson.dumps(
+        {
+            "event_id": event_id,
+            "ticket_id": ticket,
+            "agent_id": "a1",
+            "occurred_at": _iso(NOW_MS - 30_000),
+        }
+    )
 
 
 def test_every_event_of_a_ticket_goes_to_the_partition_that_owns_the_ticket() -> None:
@@ -56,8 +70,10 @@ def test_every_event_of_a_ticket_goes_to_the_partition_that_owns_the_ticket() ->
     assert routed.rejected == []
     placed = {(e.ticket_id, e.event_id): p for p, events in routed.events.items() for e in events}
     assert placed == {
-        ("T-1", "e1"): partition_for(b"T-1", 4), ("T-1", "e3"): partition_for(b"T-1", 4),
-        ("T-2", "e2"): partition_for(b"T-2", 4), ("T-2", "e4"): partition_for(b"T-2", 4),
+        ("T-1", "e1"): partition_for(b"T-1", 4),
+        ("T-1", "e3"): partition_for(b"T-1", 4),
+        ("T-2", "e2"): partition_for(b"T-2", 4),
+        ("T-2", "e4"): partition_for(b"T-2", 4),
     }
     for events in routed.events.values():  # the order of arrival is kept within a partition
         ids = [e.event_id for e in events]
@@ -83,27 +99,51 @@ def test_a_bad_message_is_refused_with_its_reason_and_its_neighbours_go_on() -> 
 
 def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> None:
     """A replay's clock is the events' own: one event from 9999 would become "now" for good."""
-    records = [_record("ticket-created", 0, _created("T-1", "e1", at_ms=NOW_MS + 16 * 60_000)),
-               _record("ticket-created", 1, _created("T-2", "e2", at_ms=NOW_MS + 14 * 60_000)),
-               _record("ticket-created", 2, orjson.dumps({
-                   "event_id": "e3", "ticket_id": "T-3", "channel": "chat", "priority": "low",
-                   "occurred_at": "0001-01-01T00:00:00+14:00"})),
-               _record("ticket-created", 3, orjson.dumps({
-                   "event_id": "e4", "ticket_id": "T-4", "channel": "chat", "priority": "low",
-                   "occurred_at": "9999-12-31T23:59:59-14:00"})),
-               _record("ticket-created", 4, _created("T-5", "e5", at_ms=946_684_800_000))]
+    records = [
+        _record("ticket-created", 0, _created("T-1", "e1", at_ms=NOW_MS + 16 * 60_000)),
+        _record("ticket-created", 1, _created("T-2", "e2", at_ms=NOW_MS + 14 * 60_000)),
+        _record(
+            "ticket-created",
+            2,
+            orjson.dumps(
+                {
+                    "event_id": "e3",
+                    "ticket_id": "T-3",
+                    "channel": "chat",
+                    "priority": "low",
+                    "occurred_at": "0001-01-01T00:00:00+14:00",
+                }
+            ),
+        ),
+        _record(
+            "ticket-created",
+            3,
+            orjson.dumps(
+                {
+                    "event_id": "e4",
+                    "ticket_id": "T-4",
+                    "channel": "chat",
+                    "priority": "low",
+                    "occurred_at": "9999-12-31T23:59:59-14:00",
+                }
+            ),
+        ),
+        _record("ticket-created", 4, _created("T-5", "e5", at_ms=946_684_800_000)),
+    ]
     for clock in ("wall", "event"):
         routed = route(records, Settings(partitions=4, clock=clock), NOW_MS)
         assert [(r.offset, why) for r, why in routed.rejected] == [
             (0, "occurred_at lies more than 15m in the future"),
             (2, "occurred_at lies before 2000-01-01T00:00:00Z"),
-            (3, "occurred_at lies more than 15m in the future")]
+            (3, "occurred_at lies more than 15m in the future"),
+        ]
         assert sorted(e.event_id for es in routed.events.values() for e in es) == ["e2", "e5"]
 
 
 def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
-    records = [_record("ticket-created", n, _created(f"T-{n % 7}", f"e{n:04d}"))
-               for n in range(1_200)]
+    records = [
+        _record("ticket-created", n, _created(f"T-{n % 7}", f"e{n:04d}")) for n in range(1_200)
+    ]
     routed = route(records, SETTINGS, NOW_MS)
     messages = list(routed.messages(1_000_000))
     by_partition: dict[int, list[str]] = {}
@@ -113,42 +153,55 @@ def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
         assert 1 <= len(events) <= PACKED_EVENTS_MAX
         by_partition.setdefault(message.partition, []).extend(e.event_id for e in events)
     # every event once, in arrival order, in as few messages as the bound allows
-    assert by_partition == {
-        p: [e.event_id for e in events] for p, events in routed.events.items()}
+    assert by_partition == {p: [e.event_id for e in events] for p, events in routed.events.items()}
     assert sum(map(len, by_partition.values())) == 1_200
-    assert len(messages) == sum(-(-len(ids) // PACKED_EVENTS_MAX)
-                                for ids in by_partition.values())
+    assert len(messages) == sum(-(-len(ids) // PACKED_EVENTS_MAX) for ids in by_partition.values())
     assert any(len(ids) > PACKED_EVENTS_MAX for ids in by_partition.values())  # it was split
 
 
 def _long(ticket: str, event_id: str) -> bytes:
-    return orjson.dumps({"event_id": event_id, "ticket_id": ticket, "agent_id": "a" * 256,
-                         "occurred_at": _iso(NOW_MS - 30_000), "channel": "c" * 256,
-                         "priority": "p" * 256, "team": "t" * 256, "category": "k" * 256})
+    return orjson.dumps(
+        {
+            "event_id": event_id,
+            "ticket_id": ticket,
+            "agent_id": "a" * 256,
+            "occurred_at": _iso(NOW_MS - 30_000),
+            "channel": "c" * 256,
+            "priority": "p" * 256,
+            "team": "t" * 256,
+            "category": "k" * 256,
+        }
+    )
 
 
 def test_packed_messages_are_bounded_in_bytes_too() -> None:
     """250 valid events with long fields packed into more than 2 MB, which brokers refuse."""
-    records = [_record("ticket-created", n, _long("T-" + "x" * 250, f"e{n:04d}" + "i" * 250))
-               for n in range(250)]
+    records = [
+        _record("ticket-created", n, _long("T-" + "x" * 250, f"e{n:04d}" + "i" * 250))
+        for n in range(250)
+    ]
     routed = route(records, SETTINGS, NOW_MS)
     limit = 20_000
     messages = list(routed.messages(limit))
     assert len(messages) > 1 and all(len(m.blob) <= limit for m in messages)
     assert [e.event_id for m in messages for e in unpack(m.blob)] == [
-        f"e{n:04d}" + "i" * 250 for n in range(250)]  # all of them, in order
+        f"e{n:04d}" + "i" * 250 for n in range(250)
+    ]  # all of them, in order
     assert routed.rejected == []
 
 
 def test_an_event_larger_than_a_message_is_rejected_and_its_neighbours_go_on() -> None:
-    records = [_record("ticket-created", 0, _created("T-1", "e1")),
-               _record("ticket-created", 1, _long("T-1", "big")),
-               _record("ticket-created", 2, _created("T-1", "e2"))]
+    records = [
+        _record("ticket-created", 0, _created("T-1", "e1")),
+        _record("ticket-created", 1, _long("T-1", "big")),
+        _record("ticket-created", 2, _created("T-1", "e2")),
+    ]
     routed = route(records, SETTINGS, NOW_MS)
     messages = list(routed.messages(1_000))
     assert [e.event_id for m in messages for e in m.events] == ["e1", "e2"]
     assert [(r.offset, why.split(",")[0]) for r, why in routed.rejected] == [
-        (1, routed.rejected[0][1].split(",")[0])]
+        (1, routed.rejected[0][1].split(",")[0])
+    ]
     assert "more than the 1000-byte message limit" in routed.rejected[0][1]
 
 

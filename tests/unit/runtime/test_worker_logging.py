@@ -21,8 +21,9 @@ def root_logger() -> Iterator[logging.Logger]:
 
 
 @pytest.mark.parametrize("loglevel", ["warning", "error", "info"])
-def test_debug_records_are_not_built_at_the_chosen_level(root_logger: logging.Logger,
-                                                          loglevel: str) -> None:
+def test_debug_records_are_not_built_at_the_chosen_level(
+    root_logger: logging.Logger, loglevel: str
+) -> None:
     worker = build_worker(Settings.from_env({}), loglevel)
     worker._setup_logging()  # what execute_from_commandline does first
     assert not logging.getLogger("aiokafka.producer.producer").isEnabledFor(logging.DEBUG)

@@ -9,9 +9,12 @@ from streams.domain.sla.calendar import FOREVER, BusinessHours, Calendar, add_wo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 H, M = 3_600_000, 60_000
-OFFICE = BusinessHours(name="office", timezone="Europe/Berlin",
-                       weekly={d: ((time(8), time(18)),) for d in range(5)},
-                       holidays=frozenset({date(2026, 12, 24), date(2026, 12, 25)}))
+OFFICE = BusinessHours(
+    name="office",
+    timezone="Europe/Berlin",
+    weekly={d: ((time(8), time(18)),) for d in range(5)},
+    holidays=frozenset({date(2026, 12, 24), date(2026, 12, 25)}),
+)
 
 
 def at(*args: int) -> int:
@@ -41,8 +44,9 @@ def test_holidays_are_skipped() -> None:
 
 
 def test_dst_days_have_their_real_length() -> None:
-    sundays = BusinessHours(name="sun", timezone="Europe/Berlin",
-                            weekly={6: ((time(0), time(0)),)})  # 00:00-24:00
+    sundays = BusinessHours(
+        name="sun", timezone="Europe/Berlin", weekly={6: ((time(0), time(0)),)}
+    )  # 00:00-24:00
     assert working_ms(sundays, at(2026, 3, 29, 0, 0), at(2026, 3, 30, 0, 0)) == 23 * H
     assert working_ms(sundays, at(2026, 10, 25, 0, 0), at(2026, 10, 26, 0, 0)) == 25 * H
     office_hours = working_ms(OFFICE, at(2026, 10, 23, 8, 0), at(2026, 10, 26, 18, 0))
@@ -77,12 +81,16 @@ def test_walks_in_any_order_agree_with_a_day_by_day_reference() -> None:
     import random
 
     rng = random.Random(7)
-    hours = BusinessHours(name="office", timezone="Europe/Berlin",
-                          weekly={d: ((time(8), time(12)), (time(13), time(18))) for d in range(5)},
-                          holidays=frozenset({date(2026, 12, 24), date(2027, 4, 2)}))
+    hours = BusinessHours(
+        name="office",
+        timezone="Europe/Berlin",
+        weekly={d: ((time(8), time(12)), (time(13), time(18))) for d in range(5)},
+        holidays=frozenset({date(2026, 12, 24), date(2027, 4, 2)}),
+    )
     base = at(2026, 11, 1, 0, 0)
-    starts = [base + rng.randrange(-900, 900) * 86_400_000 + rng.randrange(86_400_000)
-              for _ in range(150)] + [at(1990, 1, 1, 9, 0), at(2060, 6, 1, 9, 0)]
+    starts = [
+        base + rng.randrange(-900, 900) * 86_400_000 + rng.randrange(86_400_000) for _ in range(150)
+    ] + [at(1990, 1, 1, 9, 0), at(2060, 6, 1, 9, 0)]
     for start in starts + starts[:20]:
         amount = rng.choice([15 * M, H, 8 * H, 48 * H, 120 * H])
         assert add_working_ms(hours, start, amount) == _reference_add(hours, start, amount), start

@@ -7,16 +7,29 @@ from streams.domain.sla.policy import parse_policy
 from streams.domain.ticket import TicketRecord
 
 M = 60_000
-POLICY = parse_policy({"version": 1, "at_risk": 0.75, "policies": [{
-    "name": "all", "pause": {"resolution": ["pending", "on_hold"]},
-    "targets": {"urgent": {"first_response": "10m", "next_reply": "20m", "resolution": "60m"},
-                "low": {"first_response": "60m", "next_reply": "60m", "resolution": "240m"}}}]})
+POLICY = parse_policy(
+    {
+        "version": 1,
+        "at_risk": 0.75,
+        "policies": [
+            {
+                "name": "all",
+                "pause": {"resolution": ["pending", "on_hold"]},
+                "targets": {
+                    "urgent": {"first_response": "10m", "next_reply": "20m", "resolution": "60m"},
+                    "low": {"first_response": "60m", "next_reply": "60m", "resolution": "240m"},
+                },
+            }
+        ],
+    }
+)
 ALL = POLICY.policies[0]
 
 
 def ticket(**facts: object) -> TicketRecord:
-    record = TicketRecord(created_ms=0, channel="email", priority="urgent",
-                          priorities=[(0, "urgent")])
+    record = TicketRecord(
+        created_ms=0, channel="email", priority="urgent", priorities=[(0, "urgent")]
+    )
     for name, value in facts.items():
         setattr(record, name, value)
     return record
@@ -52,8 +65,7 @@ def test_pending_pauses_resolution_and_open_resumes_it() -> None:
 
 
 def test_target_follows_the_priority_when_the_clock_stops() -> None:
-    record = ticket(priorities=[(0, "urgent"), (5 * M, "low")], priority="low",
-                    replies=[30 * M])
+    record = ticket(priorities=[(0, "urgent"), (5 * M, "low")], priority="low", replies=[30 * M])
     clock = by_sla(record)["first_response"][0]
     assert (clock.priority, clock.target_ms) == ("low", 60 * M)
     assert clock.outcome(100 * M) == (MET, 30 * M)

@@ -12,13 +12,21 @@ from streams.domain.windows import SlidingWindows
 
 S, M, H = 1000, 60_000, 3_600_000
 T0 = 1000 * H
-POLICY = parse_policy({"version": 1, "at_risk": 0.5, "policies": [{
-    "name": "all", "targets": {"urgent": {"first_response": "10s", "resolution": "1h"}}}]})
+POLICY = parse_policy(
+    {
+        "version": 1,
+        "at_risk": 0.5,
+        "policies": [
+            {"name": "all", "targets": {"urgent": {"first_response": "10s", "resolution": "1h"}}}
+        ],
+    }
+)
 
 
 def state() -> PartitionState:
-    return PartitionState(KpiModel(sla=POLICY), SlidingWindows({"1h": H}), LabelPolicy(),
-                          Horizons(), T0)
+    return PartitionState(
+        KpiModel(sla=POLICY), SlidingWindows({"1h": H}), LabelPolicy(), Horizons(), T0
+    )
 
 
 def outcomes(s: PartitionState) -> dict:

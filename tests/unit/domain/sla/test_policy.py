@@ -24,35 +24,71 @@ def test_the_shipped_policy_loads_and_first_match_wins() -> None:
 
 
 def test_a_ticket_matching_no_policy_has_no_sla() -> None:
-    policy = parse_policy({"version": 1, "policies": [
-        {"name": "vip", "match": {"team": ["vip"]}, "targets": {"high": {"resolution": "1h"}}}]})
+    policy = parse_policy(
+        {
+            "version": 1,
+            "policies": [
+                {
+                    "name": "vip",
+                    "match": {"team": ["vip"]},
+                    "targets": {"high": {"resolution": "1h"}},
+                }
+            ],
+        }
+    )
     assert policy.policy_for("email", "billing", None) is None
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"version": 2}, "version: expected one of (1,)"),
-    ({"policies": []}, "policies: expected a non-empty list"),
-    ({"surprise": 1}, "unknown keys ['surprise']"),
-    ({"at_risk": 1.5}, "at_risk: expected a number between 0 and 1"),
-    ({"policies": [{"name": "all", "targets": {"high": {"resolution": "4 hours"}}}]},
-     "policies[0] (all).targets.high.resolution: '4 hours' is not a duration"),
-    ({"policies": [{"name": "all", "targets": {"high": {"first_reply": "4h"}}}]},
-     "unknown SLA 'first_reply'"),
-    ({"policies": [{"name": "all", "schedule": "office", "targets": {"high": {}}}]},
-     "unknown schedule 'office'"),
-    ({"policies": [{"name": "all", "pause": {"resolution": ["waiting"]}, "targets": {}}]},
-     "unknown statuses ['waiting']"),
-    ({"policies": [{"name": "all", "match": {"country": ["de"]}, "targets": {}}]},
-     "unknown field 'country'"),
-    ({"schedules": {"eu": {"timezone": "Mars/Olympus", "hours": {}}}},
-     "schedules.eu.timezone: unknown time zone 'Mars/Olympus'"),
-    ({"schedules": {"eu": {"timezone": "UTC", "hours": {"mon-fri": ["18:00-08:00"]}}}},
-     "closes before it opens"),
-    ({"schedules": {"eu": {"timezone": "UTC", "hours": {"weekdays": ["08:00-18:00"]}}}},
-     "'weekdays' is not a day or range"),
-    ({"policies": [{"name": "a", "targets": {"h": {"resolution": "1h"}}},
-                   {"name": "a", "targets": {"h": {"resolution": "1h"}}}]}, "must be unique"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 2}, "version: expected one of (1,)"),
+        ({"policies": []}, "policies: expected a non-empty list"),
+        ({"surprise": 1}, "unknown keys ['surprise']"),
+        ({"at_risk": 1.5}, "at_risk: expected a number between 0 and 1"),
+        (
+            {"policies": [{"name": "all", "targets": {"high": {"resolution": "4 hours"}}}]},
+            "policies[0] (all).targets.high.resolution: '4 hours' is not a duration",
+        ),
+        (
+            {"policies": [{"name": "all", "targets": {"high": {"first_reply": "4h"}}}]},
+            "unknown SLA 'first_reply'",
+        ),
+        (
+            {"policies": [{"name": "all", "schedule": "office", "targets": {"high": {}}}]},
+            "unknown schedule 'office'",
+        ),
+        (
+            {"policies": [{"name": "all", "pause": {"resolution": ["waiting"]}, "targets": {}}]},
+            "unknown statuses ['waiting']",
+        ),
+        (
+            {"policies": [{"name": "all", "match": {"country": ["de"]}, "targets": {}}]},
+            "unknown field 'country'",
+        ),
+        (
+            {"schedules": {"eu": {"timezone": "Mars/Olympus", "hours": {}}}},
+            "schedules.eu.timezone: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            {"schedules": {"eu": {"timezone": "UTC", "hours": {"mon-fri": ["18:00-08:00"]}}}},
+            "closes before it opens",
+        ),
+        (
+            {"schedules": {"eu": {"timezone": "UTC", "hours": {"weekdays": ["08:00-18:00"]}}}},
+            "'weekdays' is not a day or range",
+        ),
+        (
+            {
+                "policies": [
+                    {"name": "a", "targets": {"h": {"resolution": "1h"}}},
+                    {"name": "a", "targets": {"h": {"resolution": "1h"}}},
+                ]
+            },
+            "must be unique",
+        ),
+    ],
+)
 def test_invalid_policies_are_rejected_with_the_place_named(change: dict, message: str) -> None:
     with pytest.raises(PolicyError) as error:
         parse_policy({**MINIMAL, **change})
