@@ -117,6 +117,11 @@ class Settings:
         return TimeBounds.parse(self.min_event_time, self.max_future)
 
     @property
+    def heartbeat_interval(self) -> float:
+        """Seconds between group heartbeats, of the Faust consumer and the router's alike."""
+        return max(0.5, self.session_timeout / 4)
+
+    @property
     def producer_compression(self) -> str | None:
         """``compression_type`` for Kafka clients (None: uncompressed)."""
         return None if self.compression == "none" else self.compression

@@ -417,7 +417,7 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
     from streams.domain.contributions import KpiModel
     from streams.domain.events import decode
-    from streams.domain.health import ProcessorStats
+    from streams.runtime.stats import ProcessorStats
     from streams.domain.labels import LabelPolicy
     from streams.domain.partition import Horizons, PartitionState
     from streams.domain.sla.policy import load_policy

@@ -18,9 +18,9 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from streams.domain import contributions as c
-from streams.domain.health import ProcessorStats
 from streams.domain.partition import PartitionState, SlaGauges
 from streams.metrics import contract as m
+from streams.runtime.stats import ProcessorStats
 
 Counts = dict[Any, int]
 

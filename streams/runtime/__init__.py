@@ -1,1 +1,2 @@
-"""The Faust runtime: topics, the changelog table, agents, timers and the web endpoints."""
+"""The worker: the Faust app and its wiring, the router, partition ownership, the changelog
+written and read directly, and the fixes for the clients and the development broker."""

@@ -1,9 +1,9 @@
 """The ticket-record changelog: a compacted topic, one key per ticket, read back by its owner.
 
-The processor writes it directly (``Processor._persist``) and rebuilds a partition by reading it
-here, from the beginning to its true end. It is not a Faust Table: Faust would recover its own
-copy of every record first (three quarters of a restart), and that copy was never used, since
-records live in ``PartitionState``.
+The agent writes it directly (``writes.Writes.persist``) and a partition is rebuilt by reading
+it here, from the beginning to its true end (``ownership``). It is not a Faust Table: Faust
+would recover its own copy of every record first, on every restart, and that copy would never
+be used, since records live in ``PartitionState``.
 """
 
 from __future__ import annotations
@@ -41,9 +41,7 @@ async def read_partition(
     try:
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        end = (await consumer.end_offsets([tp]))[tp]
-        if settings.broker_quirks == "tansu":
-            end = (await tansu_quirks.true_end_offsets(settings.bootstrap_servers, {tp: end}))[tp]
+        end = (await tansu_quirks.end_offsets(settings, consumer, [tp]))[tp]
         records: dict[bytes, bytes] = {}
         while await consumer.position(tp) < end:
             skipped = 0

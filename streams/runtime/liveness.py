@@ -24,6 +24,11 @@ def retry_pause(attempt: int) -> float:
     return min(RETRY_SECONDS * 2 ** min(attempt, 16), RETRY_SECONDS_MAX)
 
 
+def why(exc: BaseException) -> str:
+    """A failure's reason, for a stage's state, a log line or a dead letter: type and message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 @dataclass
 class Stage:
     beats: bool  # promises a beat at least every few seconds while running (a poll loop)

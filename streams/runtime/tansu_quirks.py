@@ -1,35 +1,56 @@
 """Corrections for two bugs of the embedded development broker (Tansu); off for Apache Kafka.
 
+This is the one module that knows which broker it talks to: the rest of the runtime asks it
+(``install_for``, ``end_offsets``) and gets plain Kafka behaviour unless
+``SUPPORTKPI_BROKER_QUIRKS=tansu`` (set by ``supportkpi broker``/``demo`` and the test harness).
+
 1. Tansu answers ListOffsets(latest) with "base offset of the last record batch + 1" instead of
 "last offset + 1": after a 1,000-record batch it reports one more than that batch's first offset.
-Faust recovers a changelog up to that end offset, so a restart would silently lose the tail of
-the last batch, or crash with ConsistencyError when a committed offset lies beyond it.
+A partition rebuilt from the changelog (``changelog.read_partition``) is read up to that end
+offset, so a restart would silently lose the tail of the last batch; Faust's own end-offset
+lookups are off by as much.
 
-``true_end_offsets`` fetches from just below the reported end and takes the last record it sees.
+``true_end_offsets`` fetches from just below the reported end and takes the last record it sees;
+``end_offsets`` uses it for the changelog, and ``install()`` for Faust's lookups.
 
 2. Tansu does not end a long-poll fetch when records arrive: it always waits the full
-``fetch_max_wait_ms``, which Faust hard-codes to 1,500 ms. Each hop of the pipeline (source topic,
-internal topic) then adds up to 1.5 s (measured: 480-1,230 ms per message at 1,500 ms, 8-36 ms at
-100 ms). Kafka answers as soon as ``fetch_min_bytes`` are there, so this wait costs it nothing.
-
-``install()`` routes Faust's end-offset lookups through ``true_end_offsets`` and caps every
-consumer's fetch wait at ``FETCH_MAX_WAIT_MS``; it is called only when
-``SUPPORTKPI_BROKER_QUIRKS=tansu`` (set by ``supportkpi broker``/``demo`` and the test harness).
+``fetch_max_wait_ms``, which Faust hard-codes to 1,500 ms, so each hop of the pipeline (source
+topic, internal topic) adds up to that much to every message's latency. Kafka answers as soon as
+``fetch_min_bytes`` are there, so this wait costs it nothing. ``install()`` caps every
+consumer's fetch wait at ``FETCH_MAX_WAIT_MS``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.config import Settings
 from streams.runtime.patching import require, require_attributes
 
 log = logging.getLogger(__name__)
 _installed = False
 FETCH_MAX_WAIT_MS = 100
+BROKER = "tansu"  # the value of SUPPORTKPI_BROKER_QUIRKS that turns these corrections on
+
+
+def install_for(settings: Settings) -> None:
+    """Install the corrections if ``settings`` name Tansu as the broker; else nothing."""
+    if settings.broker_quirks == BROKER:
+        install(settings.bootstrap_servers)
+
+
+async def end_offsets(
+    settings: Settings, consumer: AIOKafkaConsumer, tps: Sequence[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The end offset of each of ``tps``, as ``consumer`` reports it (corrected on Tansu)."""
+    reported = await consumer.end_offsets(list(tps))
+    if settings.broker_quirks != BROKER:
+        return dict(reported)
+    return await true_end_offsets(settings.bootstrap_servers, reported)
 
 
 async def true_end_offsets(bootstrap_servers: str, reported: Mapping[Any, int]) -> dict[Any, int]:

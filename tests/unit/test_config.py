@@ -53,3 +53,8 @@ def test_limits_that_cannot_hold_are_refused_at_start_up() -> None:
         Settings.from_env({"SUPPORTKPI_MIN_EVENT_TIME": "yesterday"})
     assert Settings.from_env({}).producer_compression is None  # the default: none
     assert Settings.from_env({"SUPPORTKPI_COMPRESSION": "zstd"}).producer_compression == "zstd"
+
+
+def test_the_heartbeat_is_a_quarter_of_the_session_timeout_and_never_below_half_a_second() -> None:
+    assert Settings(session_timeout=10.0).heartbeat_interval == 2.5
+    assert Settings(session_timeout=1.0).heartbeat_interval == 0.5

@@ -8,12 +8,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.health import ProcessorStats
 from streams.domain.labels import LabelPolicy
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.windows import SlidingWindows
 from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
+from streams.runtime.stats import ProcessorStats
 from tests.support.scrape import parse
 from tests.support.tools import require
 
@@ -67,7 +67,7 @@ def test_partitions_are_summed_and_histograms_are_cumulative_gauge_histograms() 
 def test_every_exported_family_is_in_the_contract() -> None:
     stats = ProcessorStats()
     stats.count("t-created", "processed")
-    stats.saw_event_time(NOW)
+    stats.clock.saw(NOW)
     stats.lag[("t-created", 0)] = 3
     text = generate_latest(_registry([_state()], stats)).decode()
     names = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
@@ -105,7 +105,7 @@ def test_a_scrape_restricted_by_name_runs_only_the_collector_that_serves_it() ->
         return states
 
     stats = ProcessorStats()
-    stats.count("t-created", "processed", 3)
+    stats.events["t-created", "processed"] = 3
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(partitions, lambda: NOW, KpiModel().buckets_ms))
     registry.register(HealthCollector(stats, lambda: states, ["t-created"]))

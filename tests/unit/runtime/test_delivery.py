@@ -1,16 +1,17 @@
-"""Delivery decisions (issue 13), with fakes for the consumer and the producers, no broker: what the
-router does with a refusal (streams/runtime/router.py), and how the processor confirms its
-changelog writes and isolates an event that cannot be applied (streams/runtime/app.py).
+"""Delivery decisions (issue 13), with fakes for the consumer and the producers, no broker and no
+Faust app: what the router does with a refusal (streams/runtime/router.py, sending.py), how the
+agent confirms its changelog writes (streams/runtime/writes.py) and isolates an event that cannot
+be applied (streams/runtime/batches.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -22,13 +23,18 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from streams.config import Settings
 from streams.domain.contributions import CREATED, KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.health import ProcessorStats
 from streams.domain.partition import PartitionState
 from streams.domain.ticket import TicketRecord
-from streams.runtime import app, liveness
-from streams.runtime.app import Processor
+from streams.runtime import liveness
+from streams.runtime.batches import BatchApplier
+from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
-from streams.runtime.router import Router, _send_all
+from streams.runtime.ownership import Ownership
+from streams.runtime.router import Router
+from streams.runtime.sending import Outgoing, send_all
+from streams.runtime.states import StateFactory
+from streams.runtime.stats import ProcessorStats
+from streams.runtime.writes import EXIT_CHANGELOG_FAILING, PERSIST_ATTEMPTS, Writes
 
 
 class Sent(NamedTuple):
@@ -113,12 +119,6 @@ class FaustProducer(Producer):
         await asyncio.sleep(0.002)
 
 
-def _install(processor: Processor, producer: FaustProducer) -> None:
-    """Use ``producer``, with the commit gate around its flush, as the worker does."""
-    processor.app.producer = producer  # type: ignore[assignment]  # a property with a setter
-    processor._gate_commits()
-
-
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(asyncio.wait_for(coro, timeout=10))
 
@@ -135,8 +135,8 @@ def _too_large(*values: bytes) -> Refusal:
 
 def test_refusals_for_good_are_returned_per_message_whether_raised_or_acknowledged() -> None:
     producer = AIOKafkaProducer(refuse=_too_large(b"late"), refuse_now=_too_large(b"now"))
-    messages = [("t", b"k", value, None, None) for value in (b"a", b"now", b"b", b"late", b"c")]
-    refused = _run(_send_all(producer, messages))
+    messages = [Outgoing("t", b"k", v, None, None) for v in (b"a", b"now", b"b", b"late", b"c")]
+    refused = _run(send_all(producer, messages))
     assert [type(r).__name__ if r else None for r in refused] == [
         None,
         "MessageSizeTooLargeError",
@@ -169,7 +169,7 @@ def test_an_error_a_retry_can_fix_is_raised_not_returned(
         else AIOKafkaProducer(refuse=broker_away)
     )
     with pytest.raises(error):
-        _run(_send_all(producer, [("t", b"k", v, None, None) for v in (b"a", b"b")]))
+        _run(send_all(producer, [Outgoing("t", b"k", v, None, None) for v in (b"a", b"b")]))
 
 
 def _iso(ms: int) -> str:
@@ -230,15 +230,25 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
     assert sum(what in ("ack", "nack") for what, _ in log) == len(producer.futures) == 5
 
 
-# -- the processor's changelog writes and failed events ----------------------------------------
+# -- the agent's changelog writes and failed events --------------------------------------------
+
+SETTINGS = Settings(sla_policy="")
+CHANGELOG, DEAD_LETTERS = SETTINGS.changelog_topic, SETTINGS.dead_letter_topic
 
 
-@pytest.fixture
-def processor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Processor:
+@pytest.fixture(autouse=True)
+def _short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.0005)
-    return Processor(
-        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
+
+
+def _writes(producer: FaustProducer, owned: dict[int, PartitionState]) -> Writes:
+    """Writes through ``producer``, with the commit gate around its flush, as the worker has;
+    a state is its partition's while ``owned`` maps the partition to it."""
+    writes = Writes(
+        producer, CHANGELOG, DEAD_LETTERS, lambda p, state: owned.get(p) is state, Liveness(60)
     )
+    writes.gate_commits()
+    return writes
 
 
 def _event(event_id: str, ticket: str, at_ms: int | None = None) -> Event:
@@ -250,23 +260,21 @@ class Exited(BaseException):
     """What os._exit does here: nothing after it runs."""
 
 
-def _two_partitions(processor: Processor) -> dict[int, PartitionState]:
-    states = {0: processor._new_state(), 1: processor._new_state()}
+def _two_partitions() -> dict[int, PartitionState]:
+    new_state = StateFactory(SETTINGS, EventClock())
+    states = {0: new_state(), 1: new_state()}
     states[0].apply(_event("e1", "T-1"))
     states[1].apply(_event("e2", "T-2"))
     return states
 
 
 @pytest.mark.parametrize("when", ["by send", "by the future"])
-def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
-    processor: Processor, when: str
-) -> None:
-    topic = processor.settings.changelog_topic
+def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(when: str) -> None:
     t2_writes = 0
 
     def first_t2_fails(sent: Sent) -> Exception | None:
         nonlocal t2_writes
-        if sent.topic != topic or sent.key != b"T-2":
+        if sent.topic != CHANGELOG or sent.key != b"T-2":
             return None
         t2_writes += 1
         return KafkaConnectionError() if t2_writes == 1 else None
@@ -276,82 +284,94 @@ def test_a_failed_changelog_write_is_written_again_and_persist_waits_for_it(
         if when == "by send"
         else FaustProducer(refuse=first_t2_fails)
     )
-    _install(processor, producer)
-    states = processor.states = _two_partitions(processor)
+    states = _two_partitions()
+    writes = _writes(producer, states)
 
     async def batch_then_commit() -> None:
-        await processor._persist(states)
+        await writes.persist(states)
         assert not all(f.done() for f in producer.futures)  # the agent did not wait
-        await processor.app.producer.flush()  # what Faust calls before committing offsets
+        await producer.flush()  # what Faust calls before committing offsets
 
     _run(batch_then_commit())
     record = states[1].records["T-2"].to_bytes()
     assert t2_writes == 2
-    written = [(m.key, m.partition) for m in producer.sent(topic)]
+    written = [(m.key, m.partition) for m in producer.sent(CHANGELOG)]
     assert sorted(written) == [(b"T-1", 0), (b"T-2", 1)] + [(b"T-2", 1)] * (when != "by send")
-    assert producer.sent(topic)[-1].value == record  # written again, as it is now
+    assert producer.sent(CHANGELOG)[-1].value == record  # written again, as it is now
     assert not states[0].dirty and not states[1].dirty
     assert all(f.done() and f.exception() is None for f in producer.futures[-1:])  # confirmed
-    assert processor.liveness.stages["changelog"].failing is None  # recovered
-    assert processor._unconfirmed == []
+    assert writes.liveness.stages["changelog"].failing is None  # recovered
+    assert writes.unconfirmed == []
 
 
-def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner(
-    processor: Processor,
-) -> None:
+def test_a_failed_write_of_a_partition_that_moved_away_is_left_to_its_new_owner() -> None:
     """Writing it again could overwrite what the new owner wrote since."""
-    topic = processor.settings.changelog_topic
     producer = FaustProducer(
         refuse=lambda sent: KafkaConnectionError() if sent.key == b"T-2" else None
     )
-    _install(processor, producer)
-    states = processor.states = _two_partitions(processor)
+    states = _two_partitions()
+    owned = dict(states)
+    writes = _writes(producer, owned)
 
     async def batch_then_commit() -> None:
-        await processor._persist(states)
-        processor.states = {0: states[0]}  # partition 1 was revoked after its write was sent
-        await processor.app.producer.flush()
+        await writes.persist(states)
+        del owned[1]  # partition 1 was revoked after its write was sent
+        await producer.flush()
 
     _run(batch_then_commit())
-    assert [m.key for m in producer.sent(topic)].count(b"T-2") == 1
+    assert [m.key for m in producer.sent(CHANGELOG)].count(b"T-2") == 1
 
 
-def test_records_of_a_partition_that_moved_away_are_not_written_at_all(
-    processor: Processor,
-) -> None:
+def test_records_of_a_partition_that_moved_away_are_not_written_at_all() -> None:
     """A batch or timer that awaited while its partition moved must not overwrite what the
     new owner writes: its records are stale."""
     producer = FaustProducer()
-    _install(processor, producer)
-    states = _two_partitions(processor)
-    processor.states = {0: states[0]}  # 1 moved away while the batch awaited its dead letters
-    _run(processor._persist(states))
-    assert [m.key for m in producer.sent(processor.settings.changelog_topic)] == [b"T-1"]
+    states = _two_partitions()
+    writes = _writes(producer, {0: states[0]})  # 1 moved away while the batch awaited
+    _run(writes.persist(states))
+    assert [m.key for m in producer.sent(CHANGELOG)] == [b"T-1"]
 
 
 def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persisted(
-    processor: Processor, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def exit_(code: int) -> None:
         raise Exited(code)
 
-    monkeypatch.setattr(app.os, "_exit", exit_)
-    monkeypatch.setattr(logging, "shutdown", lambda: None)  # _give_up flushes the logs
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(logging, "shutdown", lambda: None)  # give_up flushes the logs
     producer = FaustProducer(refuse=lambda sent: KafkaConnectionError())
-    _install(processor, producer)
-    states = processor.states = _two_partitions(processor)
+    states = _two_partitions()
+    writes = _writes(producer, states)
 
     async def batch_then_commit() -> None:
-        await processor._persist(states)
-        await processor.app.producer.flush()
+        await writes.persist(states)
+        await producer.flush()
         raise AssertionError("flushed, so offsets would be committed past failed writes")
 
     with pytest.raises(Exited) as exited:
         _run(batch_then_commit())
-    assert exited.value.args == (app.EXIT_CHANGELOG_FAILING,)
-    assert len(producer.futures) == 2 * app.PERSIST_ATTEMPTS
+    assert exited.value.args == (EXIT_CHANGELOG_FAILING,)
+    assert len(producer.futures) == 2 * PERSIST_ATTEMPTS
     assert (states[0].dirty, states[1].dirty) == ({"T-1"}, {"T-2"})  # nothing taken as written
-    assert "changelog writes failed" in str(processor.liveness.stages["changelog"].failing)
+    assert "changelog writes failed" in str(writes.liveness.stages["changelog"].failing)
+
+
+def test_dead_letters_refused_for_a_while_are_sent_again_until_the_broker_takes_them() -> None:
+    refusals = 0
+
+    def refuse_twice(sent: Sent) -> Exception | None:
+        nonlocal refusals
+        refusals += 1
+        return KafkaConnectionError() if refusals <= 2 else None
+
+    producer = FaustProducer(refuse=refuse_twice)
+    writes = _writes(producer, {})
+    letter = SimpleNamespace(key=b"k", value=b"v", headers=[("supportkpi.reason", b"r")])
+    _run(writes.dead_letter([letter]))  # type: ignore[list-item]
+    assert [m.value for m in producer.sent(DEAD_LETTERS)] == [b"v"] * 3
+    assert producer.log[-1][0] == "ack"  # returned once the broker had it
+    assert writes.liveness.stages["changelog"].failing is None  # recovered
 
 
 class Exploding(KpiModel):
@@ -366,28 +386,56 @@ class Exploding(KpiModel):
 BAD_MS = int(time.time() * 1000) - 30_000
 
 
-def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied(
-    processor: Processor,
-) -> None:
-    s = processor.settings
-    processor.model = Exploding()
-    processor.states[0] = state = processor._new_state()
-    processor.assigned = {0}
-    producer = FaustProducer()
-    processor.app.producer = producer  # type: ignore[assignment]
-    message = SimpleNamespace(topic=s.events_topic, partition=0, offset=7, key=b"0")
-    batch = [_event("e1", "T-1"), _event("e2", "T-2", BAD_MS), _event("e3", "T-3")]
-    _run(processor._apply([(message, e) for e in batch], []))
+def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied() -> None:
+    clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
+    live.register("agent")
+    new_state = StateFactory(SETTINGS, clock)
+    new_state.model = Exploding()
 
+    async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
+        return {}
+
+    ownership = Ownership(new_state, empty_changelog, live, stats, clock)
+    producer = FaustProducer()
+    writes = Writes(producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live)
+    batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
+    message = SimpleNamespace(topic=SETTINGS.events_topic, partition=0, offset=7, key=b"0")
+    batch = [_event("e1", "T-1"), _event("e2", "T-2", BAD_MS), _event("e3", "T-3")]
+
+    async def assigned_then_applied() -> None:
+        ownership.assign({0})
+        await batches.apply([(message, e) for e in batch], [])
+
+    _run(assigned_then_applied())
+    state = ownership.states[0]
     assert sorted(state.records) == ["T-1", "T-3"]
     assert state.windows.totals()["1h"][CREATED, "email", "high"] == 2
-    counts = processor.stats.events
+    counts = stats.events
     assert (counts["ticket-created", "failed"], counts["ticket-created", "processed"]) == (1, 2)
-    [letter] = producer.sent(s.dead_letter_topic)
+    [letter] = producer.sent(DEAD_LETTERS)
     headers = dict(letter.headers)
     assert orjson.loads(letter.value or b"")[0][1] == "e2" and headers["supportkpi.offset"] == b"7"
     assert headers["supportkpi.reason"].endswith(b" 'e2' of 'T-2' failed: RuntimeError: boom")
-    assert {m.key for m in producer.sent(s.changelog_topic)} == {b"T-1", b"T-3"}
+    assert {m.key for m in producer.sent(CHANGELOG)} == {b"T-1", b"T-3"}
+
+
+def test_an_internal_message_this_version_cannot_read_is_dead_lettered_with_its_bytes() -> None:
+    clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
+    live.register("agent")
+
+    async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
+        return {}
+
+    ownership = Ownership(StateFactory(SETTINGS, clock), empty_changelog, live, stats, clock)
+    writes = Writes(FaustProducer(), CHANGELOG, DEAD_LETTERS, ownership.owns, live)
+    batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
+    topic = SETTINGS.events_topic
+    good = SimpleNamespace(topic=topic, partition=0, offset=1, key=b"0", value=b"[]")
+    bad = SimpleNamespace(topic=topic, partition=0, offset=2, key=b"0", value=b"\xff not ours")
+    decoded, letters = batches.decode([good, bad])
+    assert decoded == [] and [letter.value for letter in letters] == [b"\xff not ours"]
+    assert dict(letters[0].headers)["supportkpi.offset"] == b"2"
+    assert stats.events[(topic, "undecodable")] == 1
 
 
 class YieldingProducer(FaustProducer):
@@ -419,25 +467,23 @@ class YieldingProducer(FaustProducer):
         return future
 
 
-def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it(
-    processor: Processor,
-) -> None:
+def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it() -> None:
     """The bench crashed Faust's commit with InvalidStateError: writes sent while a commit was
     confirming landed in the list it was checking."""
     producer = YieldingProducer()
-    _install(processor, producer)
-    state = processor.states[0] = processor._new_state()
+    state = StateFactory(SETTINGS, EventClock())()
+    writes = _writes(producer, {0: state})
     for n in range(50):
         state.apply(_event(f"e{n}", f"T-{n}"))
 
     async def batch_with_a_commit_in_the_middle() -> None:
-        writing = asyncio.ensure_future(processor._persist({0: state}))
+        writing = asyncio.ensure_future(writes.persist({0: state}))
         await asyncio.sleep(0)
         await asyncio.sleep(0)
-        await processor.app.producer.flush()  # a commit while the batch is still sending
+        await producer.flush()  # a commit while the batch is still sending
         await writing
-        await processor.app.producer.flush()  # the next commit confirms the rest
+        await producer.flush()  # the next commit confirms the rest
 
     _run(batch_with_a_commit_in_the_middle())
-    assert len(producer.sent(processor.settings.changelog_topic)) == 50
-    assert all(f.done() for f in producer.futures) and processor._unconfirmed == []
+    assert len(producer.sent(CHANGELOG)) == 50
+    assert all(f.done() for f in producer.futures) and writes.unconfirmed == []

@@ -1,5 +1,6 @@
-"""The router's decisions (streams/runtime/router.py): where each event goes and why a message is
-refused. Delivery through the real broker is proven end to end in tests/e2e and tests/reliability.
+"""The router's decisions (streams/runtime/routing.py, deadletters.py, sending.py): where each
+event goes, why a message is refused and what its dead letter says, which errors are retried.
+Delivery through the real broker is proven end to end in tests/e2e and tests/reliability.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.config import Settings
 from streams.domain.events import unpack
+from streams.runtime.deadletters import dead_letter, dead_letter_of
 from streams.runtime.partitioning import partition_for
-from streams.runtime.router import (
-    PACKED_EVENTS_MAX,
-    RECORD_OVERHEAD,
-    dead_letter,
-    dead_letter_of,
-    is_retriable,
-    route,
-)
+from streams.runtime.routing import PACKED_EVENTS_MAX, route
+from streams.runtime.sending import RECORD_OVERHEAD, is_retriable
 
 NOW_MS = 1_795_000_000_000
 SETTINGS = Settings(partitions=4, max_future="15m")

@@ -1,0 +1,194 @@
+"""Which partitions of the events topic this worker owns, and their states.
+
+A partition is rebuilt from its changelog as soon as it is assigned (``/metrics`` and
+``/ready`` show it before its first event), one at a time, and its events wait for that. The
+rules that keep a worker from serving or writing stale records:
+
+- a partition that left and came back is rebuilt from its changelog, never resumed from the
+  copy it had: another worker may have written it meanwhile;
+- a rebuild whose partition moves away is cancelled, never installed, and an agent waiting
+  for it gets None (the partition's events are its new owner's);
+- an agent that is itself stopping while it waits gets its ``CancelledError`` back;
+- a changelog read that fails (the broker) is retried with growing pauses, and a record that
+  cannot be loaded is quarantined: neither keeps a partition from becoming ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Set
+
+from streams.domain.partition import PartitionState
+from streams.runtime.clock import EventClock
+from streams.runtime.liveness import Liveness, retry_pause, why
+from streams.runtime.stats import ProcessorStats
+
+log = logging.getLogger(__name__)
+QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
+STAGE = "rebuild"
+WAITING_STAGE = "agent"  # waits for rebuilds: a long rebuild is not a stuck batch
+
+# (partition, progress) -> the latest value of every live key; ``progress(quarantined)`` is
+# called after every fetch (see ``changelog.read_partition``)
+ChangelogReader = Callable[[int, Callable[[int], None]], Awaitable[dict[bytes, bytes]]]
+
+
+class Ownership:
+    """The states of the partitions owned right now, and their rebuilds."""
+
+    def __init__(
+        self,
+        new_state: Callable[[], PartitionState],
+        read_changelog: ChangelogReader,
+        liveness: Liveness,
+        stats: ProcessorStats,
+        clock: EventClock,
+    ) -> None:
+        self.new_state = new_state
+        self.read_changelog = read_changelog
+        self.liveness = liveness
+        self.stats = stats
+        self.clock = clock
+        liveness.register(STAGE)
+        self.states: dict[int, PartitionState] = {}  # rebuilt and owned
+        self.assigned: set[int] = set()  # owned right now, rebuilt or not
+        self._rebuilds: dict[int, asyncio.Future[PartitionState]] = {}  # partitions being read
+        self._rebuild_lock = asyncio.Lock()
+
+    # -- what is owned ------------------------------------------------------------------------
+    def owned(self) -> list[PartitionState]:
+        return list(self.states.values())
+
+    def owns(self, partition: int, state: PartitionState) -> bool:
+        """Whether ``state`` is still the partition's: false once it moved away (even if it came
+        back since, rebuilt into a new state)."""
+        return self.states.get(partition) is state
+
+    def partitions(self) -> list[int]:
+        """The partitions rebuilt and owned, in order."""
+        return sorted(self.states)
+
+    def ready(self) -> bool:
+        """Owns partitions, and every one of them is rebuilt."""
+        return bool(self.assigned) and self.assigned <= self.states.keys()
+
+    def advance(self, now_ms: int) -> None:
+        """Move every owned state's windows and backlog to ``now_ms``."""
+        for state in self.owned():
+            state.advance(now_ms)
+
+    # -- assignment ---------------------------------------------------------------------------
+    def assign(self, partitions: Set[int]) -> None:
+        """A rebalance: forget partitions that moved away, at once; rebuild new ones."""
+        self.assigned = set(partitions)
+        for partition in set(self.states) - self.assigned:
+            del self.states[partition]
+        for partition in set(self._rebuilds) - self.assigned:
+            self._rebuilds.pop(partition).cancel()
+        for partition in sorted(self.assigned - set(self.states)):
+            self._rebuild_soon(partition)  # now, not at its first event: /metrics shows it
+
+    async def state_for(self, partition: int) -> PartitionState | None:
+        """The partition's state (waiting for its rebuild); None once it is not ours."""
+        state = self.states.get(partition)
+        if state is None and partition in self.assigned:
+            rebuild = self._rebuild_soon(partition)
+            try:
+                state = await asyncio.shield(rebuild)
+            except asyncio.CancelledError:
+                if not rebuild.cancelled():
+                    raise  # the agent itself is stopping
+                return None  # the partition moved away during its rebuild
+        return state
+
+    # -- rebuilds -----------------------------------------------------------------------------
+    def _rebuild_soon(self, partition: int) -> asyncio.Future[PartitionState]:
+        rebuild = self._rebuilds.get(partition)
+        if rebuild is None:
+            rebuild = self._rebuilds[partition] = asyncio.ensure_future(self._rebuild(partition))
+        return rebuild
+
+    async def _rebuild(self, partition: int) -> PartitionState:
+        """Read the partition's changelog to its end and derive windows and backlog from it.
+
+        One partition at a time: the latest value of every key is held until it is loaded. A
+        read that fails is retried with growing pauses, its cause logged once per kind of
+        failure.
+        """
+        try:
+            attempt, last_cause = 0, ""
+            while True:
+                try:
+                    state = await self._read_and_load(partition)
+                    self.liveness.recovered(STAGE)
+                    return state
+                except asyncio.CancelledError:
+                    self.liveness.recovered(STAGE)  # moved away: nothing is failing
+                    raise
+                except Exception as exc:
+                    cause = why(exc)
+                    if cause != last_cause:
+                        log.error(
+                            "rebuilding partition %d failed: %s; retrying",
+                            partition,
+                            cause,
+                            exc_info=True,
+                        )
+                        last_cause = cause
+                    self.liveness.failing(STAGE, f"partition {partition}: {cause}")
+                    await asyncio.sleep(retry_pause(attempt))
+                    attempt += 1
+        finally:
+            if self._rebuilds.get(partition) is asyncio.current_task():
+                del self._rebuilds[partition]
+
+    def _read_progress(self, quarantined: int) -> None:
+        """A rebuild read more of its changelog: it moves, and so does an agent waiting for it."""
+        self.stats.quarantined += quarantined
+        self.liveness.beat(STAGE)
+        self.liveness.beat(WAITING_STAGE)
+
+    async def _read_and_load(self, partition: int) -> PartitionState:
+        async with self._rebuild_lock:
+            started = time.monotonic()
+            self.liveness.busy(STAGE)
+            try:
+                records = await self.read_changelog(partition, self._read_progress)
+            finally:
+                self.liveness.done(STAGE)  # read or not: no longer busy
+            state = self.new_state()
+            self._load(partition, state, records)
+            newest = max((r.last_ms for r in state.records.values()), default=0)
+            if newest:  # replay mode resumes at the newest event it had applied
+                self.clock.saw(newest)
+                state.advance(self.clock.now_ms())
+            self.states[partition] = state
+            log.info(
+                "partition %d rebuilt from %d records in %.1f s",
+                partition,
+                len(records),
+                time.monotonic() - started,
+            )
+            return state
+
+    def _load(self, partition: int, state: PartitionState, records: dict[bytes, bytes]) -> None:
+        """Load every record into ``state``; one that cannot be loaded is quarantined."""
+        quarantined = 0
+        for key, blob in records.items():
+            try:
+                state.load(key.decode(), blob)
+            except Exception as exc:
+                quarantined += 1
+                if quarantined <= QUARANTINE_LOGGED:
+                    log.error(
+                        "partition %d: changelog record %r quarantined (left out of the "
+                        "rebuild): %s",
+                        partition,
+                        key[:100],
+                        why(exc),
+                    )
+        if quarantined:
+            self.stats.quarantined += quarantined
+            log.error("partition %d: %d changelog records quarantined", partition, quarantined)

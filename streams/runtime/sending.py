@@ -1,0 +1,70 @@
+"""Sending a batch of messages with the Kafka client and telling refusals from outages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, KafkaTimeoutError
+
+# what a Kafka record adds to its value and key in a batch of one (headers, varints, batch
+# header): a packed message or dead letter is kept this much below the broker's limit
+RECORD_OVERHEAD = 1024
+
+
+class Outgoing(NamedTuple):
+    """One message to send (``partition`` None: the client's partitioner picks it)."""
+
+    topic: str
+    key: bytes
+    value: bytes | None
+    partition: int | None
+    headers: list[tuple[str, bytes]] | None
+
+
+def is_retriable(exc: BaseException) -> bool:
+    """Whether sending again may succeed (the broker is away or busy), as opposed to a refusal
+    that every retry would meet again (too large, invalid, not authorised). aiokafka's
+    ``KafkaTimeoutError`` (no room in the send buffer while the broker is away) is retriable,
+    as in the Java client, though aiokafka does not mark it so."""
+    return isinstance(exc, KafkaTimeoutError) or (
+        isinstance(exc, KafkaError) and bool(getattr(exc, "retriable", False))
+    )
+
+
+async def send_all(
+    producer: AIOKafkaProducer, messages: Sequence[Outgoing]
+) -> list[Exception | None]:
+    """Send ``messages`` and wait for every acknowledgement; per message, the refusal or None.
+
+    An error a retry may fix is raised (the caller reads the batch again, dedupe absorbs what
+    was sent); a refusal that no retry fixes (too large, say) is returned, never retried.
+    """
+    futures: list[asyncio.Future[Any] | Exception] = []
+    for topic, key, value, partition, headers in messages:
+        try:
+            futures.append(
+                await producer.send(topic, value, key=key, partition=partition, headers=headers)
+            )
+        except Exception as exc:  # refused before sending (e.g. larger than max_request_size)
+            if is_retriable(exc):
+                raise
+            futures.append(exc)
+    results = await asyncio.gather(
+        *(f for f in futures if not isinstance(f, Exception)), return_exceptions=True
+    )
+    acks = iter(results)
+    out: list[Exception | None] = []
+    for future in futures:
+        result = future if isinstance(future, Exception) else next(acks)
+        if isinstance(result, BaseException):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if is_retriable(result):
+                raise result
+            out.append(result if isinstance(result, Exception) else RuntimeError(repr(result)))
+        else:
+            out.append(None)
+    return out

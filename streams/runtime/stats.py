@@ -1,0 +1,65 @@
+"""Processing statistics of one worker: counters since start, consumer lag, the newest event.
+
+Written by the router and the agent, read by ``HealthCollector`` at scrape time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from streams.runtime.clock import EventClock
+
+
+class TopicPartitionLike(Protocol):
+    """Faust's ``TP`` and aiokafka's ``TopicPartition`` alike."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+
+TP = TypeVar("TP", bound=TopicPartitionLike)
+
+
+@dataclass
+class ProcessorStats:
+    clock: EventClock = field(default_factory=EventClock)  # read for the newest event time
+    events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome) -> n
+    rebalances: int = 0  # partition assignments this worker has gone through
+    orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
+    quarantined: int = 0  # changelog records a rebuild could not load (left out, logged)
+    lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> messages
+
+    @property
+    def last_event_ms(self) -> int | None:
+        """The newest event time applied (None before the first event)."""
+        return self.clock.newest_ms
+
+    def count(self, topic: str, outcome: str) -> None:
+        self.events[(topic, outcome)] += 1
+
+    def record_lag(
+        self, positions: Mapping[TP, int], highwater: Callable[[TP], int | None]
+    ) -> None:
+        """Messages behind the end of each partition, from the next offset to read there."""
+        lag = self.lag
+        for tp, position in positions.items():
+            end = highwater(tp)
+            if end is not None:
+                lag[(tp.topic, tp.partition)] = max(0, end - position)
+
+    def keep_lag(self, topic: str, partitions: Collection[int]) -> None:
+        """Forget the lag of ``topic``'s partitions other than ``partitions`` (moved away);
+        other topics' entries stay."""
+        lag = self.lag
+        for key in [k for k in lag if k[0] == topic and k[1] not in partitions]:
+            del lag[key]
+
+    def forget_lag(self, tps: Iterable[TopicPartitionLike]) -> None:
+        for tp in tps:
+            self.lag.pop((tp.topic, tp.partition), None)

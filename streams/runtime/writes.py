@@ -1,0 +1,208 @@
+"""What the agent writes to the broker: changelog records and dead letters.
+
+Changelog records are sent without waiting (processing never idles on a round trip) and
+confirmed before every offset commit (``gate_commits``): offsets never move past a write that
+failed. Dead letters are waited for, since the batch they come from is acknowledged next. A
+failed write is sent again with growing pauses (``liveness.retry_pause``); if writes keep
+failing, the worker exits without committing, as a ``kill -9`` would, which the changelog and
+the event-id dedupe are built for: its events are then read again elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Protocol, cast
+
+from streams.domain.partition import PartitionState
+from streams.runtime import patching
+from streams.runtime.deadletters import DeadLetter
+from streams.runtime.liveness import Liveness, retry_pause, why
+
+log = logging.getLogger(__name__)
+PERSIST_ATTEMPTS = 8  # sends of one write (with growing pauses) before the worker gives up
+EXIT_CHANGELOG_FAILING = 70
+UNCONFIRMED_PRUNED_AT = 50_000  # writes kept for confirmation before acknowledged ones go
+STAGE = "changelog"
+
+
+class Producer(Protocol):
+    """Faust's producer, as the agent uses it."""
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+    ) -> Any: ...
+
+    async def flush(self) -> None: ...
+
+
+class PendingWrite(NamedTuple):
+    """A changelog write sent and not yet confirmed."""
+
+    partition: int
+    state: PartitionState  # the state it was written from: stale once its partition moved
+    key: str
+    delivery: asyncio.Future[Any]
+
+
+class Writes:
+    """Sends changelog records and dead letters through ``producer``, and confirms them."""
+
+    def __init__(
+        self,
+        producer: Producer,
+        changelog_topic: str,
+        dead_letter_topic: str,
+        owns: Callable[[int, PartitionState], bool],
+        liveness: Liveness,
+    ) -> None:
+        self.producer = producer
+        self.changelog_topic = changelog_topic
+        self.dead_letter_topic = dead_letter_topic
+        self.owns = owns  # whether a state is still its partition's (see Ownership.owns)
+        self.liveness = liveness
+        liveness.register(STAGE)
+        self.unconfirmed: list[PendingWrite] = []
+        self._confirm_lock = asyncio.Lock()
+
+    def gate_commits(self) -> None:
+        """Confirm the changelog writes before each offset commit.
+
+        Faust flushes its producer right before it commits offsets
+        (``Consumer._commit_offsets``, faust-streaming 0.15.3); flushing does not raise for a
+        failed send, so our flush also confirms every write, retrying failed ones.
+        """
+        patching.require("faust-streaming", ("0.15.3",), "commit gate (producer.flush)")
+        producer = self.producer
+        patching.require_attributes(producer, ("flush", "send"), "commit gate")
+        flush = producer.flush
+
+        async def flush_and_confirm() -> None:
+            await flush()
+            await self.confirm()
+
+        producer.flush = flush_and_confirm  # type: ignore[method-assign]
+
+    async def persist(self, states: Mapping[int, PartitionState]) -> None:
+        """Send each changed record once, without waiting for the broker: ``confirm`` waits
+        for them all before any offset is committed. Sends go straight to the Kafka client's
+        batches (Faust's own send buffer logs and throttles at 100 messages)."""
+        send, topic = self.producer.send, self.changelog_topic
+        for partition, state in states.items():
+            if not self.owns(partition, state):
+                continue  # moved away during an await: its new owner has rebuilt it
+            for key, blob in state.drain_dirty():
+                try:
+                    future = cast(
+                        asyncio.Future[Any],
+                        await send(topic, key.encode(), blob, partition, None, None),
+                    )
+                except Exception as exc:  # refused before sending
+                    future = _failed(exc)
+                # self's list each time: a commit may have taken the list during the await
+                # (the writes it must confirm are those sent before it)
+                self.unconfirmed.append(PendingWrite(partition, state, key, future))
+        if len(self.unconfirmed) > UNCONFIRMED_PRUNED_AT:  # while nothing commits
+            self.unconfirmed = [w for w in self.unconfirmed if not _succeeded(w.delivery)]
+
+    async def confirm(self) -> None:
+        """Every changelog write sent so far is acknowledged by the broker, or sent again.
+
+        A failed write is sent again with the record's current value. A write of a partition
+        that has moved away is left to its new owner, which rebuilds from the log.
+        """
+        async with self._confirm_lock:
+            for attempt in range(PERSIST_ATTEMPTS):
+                writes, self.unconfirmed = self.unconfirmed, []
+                waiting = [w.delivery for w in writes if not w.delivery.done()]
+                if waiting:
+                    await asyncio.wait(waiting)
+                failed = [
+                    w
+                    for w in writes
+                    if not _succeeded(w.delivery) and self.owns(w.partition, w.state)
+                ]
+                if not failed:
+                    if attempt:
+                        self.liveness.recovered(STAGE)
+                    return
+                future = failed[0].delivery
+                reason = (
+                    "cancelled" if future.cancelled() else why(future.exception() or Exception())
+                )
+                for write in failed:
+                    write.state.dirty.add(write.key)
+                if attempt + 1 == PERSIST_ATTEMPTS:
+                    break  # the keys stay dirty: nothing is taken as written
+                await self._pause_after(f"{len(failed)} changelog writes failed: {reason}", attempt)
+                await self.persist({w.partition: w.state for w in failed})
+            give_up("changelog writes kept failing")
+
+    async def dead_letter(self, letters: list[DeadLetter]) -> None:
+        """Send the batch's dead letters and wait for the broker; refused ones are sent again
+        (with growing pauses, like changelog writes) until the worker gives up."""
+        unsent = letters
+        for attempt in range(PERSIST_ATTEMPTS):
+            if not unsent:
+                return
+            futures = []
+            for letter in unsent:
+                try:
+                    futures.append(
+                        await self.producer.send(
+                            self.dead_letter_topic,
+                            letter.key,
+                            letter.value,
+                            None,
+                            None,
+                            letter.headers,
+                        )
+                    )
+                except Exception as exc:
+                    futures.append(_failed(exc))
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [
+                (letter, r)
+                for letter, r in zip(unsent, results, strict=True)
+                if isinstance(r, BaseException)
+            ]
+            if not failed:
+                if attempt:
+                    self.liveness.recovered(STAGE)
+                return
+            unsent = [letter for letter, _ in failed]
+            await self._pause_after(
+                f"{len(failed)} dead letters failed: {why(failed[0][1])}", attempt
+            )
+        give_up("dead letters could not be written")
+
+    async def _pause_after(self, reason: str, attempt: int) -> None:
+        self.liveness.failing(STAGE, reason)
+        pause = retry_pause(attempt)
+        log.warning("%s; retrying in %.0f s", reason, pause)
+        await asyncio.sleep(pause)
+
+
+def give_up(reason: str) -> None:
+    """Exit at once, committing nothing: a restart reads the uncommitted events again."""
+    log.critical("%s; exiting without committing (a restart reads these events again)", reason)
+    logging.shutdown()
+    os._exit(EXIT_CHANGELOG_FAILING)
+
+
+def _failed(exc: Exception) -> asyncio.Future[Any]:
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    future.set_exception(exc)
+    return future
+
+
+def _succeeded(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None

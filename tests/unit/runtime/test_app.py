@@ -1,0 +1,44 @@
+"""The wiring (streams/runtime/app.py), on a Faust app that is built but never started: Faust's
+own assignment signal reaches partition ownership and the statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from faust.types import TP
+
+from streams.config import Settings
+from streams.runtime.app import Processor
+
+
+def test_an_assignment_from_faust_rebuilds_the_events_partitions_and_prunes_their_lag(
+    tmp_path: Path,
+) -> None:
+    processor = Processor(
+        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
+    )
+    reads: list[int] = []
+
+    async def changelog_never_ends(
+        partition: int, progress: Callable[[int], None]
+    ) -> dict[bytes, bytes]:
+        reads.append(partition)
+        await asyncio.Event().wait()
+        return {}
+
+    processor.ownership.read_changelog = changelog_never_ends
+    events, source = processor.settings.events_topic, "ticket-created"
+    processor.stats.lag.update({(events, 0): 1, (events, 3): 2, (source, 3): 5})
+
+    async def scenario() -> None:
+        assigned = {TP(events, 0), TP(events, 1), TP(source, 3)}
+        await processor.app.on_partitions_assigned.send(assigned)  # as Faust sends it
+        await asyncio.sleep(0.01)
+        assert processor.ownership.assigned == {0, 1} and sorted(reads) == [0]  # one at a time
+        assert not processor.ownership.ready()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    assert processor.stats.rebalances == 1
+    assert processor.stats.lag == {(events, 0): 1, (source, 3): 5}  # the router keeps its own
