@@ -417,12 +417,12 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
     from streams.domain.contributions import KpiModel
     from streams.domain.events import decode
-    from streams.runtime.stats import ProcessorStats
     from streams.domain.labels import LabelPolicy
     from streams.domain.partition import Horizons, PartitionState
     from streams.domain.sla.policy import load_policy
     from streams.domain.windows import SlidingWindows
     from streams.metrics.collectors import HealthCollector, KpiCollector
+    from streams.runtime.stats import ProcessorStats
 
     policy_path = Settings.from_env().sla_policy_path
     model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
