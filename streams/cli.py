@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = sub.add_parser(
         "bench",
         help="throughput against raw aiokafka and Faust baselines, "
-        "latency, 2 workers vs 1, memory, recovery",
+        "latency, 2 workers vs 1, memory, recovery (a checkout)",
     )
     bench.add_argument("--events", type=int, default=200_000, help="events preloaded")
     bench.add_argument("--repeat", type=int, default=3, help="repetitions of every figure")
@@ -109,7 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("--host", default="0.0.0.0")
     ingest.add_argument("--port", type=int, default=8080)
 
-    generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
+    generate = sub.add_parser(
+        "generate",
+        help="regenerate the alert rules, dashboards and ingest OpenAPI from their sources "
+        "(a checkout)",
+    )
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
