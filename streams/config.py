@@ -1,4 +1,4 @@
-"""Settings from ``SUPPORTKPI_*`` environment variables (documented in README "Configuration")."""
+"""Settings from ``SUPPORTKPI_*`` environment variables (each in docs/operations.md)."""
 
 from __future__ import annotations
 
