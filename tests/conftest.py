@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka import Producer
 
 from streams.config import Settings
-from streams.topics import ensure_topics
+from streams.runtime.topics import ensure_topics
 from tests.support import forensics, oracle, scrape
 from tests.support.processes import Broker, Worker
 from tests.support.trace import Message, Trace

@@ -18,7 +18,7 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
             policy
         ),
     }
-    out[root / "streams/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
+    out[root / "streams/publishing/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
     for name in dashboards.DASHBOARDS:
         out[root / f"grafana/dashboards/supportkpi-{name}.json"] = lambda name=name: (
             dashboards.render(name, policy)

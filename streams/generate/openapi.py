@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from streams.domain.events import Kind
+from streams.publishing.ingest import MAX_BATCH, MAX_BODY  # the ingest's limits, described here
 
-MAX_BODY = 1024 * 1024
-MAX_BATCH = 1000
 FILLED_IN = ("event_id", "occurred_at")
 
 

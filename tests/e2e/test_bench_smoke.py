@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from streams.bench import run
+from streams.devtools.bench import footprint, run, throughput
 from tests.support import oracle, scrape
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +17,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
         run.Plan(events=2000, repeat=1, latency_s=2.0, latency_rate=200, recovery_tickets=500)
     )
     table = bench.summary
-    # run.supportkpi raises unless /metrics accounted for exactly the events published; and
+    # throughput.supportkpi raises unless /metrics accounted for exactly the events published; and
     # the KPIs it showed then are exact
     now_ms = int(time.time() * 1000)
     assert (
@@ -27,7 +27,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
         )
         == []
     )
-    for variant in run.VARIANTS:
+    for variant in throughput.VARIANTS:
         assert f"| {variant} |" in table
     assert "supportkpi / faust-floor" in table
     for figure in ("| p99 |", "| 2 workers |", "| 2 / 1 |", "| all tickets back s |"):
@@ -35,13 +35,13 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
 
 
 def test_footprint_measurement_runs() -> None:
-    result = run.state_footprint(5000, "in progress")
+    result = footprint.state_footprint(5000, "in progress")
     assert result["open_tickets"] == 5000  # state_footprint checks the backlog holds them all
     assert result["metrics_series"] > 0 and result["metrics_render_ms"] > 0
 
 
 def test_ingest_benchmark_smoke_run() -> None:
-    from streams.bench import ingest
+    from streams.devtools.bench import ingest
 
     # _http raises unless every batch was answered 202
     table = ingest.main(count=1000, repeat=1, batch=50, clients=2)

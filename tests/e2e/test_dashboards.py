@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.devtools.simulate import Simulator
 from streams.domain.events import Kind
-from streams.simulate import Simulator
 from tests.conftest import Stack
 from tests.support.prometheus import Prometheus
 from tests.support.trace import Message

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams import devbroker
-from streams.ingest import content_id
+from streams.devtools import devbroker
+from streams.publishing.ingest import content_id
 from tests.conftest import Stack
 from tests.support.processes import IngestServer, stop_process
 

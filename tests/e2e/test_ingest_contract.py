@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from streams.ingest import openapi
+from streams.publishing.ingest import openapi
 from tests.conftest import isolated_env
 from tests.support.processes import Broker, IngestServer, stop_process
 

@@ -9,7 +9,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from streams.config import Settings
-from streams.topics import with_broker_limit
+from streams.runtime.topics import with_broker_limit
 from tests.support.processes import Broker
 
 pytestmark = pytest.mark.e2e

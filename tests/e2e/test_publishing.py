@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.publish import Publisher, agent_replied, ticket_created
-from streams.replay import replay, state_path
+from streams.publish import Publisher, agent_replied, ticket_created  # the public path
+from streams.publishing.replay import replay, state_path
 from tests.conftest import Stack
 from tests.support import oracle, trace
 

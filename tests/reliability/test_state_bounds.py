@@ -7,13 +7,13 @@ import itertools
 import orjson
 import pytest
 
+from streams.devtools.simulate import Simulator
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Kind, decode
 from streams.domain.labels import LabelPolicy
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.ticket import DIGEST_SIZE
 from streams.domain.windows import SlidingWindows
-from streams.simulate import Simulator
 
 pytestmark = pytest.mark.reliability
 

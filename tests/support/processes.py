@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streams import devbroker
+from streams.devtools import devbroker
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

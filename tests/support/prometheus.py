@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from streams import devbroker
+from streams.devtools import devbroker
 from tests.support.processes import stop_process
 from tests.support.tools import require
 

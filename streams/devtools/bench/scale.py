@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from streams.bench.run import Run
-from streams.bench.worker import BenchWorker, wait_for_total, wait_until
+from streams.devtools.bench.harness import Run
+from streams.devtools.bench.worker import BenchWorker, wait_for_total, wait_until
 
 
 def throughput(run: Run, workers: int) -> float:

@@ -18,10 +18,10 @@ from bisect import bisect_left
 
 import orjson
 
-from streams.bench.run import Run
-from streams.bench.worker import wait_until
-from streams.simulate import Simulator
-from streams.topics import create_topics
+from streams.devtools.bench.harness import Run
+from streams.devtools.bench.worker import wait_until
+from streams.devtools.simulate import Simulator
+from streams.runtime.topics import create_topics
 
 POLL_S = 0.05
 EVENTS_PER_TICKET = 2.9  # the simulator's mix

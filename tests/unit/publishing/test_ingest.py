@@ -20,10 +20,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from streams import cli, ingest
+from streams import cli
 from streams.config import Settings
-from streams.generate.openapi import MAX_BODY
-from streams.ingest import TokenFileError, build_app, content_id, ingest_token
+from streams.publishing import ingest
+from streams.publishing.ingest import MAX_BODY, TokenFileError, build_app, content_id, ingest_token
 
 DOWN = "kafka://127.0.0.1:1"
 JSON = {"Content-Type": "application/json"}

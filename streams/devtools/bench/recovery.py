@@ -14,9 +14,10 @@ import uuid
 
 import orjson
 
-from streams.bench.run import Run, footprint_events
-from streams.bench.worker import metric_sum, wait_until
-from streams.topics import create_topics
+from streams.devtools.bench.footprint import footprint_events
+from streams.devtools.bench.harness import Run
+from streams.devtools.bench.worker import metric_sum, wait_until
+from streams.runtime.topics import create_topics
 
 
 async def _preload(run: Run, prefix: str, tickets: int) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from streams import eventfile
 from streams.config import Settings
-from streams.publish import AsyncPublisher, make_event
+from streams.publishing import eventfile
+from streams.publishing.publish import AsyncPublisher, make_event
 from streams.runtime.security import client_options
 
 

@@ -1,6 +1,6 @@
 """Where the worker spends its time: py-spy samples one worker through a preloaded backlog.
 
-    python -m streams.bench.profile [--events N] [--source CHECKOUT]
+    python -m streams.devtools.bench.profile [--events N] [--source CHECKOUT]
 
 prints the functions with the most samples on top of the stack (self time) and the raw
 collapsed stacks' path (for flame graphs). ``--source`` profiles another checkout (e.g. a
@@ -22,9 +22,9 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from streams import devbroker
-from streams.bench.run import Run, preload
-from streams.bench.worker import wait_for_total, wait_until
+from streams.devtools import devbroker
+from streams.devtools.bench.harness import Run, preload
+from streams.devtools.bench.worker import wait_for_total, wait_until
 
 _LINE = re.compile(r":\d+\)$")
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import orjson
 
+from streams.devtools.simulate import Simulator
 from streams.domain.events import Kind, decode
-from streams.simulate import Simulator
 
 
 def _take(n: int, **kwargs: object) -> list[tuple[Kind, dict]]:

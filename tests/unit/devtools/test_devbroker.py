@@ -16,7 +16,7 @@ from typing import IO
 import pytest
 
 import streams
-from streams import devbroker
+from streams.devtools import devbroker
 
 ROOT = Path(streams.__file__).resolve().parent.parent
 WAIT = 15.0  # bound on every poll below

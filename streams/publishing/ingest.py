@@ -34,10 +34,11 @@ from aiohttp import web
 
 from streams.config import Settings
 from streams.domain.events import InvalidEvent
-from streams.generate.openapi import MAX_BATCH, MAX_BODY
-from streams.publish import AsyncPublisher, OutgoingEvent, make_event
+from streams.publishing.publish import AsyncPublisher, OutgoingEvent, make_event
 from streams.runtime.security import client_options
 
+MAX_BODY = 1024 * 1024  # bytes of one request body
+MAX_BATCH = 1000  # events in one request
 SEND_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 30.0  # a client trickling its body must not hold a request slot for ever
 BUSY_RETRY_S = 1
@@ -78,7 +79,9 @@ def openapi() -> dict[str, Any]:
     """The OpenAPI description served at /openapi.json (generated from schemas/)."""
     return cast(
         dict[str, Any],
-        json.loads(resources.files("streams").joinpath("ingest_openapi.json").read_text()),
+        json.loads(
+            resources.files("streams.publishing").joinpath("ingest_openapi.json").read_text()
+        ),
     )
 
 

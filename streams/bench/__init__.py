@@ -1,1 +1,0 @@
-"""``supportkpi bench``: supportkpi against raw aiokafka and two Faust baselines, in one run."""

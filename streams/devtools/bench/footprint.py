@@ -1,0 +1,165 @@
+"""Memory per open ticket and the ``/metrics`` render time, with the real model, in process.
+
+Each measurement runs in a fresh process: peak RSS growth only means something from a clean
+start. ``footprint_events`` also feeds the restart benchmark (``recovery``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import orjson
+
+from streams.config import Settings
+from streams.domain.events import Kind
+
+
+def footprint_report(open_tickets: int, repeat: int = 1) -> str:
+    """Memory per open ticket (two ticket shapes) and /metrics render time, min/median/max."""
+    rows = [
+        "| open tickets | shape | bytes per open ticket (min / median / max) | "
+        "/metrics render ms (min / median / max) | series |",
+        "|---|---|---|---|---:|",
+    ]
+    for shape in SHAPES:
+        runs = [_footprint_in_subprocess(open_tickets, shape) for _ in range(repeat)]
+        per, render = ([r[k] for r in runs] for k in ("bytes_per_open_ticket", "metrics_render_ms"))
+        rows.append(
+            f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
+            f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} |"
+        )
+    text = "\n".join(rows)
+    print(text)
+    return text
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
+
+
+def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, float]:
+    """A fresh process per measurement: peak RSS growth is only meaningful from a clean start."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, orjson; from streams.devtools.bench.footprint "
+            "import state_footprint as f; sys.stdout.buffer.write(orjson.dumps("
+            f"f({open_tickets}, {shape!r})))",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=3600,
+    )
+    return dict(orjson.loads(out.stdout))
+
+
+# "new": created, nothing else yet (the bulk of a backlog after a spike); "in progress":
+# created, a bot acknowledgement, the first agent reply, a customer answer waiting for the next
+# reply, and a status change -- five events, two running SLA clocks
+SHAPES = ("new", "in progress")
+
+
+def footprint_events(
+    open_tickets: int, shape: str, now_ms: int, seed: int = 1
+) -> Iterator[tuple[Kind, bytes]]:
+    """Wire-format events (as publishers send them) that leave ``open_tickets`` tickets open."""
+    import random
+
+    from streams.devtools.simulate import CHANNELS, PRIORITIES, rfc3339
+
+    rng = random.Random(seed)
+    channels, priorities = list(CHANNELS), list(PRIORITIES)
+    teams = ["billing", "tech", "accounts", "enterprise"]
+
+    def event(kind: Kind, at_ms: int, **fields: object) -> tuple[Kind, bytes]:
+        return kind, orjson.dumps(
+            {
+                "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "occurred_at": rfc3339(at_ms),
+                **fields,
+            }
+        )
+
+    for n in range(open_tickets):
+        ticket, at = f"T-{seed}-{n}", now_ms - rng.randrange(86_400_000)
+        yield event(
+            Kind.CREATED,
+            at,
+            ticket_id=ticket,
+            channel=rng.choice(channels),
+            priority=rng.choice(priorities),
+            team=rng.choice(teams),
+            customer_id=f"C-{rng.randrange(5000)}",
+        )
+        if shape == "in progress":
+            agent = f"A-{rng.randrange(500)}"
+            yield event(Kind.REPLIED, at + 100, ticket_id=ticket, agent_id="bot", author="bot")
+            yield event(Kind.REPLIED, at + 60_000, ticket_id=ticket, agent_id=agent)
+            yield event(Kind.UPDATED, at + 60_100, ticket_id=ticket, status="pending")
+            yield event(Kind.CUSTOMER_REPLIED, at + 120_000, ticket_id=ticket)
+
+
+def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
+    """Bytes per open ticket and /metrics render time, in process, with the real model.
+
+    Events go through the real decoder, so every string is a fresh object as in the worker.
+    """
+    import gc
+    import resource
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from streams.domain.contributions import KpiModel
+    from streams.domain.events import decode
+    from streams.domain.labels import LabelPolicy
+    from streams.domain.partition import Horizons, PartitionState
+    from streams.domain.sla.policy import load_policy
+    from streams.domain.windows import SlidingWindows
+    from streams.metrics.collectors import HealthCollector, KpiCollector
+    from streams.runtime.stats import ProcessorStats
+
+    policy_path = Settings.from_env().sla_policy_path
+    model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
+    now = int(time.time() * 1000)
+    state = PartitionState(
+        model,
+        SlidingWindows({"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}),
+        LabelPolicy(),
+        Horizons(),
+        now,
+    )
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for kind, raw in footprint_events(open_tickets, shape, now):
+        state.apply(decode(raw, kind))
+        if len(state.dirty) >= 1000:  # the worker drains after every batch
+            for _ in state.drain_dirty():
+                pass
+    for _ in state.drain_dirty():
+        pass
+    state._recent.clear()  # the small recent-contributions cache is not per-ticket state
+    gc.collect()
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    opened = sum(count for count, _ in state.backlog().values())
+    if opened != open_tickets:
+        raise AssertionError(f"{opened} tickets open, expected {open_tickets}")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(KpiCollector(lambda: [state], lambda: now, model.buckets_ms))
+    registry.register(HealthCollector(ProcessorStats(), lambda: [state], ["t"]))
+    renders = []
+    for _ in range(5):
+        started = time.perf_counter()
+        body = generate_latest(registry)
+        renders.append(time.perf_counter() - started)
+    return {
+        "open_tickets": open_tickets,
+        "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
+        "metrics_render_ms": statistics.median(renders) * 1000,
+        "metrics_series": body.count(b"\n") - body.count(b"# "),
+    }
