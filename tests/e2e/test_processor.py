@@ -28,7 +28,7 @@ def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
     stack.assert_oracle(recorded)
 
     outcomes = {k: v for k, v in stack.scrape().items() if k[0] == "support_events_total"}
-    wanted = oracle.outcomes(
+    wanted = oracle.expected_outcomes(
         recorded.events,
         recorded.invalid,
         recorded.duplicates,

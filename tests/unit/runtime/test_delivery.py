@@ -7,28 +7,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import orjson
 import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from streams.config import Settings
-from streams.domain.contributions import CREATED, KpiModel
-from streams.domain.events import Event, Kind
+from streams.domain.contributions import CREATED
 from streams.domain.health import ProcessorStats
 from streams.domain.partition import PartitionState
-from streams.domain.ticket import TicketRecord
-from streams.runtime import app, liveness
+from streams.runtime import app
 from streams.runtime.app import Processor
 from streams.runtime.liveness import Liveness
 from streams.runtime.router import Router, _send_all
+from tests.support.builders import (
+    ExplodingModel,
+    FakeConsumer,
+    consumer_record,
+    created,
+    created_payload,
+    wall_clock_ms,
+)
+from tests.support.builders import run as _run
+
+RECENT_MS = wall_clock_ms() - 60_000  # inside every window of the processor's wall clock
 
 
 class Sent(NamedTuple):
@@ -119,10 +125,6 @@ def _install(processor: Processor, producer: FaustProducer) -> None:
     processor._gate_commits()
 
 
-def _run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout=10))
-
-
 def _too_large(*values: bytes) -> Refusal:
     def refuse(sent: Sent) -> Exception | None:
         return MessageSizeTooLargeError() if sent.value in values else None
@@ -172,34 +174,6 @@ def test_an_error_a_retry_can_fix_is_raised_not_returned(
         _run(_send_all(producer, [("t", b"k", v, None, None) for v in (b"a", b"b")]))
 
 
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-
-
-def _created(offset: int, ticket: str) -> ConsumerRecord[Any, Any]:
-    value = orjson.dumps(
-        {
-            "event_id": f"e{offset}",
-            "ticket_id": ticket,
-            "channel": "email",
-            "occurred_at": _iso(int(time.time() * 1000) - 60_000),
-            "priority": "high",
-        }
-    )
-    return ConsumerRecord("ticket-created", 0, offset, 0, 0, None, value, None, 0, len(value), [])
-
-
-class Consumer:
-    def __init__(self, log: list[tuple[str, Any]]) -> None:
-        self.log = log
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.log.append(("commit", offsets))
-
-    def highwater(self, tp: TopicPartition) -> int:
-        return 3
-
-
 def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committed() -> None:
     settings = Settings(partitions=1)
     events, letters = settings.events_topic, settings.dead_letter_topic
@@ -214,8 +188,13 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
     producer, stats = AIOKafkaProducer(refuse=refuse, log=log), ProcessorStats()
     router = Router(settings, stats, Liveness(60))
     tp = TopicPartition("ticket-created", 0)
-    batch = {tp: [_created(0, "T-0"), _created(1, "T-1"), _created(2, "T-2")]}
-    _run(router._forward(Consumer(log), producer, batch))
+    batch = {
+        tp: [
+            consumer_record("ticket-created", n, created_payload(f"T-{n}", RECENT_MS, f"e{n}"))
+            for n in range(3)
+        ]
+    }
+    _run(router._forward(FakeConsumer(log, highwaters={tp: 3}), producer, batch))
 
     sent = [[row[1] for row in orjson.loads(m.value or b"")] for m in producer.sent(events)]
     assert sent == [["e0", "e1", "e2"], ["e0"], ["e1"], ["e2"]]
@@ -233,27 +212,14 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
 # -- the processor's changelog writes and failed events ----------------------------------------
 
 
-@pytest.fixture
-def processor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Processor:
-    monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.0005)
-    return Processor(
-        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
-    )
-
-
-def _event(event_id: str, ticket: str, at_ms: int | None = None) -> Event:
-    at = at_ms if at_ms is not None else int(time.time() * 1000) - 60_000
-    return Event(Kind.CREATED, event_id, at, ticket, channel="email", priority="high")
-
-
 class Exited(BaseException):
     """What os._exit does here: nothing after it runs."""
 
 
 def _two_partitions(processor: Processor) -> dict[int, PartitionState]:
     states = {0: processor._new_state(), 1: processor._new_state()}
-    states[0].apply(_event("e1", "T-1"))
-    states[1].apply(_event("e2", "T-2"))
+    states[0].apply(created("T-1", RECENT_MS, "e1"))
+    states[1].apply(created("T-2", RECENT_MS, "e2"))
     return states
 
 
@@ -354,29 +320,18 @@ def test_writes_that_keep_failing_end_the_worker_without_reporting_them_persiste
     assert "changelog writes failed" in str(processor.liveness.stages["changelog"].failing)
 
 
-class Exploding(KpiModel):
-    """Raises for the ticket created at ``BAD_MS`` (a bug of ours, or a record it trips)."""
-
-    def contributions(self, record: TicketRecord, record_clocks: Any = None) -> Any:
-        if record.created_ms == BAD_MS:
-            raise RuntimeError("boom")
-        return KpiModel.contributions(self, record, record_clocks)
-
-
-BAD_MS = int(time.time() * 1000) - 30_000
-
-
 def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied(
     processor: Processor,
 ) -> None:
     s = processor.settings
-    processor.model = Exploding()
+    processor.model = ExplodingModel(error=RuntimeError, message="boom")  # a bug of ours
     processor.states[0] = state = processor._new_state()
     processor.assigned = {0}
     producer = FaustProducer()
     processor.app.producer = producer  # type: ignore[assignment]
     message = SimpleNamespace(topic=s.events_topic, partition=0, offset=7, key=b"0")
-    batch = [_event("e1", "T-1"), _event("e2", "T-2", BAD_MS), _event("e3", "T-3")]
+    bad = created("T-2", RECENT_MS, "e2", category="boom")
+    batch = [created("T-1", RECENT_MS, "e1"), bad, created("T-3", RECENT_MS, "e3")]
     _run(processor._apply([(message, e) for e in batch], []))
 
     assert sorted(state.records) == ["T-1", "T-3"]
@@ -428,7 +383,7 @@ def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it(
     _install(processor, producer)
     state = processor.states[0] = processor._new_state()
     for n in range(50):
-        state.apply(_event(f"e{n}", f"T-{n}"))
+        state.apply(created(f"T-{n}", RECENT_MS, f"e{n}"))
 
     async def batch_with_a_commit_in_the_middle() -> None:
         writing = asyncio.ensure_future(processor._persist({0: state}))

@@ -7,21 +7,16 @@ open; the read itself, over the real broker, is what the restart and scale-out t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Callable
 
 import pytest
+from faust.types import TP
 
 from streams.config import Settings
 from streams.domain.ticket import TicketRecord
 from streams.runtime import changelog, liveness
 from streams.runtime.app import Processor
-
-
-class TP(NamedTuple):
-    topic: str
-    partition: int
+from tests.support.builders import run as _run
 
 
 class Changelog:
@@ -53,17 +48,6 @@ def log(monkeypatch: pytest.MonkeyPatch) -> Changelog:
     fake = Changelog()
     monkeypatch.setattr(changelog, "read_partition", fake.read_partition)
     return fake
-
-
-@pytest.fixture
-def processor(tmp_path: Path) -> Processor:
-    return Processor(
-        Settings.from_env({"SUPPORTKPI_DATA_DIR": str(tmp_path), "SUPPORTKPI_SLA_POLICY": ""})
-    )
-
-
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout=10))
 
 
 async def _assign(processor: Processor, *partitions: int) -> None:
