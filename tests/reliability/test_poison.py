@@ -21,10 +21,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
 from tests.conftest import Stack, isolated_env
-from tests.support import builders, kcat, trace
+from tests.support import builders, forensics, kcat, trace
 from tests.support.builders import wall_clock_ms
 from tests.support.processes import Broker, Worker
 
@@ -378,25 +378,7 @@ def test_kill_minus_nine_then_restart_counts_good_events_again(table: Table) -> 
 
 
 def _messages(table: Table, topic: str) -> Iterator[object]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": table.stack.broker.bootstrap,
-            "group.id": f"poison-{uuid.uuid4().hex[:6]}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    try:
-        consumer.assign(
-            [TopicPartition(topic, p, 0) for p in range(table.stack.settings.partitions)]
-        )
-        idle = 0
-        while idle < 3:
-            batch = consumer.consume(1000, timeout=1.0)
-            idle = 0 if batch else idle + 1
-            yield from (m for m in batch if m.error() is None)
-    finally:
-        consumer.close()
+    return forensics.messages(table.stack.broker.bootstrap, topic, table.stack.settings.partitions)
 
 
 def _published_values(table: Table, topic: str) -> Iterator[bytes]:
