@@ -18,12 +18,9 @@ from confluent_kafka import Producer
 from streams.config import Settings
 from streams.runtime.topics import ensure_topics
 from tests.support import forensics, oracle, scrape
+from tests.support.builders import wall_clock_ms
 from tests.support.processes import Broker, Worker
 from tests.support.trace import Message, Trace
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @pytest.fixture(scope="session")
@@ -96,11 +93,7 @@ class Stack:
         """Wait until the workers have processed at least ``minimum`` events."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            done = sum(
-                v
-                for k, v in self.scrape().items()
-                if k[0] == "support_events_total" and ("outcome", "processed") in k[1]
-            )
+            done = scrape.summed(self.scrape(), "support_events_total", outcome="processed")
             if done >= minimum:
                 return
             time.sleep(0.3)
@@ -109,14 +102,16 @@ class Stack:
     def assert_oracle(self, recorded: Trace, timeout: float = 120.0) -> None:
         """The summed scrape of the live workers equals the oracle's KPIs for ``recorded``."""
         problems = self.wait_for(
-            lambda: oracle.expected(recorded.events, _now_ms()), oracle.kpi_samples, timeout=timeout
+            lambda: oracle.expected(recorded.events, wall_clock_ms()),
+            oracle.kpi_samples,
+            timeout=timeout,
         )
         if problems:
             where = forensics.report(
                 self.broker.bootstrap,
                 self.settings,
                 recorded.events,
-                _now_ms() - max(oracle.WINDOWS.values()) - oracle.GRACE,
+                wall_clock_ms() - max(oracle.WINDOWS.values()) - oracle.GRACE,
             )
             raise AssertionError(
                 "\n".join([where, f"{len(problems)} differences:", *problems[:30]])

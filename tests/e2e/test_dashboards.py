@@ -15,10 +15,10 @@ from streams.devtools.simulate import Simulator
 from streams.domain.events import Kind
 from tests.conftest import Stack
 from tests.support.prometheus import Prometheus
+from tests.support.tools import ROOT
 from tests.support.trace import Message
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = {
     "$window": "24h",
     "$channel": ".*",

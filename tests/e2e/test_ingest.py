@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,10 @@ import pytest
 from streams.devtools import devbroker
 from streams.publishing.ingest import content_id
 from tests.conftest import Stack
+from tests.support.builders import ingest_created, wall_clock_ms
 from tests.support.processes import IngestServer, stop_process
 
 pytestmark = pytest.mark.e2e
-
-
-def _created(ticket: str) -> dict:
-    return {
-        "type": "ticket-created",
-        "ticket_id": ticket,
-        "channel": "web",
-        "priority": "normal",
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }
 
 
 def _outcomes(stack: Stack) -> dict[str, float]:
@@ -43,15 +33,20 @@ def test_ingest_accepts_rejects_and_authenticates(stack: Stack, tmp_path: Path) 
         stack.env, SUPPORTKPI_INGEST_TOKEN="other", SUPPORTKPI_INGEST_TOKEN_FILE=str(token_file)
     )
     server = IngestServer(env, tmp_path / "ingest.log")
+    now = wall_clock_ms()
     try:
-        assert server.post(_created("H-1"))[0] == 401
-        assert server.post(_created("H-1"), token="other")[0] == 401
-        batch = [_created("H-1"), _created("H-2")]  # no event ids: the server derives them
+        assert server.post(ingest_created("H-1", now))[0] == 401
+        assert server.post(ingest_created("H-1", now), token="other")[0] == 401
+        # no event ids: the server derives them
+        batch = [ingest_created("H-1", now), ingest_created("H-2", now)]
         status, body = server.post(batch, token="t0ken")
         assert status == 202 and body["accepted"] == 2 and len(set(body["event_ids"])) == 2
         assert server.post(batch, token="t0ken") == (status, body)  # a client's retry
         status, body = server.post(
-            [_created("H-3"), {"type": "survey-answered", "survey": "csat", "score": 9}],
+            [
+                ingest_created("H-3", now),
+                {"type": "survey-answered", "survey": "csat", "score": 9},
+            ],
             token="t0ken",
         )
         assert status == 400
@@ -74,7 +69,7 @@ def test_ingest_answers_503_when_the_broker_is_unreachable(stack: Stack, tmp_pat
     env = dict(stack.env, SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{devbroker.free_port()}")
     server = IngestServer(env, tmp_path / "ingest.log")
     try:
-        event = _created("H-9")
+        event = ingest_created("H-9", wall_clock_ms())
         status, body = server.post(event)
         assert status == 503 and body["errors"][0]["reason"] == "Kafka unavailable"
         assert body["event_ids"] == [content_id(event)]  # resend it: the same id

@@ -10,29 +10,26 @@ from confluent_kafka import Consumer
 
 from tests.conftest import Stack
 from tests.support import oracle, trace
+from tests.support.builders import wall_clock_ms
 from tests.support.tools import require
 
 pytestmark = pytest.mark.e2e
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
     worker = stack.worker()
     worker.wait_ready()
-    recorded = trace.build(seed=7, now_ms=_now_ms())
+    recorded = trace.build(seed=7, now_ms=wall_clock_ms())
     stack.publish(recorded.messages)
 
     stack.assert_oracle(recorded)
 
     outcomes = {k: v for k, v in stack.scrape().items() if k[0] == "support_events_total"}
-    wanted = oracle.outcomes(
+    wanted = oracle.expected_outcomes(
         recorded.events,
         recorded.invalid,
         recorded.duplicates,
-        _now_ms(),
+        wall_clock_ms(),
         stack.settings.topic_prefix,
     )
     problems = oracle.differences(outcomes, wanted)
@@ -42,7 +39,7 @@ def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
 
 def test_invalid_messages_reach_the_dead_letter_topic_with_a_reason(stack: Stack) -> None:
     stack.worker().wait_ready()
-    recorded = trace.build(seed=11, now_ms=_now_ms(), tickets=5)
+    recorded = trace.build(seed=11, now_ms=wall_clock_ms(), tickets=5)
     stack.publish(recorded.messages)
     bad = {
         m.value
@@ -86,7 +83,7 @@ def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
     first.wait_ready()
     second.wait_ready()
     stack.wait_owned(2)
-    recorded = trace.build(seed=21, now_ms=_now_ms())
+    recorded = trace.build(seed=21, now_ms=wall_clock_ms())
     stack.publish(recorded.messages)
     stack.assert_oracle(recorded)
     owned = stack.owned()
@@ -94,7 +91,7 @@ def test_two_workers_sum_to_the_oracle(stack: Stack) -> None:
 
 
 def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
-    recorded = trace.build(seed=33, now_ms=_now_ms(), tickets=80)
+    recorded = trace.build(seed=33, now_ms=wall_clock_ms(), tickets=80)
     half = len(recorded.messages) // 2
     worker = stack.worker()
     worker.wait_ready()
@@ -108,7 +105,7 @@ def test_kill_minus_nine_and_restart_changes_no_kpi(stack: Stack) -> None:
 
 
 def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
-    recorded = trace.build(seed=44, now_ms=_now_ms())
+    recorded = trace.build(seed=44, now_ms=wall_clock_ms())
     half = len(recorded.messages) // 2
     stack.worker().wait_ready()
     stack.publish(recorded.messages[:half])
@@ -122,7 +119,7 @@ def test_adding_a_second_worker_mid_trace_changes_no_kpi(stack: Stack) -> None:
 def test_live_scrape_is_promtool_clean(stack: Stack) -> None:
     worker = stack.worker()
     worker.wait_ready()
-    recorded = trace.build(seed=5, now_ms=_now_ms(), tickets=20)
+    recorded = trace.build(seed=5, now_ms=wall_clock_ms(), tickets=20)
     stack.publish(recorded.messages)
     stack.wait_processed(minimum=len(recorded.events) // 2)
     result = subprocess.run(

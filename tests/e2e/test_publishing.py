@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -15,12 +14,9 @@ from streams.publish import Publisher, agent_replied, ticket_created  # the publ
 from streams.publishing.replay import replay, state_path
 from tests.conftest import Stack
 from tests.support import oracle, trace
+from tests.support.builders import wall_clock_ms
 
 pytestmark = pytest.mark.e2e
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def test_the_python_publisher_retry_counts_once(stack: Stack) -> None:
@@ -56,7 +52,7 @@ def test_the_python_publisher_retry_counts_once(stack: Stack) -> None:
 def test_replay_resumes_after_an_interruption_without_double_counting(
     stack: Stack, tmp_path: Path
 ) -> None:
-    recorded = trace.build(seed=77, now_ms=_now_ms(), tickets=40)
+    recorded = trace.build(seed=77, now_ms=wall_clock_ms(), tickets=40)
     path = tmp_path / "history.jsonl"
     lines = [orjson.dumps({"type": topic, **payload}) for topic, payload in recorded.events]
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -89,7 +85,7 @@ def test_backfilling_a_month_in_event_time_gives_the_live_windowed_kpis(
     oracle's (the same oracle the live-processing tests are held to) at that moment."""
     day = 86_400_000
     spacing = 8 * day  # each trace keeps its ages away from window edges; so must the stack
-    end = _now_ms() - 2 * day
+    end = wall_clock_ms() - 2 * day
     events = [
         e
         for k in range(4)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
-import orjson
 import pytest
 import yaml
 
+from streams.domain.events import Kind
 from tests.conftest import Stack
+from tests.support.builders import created_payload, message, replied_payload
 from tests.support.prometheus import Alertmanager, Prometheus
-from tests.support.scrape import Sample, parse
-from tests.support.trace import Message, rfc3339
+from tests.support.scrape import Sample, parse, summed
+from tests.support.tools import ROOT
+from tests.support.trace import Message
 
 pytestmark = pytest.mark.e2e
 
 FIRST_RESPONSE_S = 8  # the test policy's urgent first-response target
-ALERTMANAGER_CONFIG = Path(__file__).resolve().parents[2] / "deploy/alertmanager/alertmanager.yml"
+ALERTMANAGER_CONFIG = ROOT / "deploy/alertmanager/alertmanager.yml"
 
 
 def _policy(tmp_path: Path) -> str:
@@ -46,30 +47,13 @@ def _policy(tmp_path: Path) -> str:
     return str(path)
 
 
-def _event(topic: str, ticket: str, at_ms: int, **fields: object) -> Message:
-    payload = {
-        "event_id": str(uuid.uuid4()),
-        "occurred_at": rfc3339(at_ms),
-        "ticket_id": ticket,
-        **fields,
-    }
-    return Message(topic, None, orjson.dumps(payload))
-
-
 def _created(ticket: str, at_ms: int, priority: str = "urgent") -> Message:
-    return _event("ticket-created", ticket, at_ms, channel="chat", priority=priority)
+    """A chat ticket, urgent unless said: the policy's tight target."""
+    return message(Kind.CREATED, created_payload(ticket, at_ms, channel="chat", priority=priority))
 
 
 def _reply(ticket: str, at_ms: int) -> Message:
-    return _event("agent-replied", ticket, at_ms, agent_id="A1")
-
-
-def _value(samples: dict[Sample, float], name: str, **labels: str) -> float:
-    return sum(
-        v
-        for (n, ls), v in samples.items()
-        if n == name and all((k, want) in ls for k, want in labels.items())
-    )
+    return message(Kind.REPLIED, replied_payload(ticket, at_ms, agent_id="A1"))
 
 
 def _wait(stack: Stack, condition, timeout: float = 60.0) -> dict[Sample, float]:  # type: ignore[no-untyped-def]
@@ -106,14 +90,14 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
     at_risk = _wait(
         stack,
         lambda s: (
-            _value(s, "support_sla_at_risk_tickets", sla="first_response", priority="urgent") == 1
+            summed(s, "support_sla_at_risk_tickets", sla="first_response", priority="urgent") == 1
         ),
     )
     assert time.time() < deadline_s, "reported at risk only after the deadline"
-    assert _value(at_risk, "support_sla_breached_open_tickets", sla="first_response") == 0
+    assert summed(at_risk, "support_sla_breached_open_tickets", sla="first_response") == 0
     assert (
         0
-        < _value(
+        < summed(
             at_risk, "support_sla_next_breach_seconds", sla="first_response", priority="urgent"
         )
         <= FIRST_RESPONSE_S
@@ -122,14 +106,14 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
     breached = _wait(
         stack,
         lambda s: (
-            _value(s, "support_sla_breached_open_tickets", sla="first_response", priority="urgent")
+            summed(s, "support_sla_breached_open_tickets", sla="first_response", priority="urgent")
             == 1
         ),
     )
     assert time.time() - deadline_s < 5, "breach reported more than 5s after the deadline"
     # the independent account of this trace: U and P breached, M and H met (first response)
     assert (
-        _value(
+        summed(
             breached,
             "support_sla_tickets",
             window="1h",
@@ -140,7 +124,7 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
         == 2
     )
     assert (
-        _value(
+        summed(
             breached,
             "support_sla_tickets",
             window="1h",
@@ -151,7 +135,7 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
         == 1
     )
     assert (
-        _value(
+        summed(
             breached,
             "support_sla_tickets",
             window="1h",
@@ -164,7 +148,7 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
     time.sleep(3)  # more ticks must not count the same breach again
     again = stack.scrape()
     assert (
-        _value(again, "support_sla_tickets", window="1h", sla="first_response", outcome="breached")
+        summed(again, "support_sla_tickets", window="1h", sla="first_response", outcome="breached")
         == 2
     )
 

@@ -12,7 +12,6 @@ after it are counted too, and every ticket created before any fault is still in 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,19 +21,16 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
 from tests.conftest import Stack, isolated_env
-from tests.support import kcat, trace
+from tests.support import builders, forensics, kcat, trace
+from tests.support.builders import wall_clock_ms
 from tests.support.processes import Broker, Worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
 MAX_MESSAGE_BYTES = 200_000  # the worker's message limit here (the broker's default is ~1 MB)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass
@@ -71,24 +67,19 @@ class Table:
 
     def follow_up(self) -> None:
         """Good events after a row: they must be counted, and so must everything before."""
-        self.good(ticket(f"after-{uuid.uuid4().hex[:6]}", replies=1, resolved=True))
+        self.good(ticket_events(f"after-{uuid.uuid4().hex[:6]}", replies=1, resolved=True))
         self.stack.assert_oracle(trace.Trace(events=self.events), timeout=60)
         assert self.worker.proc is not None and self.worker.proc.poll() is None, "worker died"
 
 
-def ticket(
+def ticket_events(
     name: str, replies: int = 1, resolved: bool = False, minutes_ago: int = 30, **fields: object
 ) -> list[tuple[str, dict]]:
     """The events of one ticket: created, ``replies`` public replies, maybe resolved."""
-    at = _now_ms() - minutes_ago * 60_000
+    at = wall_clock_ms() - minutes_ago * 60_000
 
     def event(topic: str, offset_ms: int, **extra: object) -> tuple[str, dict]:
-        return topic, {
-            "event_id": str(uuid.uuid4()),
-            "ticket_id": name,
-            "occurred_at": trace.rfc3339(at + offset_ms),
-            **extra,
-        }
+        return topic, builders.payload(name, at + offset_ms, **extra)
 
     out = [event("ticket-created", 0, channel="chat", priority="high", team="poison", **fields)]
     out += [event("agent-replied", 1000 * (n + 1), agent_id="a-1") for n in range(replies)]
@@ -109,7 +100,7 @@ def table(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     running = Table(stack)
     # tickets created before any fault: they must stay in the backlog through every row
     for n in range(6):
-        running.good(ticket(f"before-{n}", replies=n % 2))
+        running.good(ticket_events(f"before-{n}", replies=n % 2))
     stack.assert_oracle(trace.Trace(events=running.events))
     yield running
     stack.stop()
@@ -123,7 +114,7 @@ def compressed(codec: str) -> Callable[[Table], None]:
     batch (UnsupportedCodecError), and again on every restart."""
 
     def row(t: Table) -> None:
-        messages = [e for n in range(3) for e in ticket(f"{codec}-{n}", resolved=n == 0)]
+        messages = [e for n in range(3) for e in ticket_events(f"{codec}-{n}", resolved=n == 0)]
         t.good(messages, **{"compression.type": codec, "linger.ms": 200})
 
     return row
@@ -150,8 +141,8 @@ def corrupt_batch(t: Table) -> None:
     """A batch no client can decode: aiokafka dropped the records fetched before it and raised
     on every fetch (a crash loop). Each of its offsets is now a dead letter, and the records
     around it are processed."""
-    before = ticket("corrupt-before")
-    after = ticket("corrupt-after")
+    before = ticket_events("corrupt-before")
+    after = ticket_events("corrupt-after")
 
     async def send() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=t.stack.broker.bootstrap, linger_ms=50)
@@ -236,7 +227,7 @@ def offset_beyond_fourteen_hours(t: Table) -> None:
 
 def calendar_edges_that_are_valid(t: Table) -> None:
     """±14:00, seven fraction digits and -00:00 are ordinary input, counted as such."""
-    base = _now_ms() - 20 * 60_000
+    base = wall_clock_ms() - 20 * 60_000
     stamps = [
         trace.rfc3339(base, 14),
         trace.rfc3339(base + 1000, -14),
@@ -244,7 +235,7 @@ def calendar_edges_that_are_valid(t: Table) -> None:
         trace.rfc3339(base + 3000)[:-6] + "-00:00",
     ]
     for n, stamp in enumerate(stamps):
-        created, reply = ticket(f"edge-{n}")
+        created, reply = ticket_events(f"edge-{n}")
         created[1]["occurred_at"] = stamp
         t.good([created, reply])
 
@@ -253,8 +244,8 @@ def hot_ticket(t: Table) -> None:
     """2,100 bot notes and 210 public replies to one ticket, then its resolution: the record
     once grew past the broker's limit and crashed the agent on every write. Now it is bounded,
     the replies past 200 are ``capped``, and the resolution still counts."""
-    events = ticket("hot", replies=0)
-    at = trace.rfc3339(_now_ms() - 25 * 60_000)
+    events = ticket_events("hot", replies=0)
+    at = trace.rfc3339(wall_clock_ms() - 25 * 60_000)
     events += [
         (
             "agent-replied",
@@ -286,7 +277,7 @@ def hot_ticket(t: Table) -> None:
             {
                 "event_id": str(uuid.uuid4()),
                 "ticket_id": "hot",
-                "occurred_at": trace.rfc3339(_now_ms() - 20 * 60_000),
+                "occurred_at": trace.rfc3339(wall_clock_ms() - 20 * 60_000),
             },
         )
     )
@@ -299,8 +290,8 @@ def long_fields(t: Table) -> None:
     """250 valid events of one ticket with 256-character fields: packed by count alone they
     exceeded the broker's limit, and the router retried that send for ever."""
     name = "L" * 250
-    events = ticket(name, replies=0)
-    at = trace.rfc3339(_now_ms() - 25 * 60_000)
+    events = ticket_events(name, replies=0)
+    at = trace.rfc3339(wall_clock_ms() - 25 * 60_000)
     events += [
         (
             "ticket-updated",
@@ -340,7 +331,7 @@ def test_a_row_then_good_events_are_counted(table: Table, row: Callable[[Table],
 
 
 def test_internal_messages_stay_below_the_message_limit(table: Table) -> None:
-    sizes = [len(value) for value in _values(table, table.stack.settings.events_topic)]
+    sizes = [len(value) for value in _published_values(table, table.stack.settings.events_topic)]
     assert sizes and max(sizes) <= MAX_MESSAGE_BYTES
 
 
@@ -387,28 +378,10 @@ def test_kill_minus_nine_then_restart_counts_good_events_again(table: Table) -> 
 
 
 def _messages(table: Table, topic: str) -> Iterator[object]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": table.stack.broker.bootstrap,
-            "group.id": f"poison-{uuid.uuid4().hex[:6]}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    try:
-        consumer.assign(
-            [TopicPartition(topic, p, 0) for p in range(table.stack.settings.partitions)]
-        )
-        idle = 0
-        while idle < 3:
-            batch = consumer.consume(1000, timeout=1.0)
-            idle = 0 if batch else idle + 1
-            yield from (m for m in batch if m.error() is None)
-    finally:
-        consumer.close()
+    return forensics.messages(table.stack.broker.bootstrap, topic, table.stack.settings.partitions)
 
 
-def _values(table: Table, topic: str) -> Iterator[bytes]:
+def _published_values(table: Table, topic: str) -> Iterator[bytes]:
     for message in _messages(table, topic):
         yield message.value() or b""  # type: ignore[attr-defined]
 

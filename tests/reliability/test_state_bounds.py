@@ -8,27 +8,20 @@ import orjson
 import pytest
 
 from streams.devtools.simulate import Simulator
-from streams.domain.contributions import KpiModel
 from streams.domain.events import Kind, decode
-from streams.domain.labels import LabelPolicy
-from streams.domain.partition import Horizons, PartitionState
+from streams.domain.partition import Horizons
 from streams.domain.ticket import DIGEST_SIZE
-from streams.domain.windows import SlidingWindows
+from tests.support.builders import D, H, partition_state
 
 pytestmark = pytest.mark.reliability
 
-H, D = 3_600_000, 86_400_000
 START = 1_790_000_000_000
 
 
 def test_three_weeks_of_traffic_keep_only_the_last_week_of_closed_tickets() -> None:
     sim = Simulator(seed=9, tickets_per_s=0.005, speed=1, start_ms=START)
-    state = PartitionState(
-        KpiModel(),
-        SlidingWindows({"1h": H, "24h": D, "7d": 7 * D}),
-        LabelPolicy(),
-        Horizons(grace_ms=H, orphan_ms=D),
-        START,
+    state = partition_state(
+        {"1h": H, "24h": D, "7d": 7 * D}, horizons=Horizons(grace_ms=H, orphan_ms=D), now_ms=START
     )
     created_at: dict[str, int] = {}
     tombstones, next_housekeeping = 0, START + H

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 from streams.config import Settings
 from streams.domain.events import unpack
@@ -27,6 +27,13 @@ def _read_at(
 ) -> Iterator[tuple[int, int, bytes | None, bytes]]:
     """Every record of ``topic`` (partition, offset, key, value) from the beginning until
     nothing more arrives."""
+    for message in messages(bootstrap, topic, partitions):
+        yield message.partition(), message.offset(), message.key(), message.value()
+
+
+def messages(bootstrap: str, topic: str, partitions: int) -> Iterator[Message]:
+    """Every message of ``topic`` from the beginning until nothing more arrives, as
+    confluent-kafka hands them (headers included); errors are left out."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -41,9 +48,7 @@ def _read_at(
         while idle < 3:
             batch = consumer.consume(1000, timeout=1.0)
             idle = 0 if batch else idle + 1
-            for message in batch:
-                if message.error() is None:
-                    yield message.partition(), message.offset(), message.key(), message.value()
+            yield from (message for message in batch if message.error() is None)
     finally:
         consumer.close()
 

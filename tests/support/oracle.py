@@ -176,7 +176,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
     return out
 
 
-def outcomes(
+def expected_outcomes(
     events: list[tuple[str, dict]],
     invalid: dict[str, int],
     duplicates: dict[str, int],

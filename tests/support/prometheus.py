@@ -14,9 +14,9 @@ import yaml
 
 from streams.devtools import devbroker
 from tests.support.processes import stop_process
-from tests.support.tools import require
+from tests.support.tools import ROOT, require
 
-RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
+RULES = ROOT / "deploy" / "prometheus" / "rules"
 
 
 @dataclass

@@ -19,6 +19,15 @@ def parse(text: str) -> dict[Sample, float]:
 MAX_AGGREGATED = ("support_oldest_open_ticket_age_seconds", "support_last_event_timestamp_seconds")
 
 
+def summed(samples: dict[Sample, float], name: str, **labels: str) -> float:
+    """The sum of ``name``'s samples that carry ``labels`` (and any others)."""
+    return sum(
+        v
+        for (n, ls), v in samples.items()
+        if n == name and all((k, want) in ls for k, want in labels.items())
+    )
+
+
 def total(samples: list[dict[Sample, float]]) -> dict[Sample, float]:
     """The cluster view over several workers: ``sum()``, or ``max()`` where documented."""
     out: dict[Sample, float] = {}

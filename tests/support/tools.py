@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: deploy/, grafana/, schemas/ ...
 
 
 def require(tool: str) -> str:

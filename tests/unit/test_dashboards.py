@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.tools import ROOT
+
 BOARDS = sorted((ROOT / "grafana/dashboards").glob("*.json"))
 TV_ROWS = 25  # 1080 px in kiosk mode: ~25 grid rows of 30 px plus gaps
 

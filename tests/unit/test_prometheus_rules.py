@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 from typing import Any
 
-from tests.support.tools import require
+from tests.support.tools import ROOT, require
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
+DEPLOY = ROOT / "deploy" / "prometheus"
 
 
 def _promtool(*args: str) -> None:

@@ -11,8 +11,9 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from streams.domain.events import InvalidEvent, Kind, decode
+from tests.support.tools import ROOT
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS = ROOT / "schemas"
 
 
 def _validator(topic: str) -> Draft202012Validator:

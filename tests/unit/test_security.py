@@ -6,25 +6,15 @@ from pathlib import Path
 
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-from streams.config import Settings
 from streams.runtime.app import Processor
 from streams.runtime.security import client_options
-
-
-def _settings(tmp_path: Path, **env: str) -> Settings:
-    return Settings.from_env(
-        {
-            "SUPPORTKPI_DATA_DIR": str(tmp_path),
-            "SUPPORTKPI_SLA_POLICY": "",
-            **{f"SUPPORTKPI_{k.upper()}": v for k, v in env.items()},
-        }
-    )
+from tests.support.builders import worker_settings
 
 
 def test_sasl_over_tls_reaches_the_faust_consumer_and_producer(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("s3cr3t\n")
-    settings = _settings(
+    settings = worker_settings(
         tmp_path,
         security_protocol="SASL_SSL",
         sasl_mechanism="SCRAM-SHA-512",
@@ -39,9 +29,9 @@ def test_sasl_over_tls_reaches_the_faust_consumer_and_producer(tmp_path: Path) -
     assert auth["ssl_context"] is not None
 
 
-def test_our_own_clients_get_the_same_settings(tmp_path: Path) -> None:
+def test_our_own_clients_get_the_sameworker_settings(tmp_path: Path) -> None:
     options = client_options(
-        _settings(
+        worker_settings(
             tmp_path, security_protocol="SASL_PLAINTEXT", sasl_username="u", sasl_password="p"
         )
     )
@@ -51,13 +41,13 @@ def test_our_own_clients_get_the_same_settings(tmp_path: Path) -> None:
         "sasl_plain_username": "u",
         "sasl_plain_password": "p",
     }
-    assert client_options(_settings(tmp_path)) == {"security_protocol": "PLAINTEXT"}
+    assert client_options(worker_settings(tmp_path)) == {"security_protocol": "PLAINTEXT"}
 
 
 def test_plaintext_is_the_default_and_tls_alone_is_ssl(tmp_path: Path) -> None:
-    app = Processor(_settings(tmp_path, security_protocol="SSL")).app
+    app = Processor(worker_settings(tmp_path, security_protocol="SSL")).app
     assert credentials_to_aiokafka_auth(app.conf.broker_credentials)["security_protocol"] == "SSL"
-    plain = Processor(_settings(tmp_path, app_id="other")).app
+    plain = Processor(worker_settings(tmp_path, app_id="other")).app
     assert credentials_to_aiokafka_auth(plain.conf.broker_credentials) == {
         "security_protocol": "PLAINTEXT"
     }

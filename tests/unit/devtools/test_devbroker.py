@@ -15,10 +15,9 @@ from typing import IO
 
 import pytest
 
-import streams
 from streams.devtools import devbroker
+from tests.support.tools import ROOT
 
-ROOT = Path(streams.__file__).resolve().parent.parent
 WAIT = 15.0  # bound on every poll below
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from streams.domain import contributions as c
 from streams.domain.ticket import TicketRecord
+from tests.support.builders import S
 
 MODEL = c.KpiModel()
-S = 1000
 
 
 def _by_family(record: TicketRecord) -> dict[str, list[tuple[int, tuple, int]]]:

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy
-from streams.domain.partition import Horizons, Outcome, PartitionState
-from streams.domain.sla.clocks import Clock
+from streams.domain.partition import Outcome, PartitionState
 from streams.domain.ticket import MAX_FACTS_KEPT, TicketRecord
-from streams.domain.windows import SlidingWindows
-
-H = 3_600_000
-NOW = 1000 * H
-
-
-@dataclass(frozen=True)
-class Exploding(KpiModel):
-    """Raises while evaluating a record whose category is ``boom``, like a calendar bug."""
-
-    def clocks(self, record: TicketRecord) -> list[Clock]:
-        if record.category == "boom":
-            raise ValueError("year 0 is out of range")
-        return super().clocks(record)
-
-
-def _state() -> PartitionState:
-    return PartitionState(
-        Exploding(), SlidingWindows({"24h": 24 * H}), LabelPolicy(), Horizons(), NOW
-    )
-
-
-def _created(ticket: str, eid: str, at: int = NOW - 5 * H) -> Event:
-    return Event(Kind.CREATED, eid, at, ticket, channel="email", priority="high")
+from tests.support.builders import NOW, ExplodingModel, H, created, partition_state
 
 
 def _snapshot(state: PartitionState) -> tuple:
@@ -48,8 +20,8 @@ def _snapshot(state: PartitionState) -> tuple:
 
 
 def test_an_event_that_raises_is_rolled_back_and_the_next_one_applies() -> None:
-    state = _state()
-    assert state.apply(_created("T-1", "c1")) is Outcome.PROCESSED
+    state = partition_state({"24h": 24 * H}, model=ExplodingModel())
+    assert state.apply(created("T-1", event_id="c1")) is Outcome.PROCESSED
     list(state.drain_dirty())
     before = _snapshot(state)
     boom = Event(Kind.UPDATED, "u1", NOW - 4 * H, "T-1", category="boom")
@@ -62,7 +34,7 @@ def test_an_event_that_raises_is_rolled_back_and_the_next_one_applies() -> None:
 
 
 def test_a_new_ticket_whose_first_event_raises_leaves_no_record() -> None:
-    state = _state()
+    state = partition_state({"24h": 24 * H}, model=ExplodingModel())
     bad = Event(Kind.CREATED, "c1", NOW - H, "T-9", channel="chat", priority="low", category="boom")
     with pytest.raises(ValueError):
         state.apply(bad)
@@ -70,7 +42,7 @@ def test_a_new_ticket_whose_first_event_raises_leaves_no_record() -> None:
 
 
 def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:
-    state = _state()
+    state = partition_state({"24h": 24 * H}, model=ExplodingModel())
     good = TicketRecord(created_ms=NOW - H, channel="email", priority="high")
     bad = TicketRecord(created_ms=NOW - H, channel="email", priority="high", category="boom")
     with pytest.raises(ValueError):
@@ -81,10 +53,8 @@ def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:
 
 
 def test_capped_events_are_counted_and_their_redelivery_is_a_duplicate() -> None:
-    state = PartitionState(
-        KpiModel(), SlidingWindows({"24h": 24 * H}), LabelPolicy(), Horizons(), NOW
-    )
-    state.apply(_created("T-1", "c1"))
+    state = partition_state({"24h": 24 * H})
+    state.apply(created("T-1", event_id="c1"))
     replies = [
         Event(Kind.REPLIED, f"r{n}", NOW - 4 * H + n, "T-1", counts_as_response=True)
         for n in range(MAX_FACTS_KEPT + 1)

@@ -6,51 +6,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.domain import contributions as c
-from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy
-from streams.domain.partition import Horizons, Outcome, PartitionState
-from streams.domain.windows import SlidingWindows
+from streams.domain.partition import Horizons, Outcome
+from tests.support.builders import (
+    NOW,
+    H,
+    created,
+    partition_state,
+    replied,
+    resolved,
+    survey,
+    totals,
+)
 
-H = 3_600_000
-NOW = 1000 * H
-WINDOWS = {"1h": H, "24h": 24 * H, "7d": 168 * H}
-
-
-def _state(now: int = NOW) -> PartitionState:
-    return PartitionState(
-        KpiModel(),
-        SlidingWindows(WINDOWS),
-        LabelPolicy(),
-        Horizons(grace_ms=H, orphan_ms=2 * H),
-        now,
-    )
-
-
-def created(
-    tid: str, at: int, eid: str | None = None, channel: str = "email", priority: str = "high"
-) -> Event:
-    return Event(Kind.CREATED, eid or f"c-{tid}", at, tid, channel=channel, priority=priority)
-
-
-def replied(tid: str, at: int, eid: str, counts: bool = True) -> Event:
-    return Event(Kind.REPLIED, eid, at, tid, counts_as_response=counts)
-
-
-def resolved(tid: str, at: int, eid: str | None = None) -> Event:
-    return Event(Kind.RESOLVED, eid or f"r-{tid}", at, tid)
-
-
-def survey(eid: str, at: int, tid: str | None = None, score: int = 5) -> Event:
-    return Event(Kind.SURVEY, eid, at, tid, survey="csat", score=score)
-
-
-def totals(state: PartitionState, window: str = "1h") -> dict:
-    return dict(state.windows.totals()[window])
+HORIZONS = Horizons(grace_ms=H, orphan_ms=2 * H)  # a short orphan horizon: expiry within hours
 
 
 def test_a_redelivered_event_counts_once() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     event = created("T", NOW - 60_000)
     assert state.apply(event) is Outcome.PROCESSED
     assert state.apply(event) is Outcome.DUPLICATE
@@ -58,7 +31,7 @@ def test_a_redelivered_event_counts_once() -> None:
 
 
 def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     state.apply(replied("T", NOW - 30_000, "r1"))
     assert state.backlog() == {} and totals(state) == {}
     state.apply(created("T", NOW - 90_000))
@@ -67,7 +40,7 @@ def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
 
 
 def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     state.apply(replied("T", NOW - 1000, "r1"))
     assert state.expire() == 0
     state.advance(NOW + 3 * H)
@@ -80,7 +53,7 @@ def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon(
 
 
 def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     state.apply(created("A", NOW - 5000))
     state.apply(created("B", NOW - 9000))
     state.apply(created("C", NOW - 1000, channel="fax", priority="p0"))
@@ -93,7 +66,7 @@ def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
 
 
 def test_events_older_than_every_window_plus_grace_are_late_but_still_close_tickets() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     too_old = NOW - 168 * H - 2 * H
     assert state.apply(created("X", too_old)) is Outcome.LATE
     assert "X" not in state.records  # an unknown ticket is not resurrected by a late event
@@ -103,7 +76,7 @@ def test_events_older_than_every_window_plus_grace_are_late_but_still_close_tick
 
 
 def test_closed_tickets_are_dropped_after_the_largest_window_plus_grace() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     state.apply(created("T", NOW - 1000))
     state.apply(resolved("T", NOW))
     list(state.drain_dirty())
@@ -115,7 +88,7 @@ def test_closed_tickets_are_dropped_after_the_largest_window_plus_grace() -> Non
 
 
 def test_state_rebuilt_from_persisted_records_is_identical() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     for event in [
         created("A", NOW - 5 * H),
         replied("A", NOW - 4 * H, "a1"),
@@ -126,7 +99,7 @@ def test_state_rebuilt_from_persisted_records_is_identical() -> None:
         replied("C", NOW - 10, "c1"),
     ]:
         state.apply(event)
-    rebuilt = _state()
+    rebuilt = partition_state(horizons=HORIZONS)
     for key, blob in state.drain_dirty():
         assert blob is not None
         rebuilt.load(key, blob)
@@ -136,7 +109,7 @@ def test_state_rebuilt_from_persisted_records_is_identical() -> None:
 
 
 def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     state.apply(survey("s", NOW - 1000, "T"))
     assert totals(state) == {
         (c.SURVEY, "csat", 5, "unknown", "unknown"): 1,
@@ -175,7 +148,7 @@ _event = st.one_of(
 def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Event], rng) -> None:  # type: ignore[no-untyped-def]
     unique = list({e.event_id: e for e in events}.values())
     # the same event id always carries the same content in this property
-    in_order, shuffled = _state(), _state()
+    in_order, shuffled = partition_state(horizons=HORIZONS), partition_state(horizons=HORIZONS)
     for event in unique:
         in_order.apply(event)
     replay = unique + [rng.choice(unique) for _ in range(len(unique) // 2)] if unique else []
@@ -194,9 +167,7 @@ def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
     from streams.domain.labels import TeamLabels
 
     teams = TeamLabels(cap=2)
-    state = PartitionState(
-        KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW, teams
-    )
+    state = partition_state(teams=teams)
     for n, team in enumerate(["billing", "tech", "sales", "legal", "billing"]):
         state.apply(
             Event(
@@ -213,9 +184,7 @@ def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
     assert teams.folded == 2
     assert totals(state)[(c.TEAM_CREATED, "other")] == 2
     restored = TeamLabels(cap=2)
-    rebuilt = PartitionState(
-        KpiModel(), SlidingWindows(WINDOWS), LabelPolicy(), Horizons(), NOW, restored
-    )
+    rebuilt = partition_state(teams=restored)
     for key, blob in state.drain_dirty():
         assert blob is not None
         rebuilt.load(key, blob)
@@ -227,7 +196,7 @@ def test_oldest_open_ticket_follows_openings_closings_and_reopens_in_any_order()
     import random
 
     rng = random.Random(4)
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     created_at = {f"T{n}": NOW - rng.randint(1, 50) * H for n in range(200)}
     for tid, at in created_at.items():
         state.apply(created(tid, at))

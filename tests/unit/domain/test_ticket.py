@@ -15,23 +15,19 @@ from streams.domain.ticket import (
     event_digest,
     max_record_bytes,
 )
+from tests.support.builders import H, created, replied
 
 APPLIED, DUPLICATE, CAPPED = Admission.APPLIED, Admission.DUPLICATE, Admission.CAPPED
-
-H = 3_600_000
-
-
-def _created(event_id: str = "e-1", at: int = 10 * H) -> Event:
-    return Event(Kind.CREATED, event_id, at, "T-1", channel="chat", priority="high")
+CREATED = created("T-1", 10 * H, "e-1", channel="chat")  # the ticket every record here opens
 
 
 def test_an_event_id_is_applied_once() -> None:
     record = TicketRecord()
-    assert record.apply(_created(), "chat", "high", 10 * H) is APPLIED
+    assert record.apply(CREATED, "chat", "high", 10 * H) is APPLIED
     reply = Event(Kind.REPLIED, "e-2", 11 * H, "T-1", counts_as_response=True)
     assert record.apply(reply, "", "", 11 * H) is APPLIED
     assert record.apply(reply, "", "", 12 * H) is DUPLICATE
-    assert record.apply(_created(), "chat", "high", 12 * H) is DUPLICATE
+    assert record.apply(CREATED, "chat", "high", 12 * H) is DUPLICATE
     assert record.replies == (11 * H,)
     assert len(record.seen) == 2 * DIGEST_SIZE
 
@@ -49,7 +45,7 @@ def test_a_digest_found_across_two_stored_digests_is_not_a_match() -> None:
 
 def test_a_record_round_trips_through_the_changelog_format() -> None:
     record = TicketRecord()
-    record.apply(_created(), "chat", "high", 10 * H)
+    record.apply(CREATED, "chat", "high", 10 * H)
     record.apply(
         Event(Kind.UPDATED, "e-2", 10 * H + 5, "T-1", status="pending", team="billing"),
         "",
@@ -89,8 +85,9 @@ def test_a_record_written_by_the_previous_format_still_loads() -> None:
     record = TicketRecord.from_bytes(blob)
     assert record.replies == (11 * H,) and record.statuses == ((10 * H, "open"),)
     assert record.surveys == (("csat", 4, 12 * H, "chat"),)
-    assert record.apply(_created("e-1"), "chat", "high", 13 * H) is DUPLICATE
-    assert record.apply(_created("e-9"), "chat", "high", 13 * H) is APPLIED
+    another = created("T-1", 10 * H, "e-9", channel="chat")
+    assert record.apply(CREATED, "chat", "high", 13 * H) is DUPLICATE
+    assert record.apply(another, "chat", "high", 13 * H) is APPLIED
 
 
 def test_a_record_written_by_format_3_loads_with_no_capped_digests() -> None:
@@ -130,14 +127,10 @@ def test_a_record_of_an_unknown_format_is_refused_with_its_format() -> None:
             raise AssertionError(f"{blob!r} loaded")
 
 
-def _reply(n: int) -> Event:
-    return Event(Kind.REPLIED, f"r{n}", 10 * H + n, "T-1", counts_as_response=True)
-
-
 def test_past_the_digest_cap_events_still_apply_and_are_deduplicated_by_the_ring() -> None:
     """A flood of bot notes must not keep the ticket's resolution from counting."""
     record = TicketRecord()
-    record.apply(_created(), "chat", "high", 10 * H, max_events=3)
+    record.apply(CREATED, "chat", "high", 10 * H, max_events=3)
     notes = [Event(Kind.REPLIED, f"n{n}", 10 * H + n, "T-1") for n in range(5)]
     assert [record.apply(e, "", "", 10 * H, max_events=3) for e in notes] == [APPLIED] * 5
     assert len(record.seen) == 3 * DIGEST_SIZE and len(record.overflow) == 3 * DIGEST_SIZE
@@ -153,10 +146,11 @@ def test_past_the_digest_cap_events_still_apply_and_are_deduplicated_by_the_ring
 
 def test_a_full_fact_sequence_caps_its_events_but_not_the_others() -> None:
     record = TicketRecord()
-    record.apply(_created(), "chat", "high", 10 * H)
-    outcomes = [record.apply(_reply(n), "", "", 10 * H) for n in range(MAX_FACTS_KEPT + 2)]
+    record.apply(CREATED, "chat", "high", 10 * H)
+    replies = [replied("T-1", 10 * H + n, f"r{n}") for n in range(MAX_FACTS_KEPT + 2)]
+    outcomes = [record.apply(reply, "", "", 10 * H) for reply in replies]
     assert outcomes.count(APPLIED) == MAX_FACTS_KEPT and outcomes[-2:] == [CAPPED, CAPPED]
-    assert record.apply(_reply(MAX_FACTS_KEPT + 1), "", "", 10 * H) is DUPLICATE  # redelivered
+    assert record.apply(replies[-1], "", "", 10 * H) is DUPLICATE  # redelivered
     assert record.apply(Event(Kind.RESOLVED, "x", 12 * H, "T-1"), "", "", 12 * H) is APPLIED
 
 
@@ -175,10 +169,10 @@ def test_the_ring_of_overflow_digests_is_bounded() -> None:
 def test_a_full_record_stays_far_below_a_broker_message() -> None:
     """70,000 events to one ticket: the record is bounded however many arrive."""
     record = TicketRecord()
-    record.apply(_created(), "chat", "high", 10 * H)
+    record.apply(CREATED, "chat", "high", 10 * H)
     long = "x" * 256
     kinds = [
-        lambda n: _reply(n),
+        lambda n: replied("T-1", 10 * H + n, f"r{n}"),
         lambda n: Event(Kind.CUSTOMER_REPLIED, f"c{n}", 10 * H + n, "T-1"),
         lambda n: Event(Kind.RESOLVED, f"x{n}", 10 * H + n, "T-1"),
         lambda n: Event(Kind.REOPENED, f"o{n}", 10 * H + n, "T-1"),
@@ -206,7 +200,7 @@ def test_facts_stay_sorted_whatever_the_arrival_order() -> None:
 def test_a_record_without_overflow_is_written_in_the_previous_format() -> None:
     """So a worker of the previous release reads it after a rollback or in a rolling deploy."""
     record = TicketRecord()
-    record.apply(_created(), "chat", "high", 10 * H)
+    record.apply(CREATED, "chat", "high", 10 * H)
     fields = orjson.loads(record.to_bytes())
     assert fields[0] == 3 and len(fields) == 18
     record.overflow = event_digest("x")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from streams.domain.windows import MIN_STEP_MS, SlidingWindows
-
-H = 3_600_000
+from tests.support.builders import H
 
 
 def test_an_event_counts_in_every_window_that_contains_it() -> None:

@@ -8,17 +8,13 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy
-from streams.domain.partition import Horizons, PartitionState
-from streams.domain.windows import SlidingWindows
+from streams.domain.partition import PartitionState
 from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime.stats import ProcessorStats
+from tests.support.builders import NOW, H, partition_state
 from tests.support.scrape import parse
 from tests.support.tools import require
-
-H = 3_600_000
-NOW = 1000 * H
 
 
 def _registry(
@@ -31,9 +27,7 @@ def _registry(
 
 
 def _state() -> PartitionState:
-    state = PartitionState(
-        KpiModel(), SlidingWindows({"1h": H, "24h": 24 * H}), LabelPolicy(), Horizons(), NOW
-    )
+    state = partition_state({"1h": H, "24h": 24 * H})
     state.apply(Event(Kind.CREATED, "c1", NOW - 600_000, "T1", channel="chat", priority="high"))
     state.apply(Event(Kind.REPLIED, "r1", NOW - 300_000, "T1", counts_as_response=True))
     state.apply(Event(Kind.SURVEY, "s1", NOW - 1000, "T1", survey="nps", score=9))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,10 @@ from streams import cli
 from streams.config import Settings
 from streams.publishing import ingest
 from streams.publishing.ingest import MAX_BODY, TokenFileError, build_app, content_id, ingest_token
+from tests.support.builders import ingest_created, run
 
 DOWN = "kafka://127.0.0.1:1"
 JSON = {"Content-Type": "application/json"}
-
-
-def run(coro: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout=60))
 
 
 @asynccontextmanager
@@ -40,16 +37,6 @@ async def serving(
     app = app or build_app(Settings(broker=DOWN, **settings), token)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
-
-
-def created(ticket: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "ticket-created",
-        "ticket_id": ticket,
-        "channel": "web",
-        "priority": "normal",
-        **extra,
-    }
 
 
 def head(headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
@@ -88,7 +75,7 @@ def chunked(data: bytes, size: int) -> list[bytes]:
 
 
 def test_a_large_batch_in_many_segments_is_read_whole() -> None:
-    batch = [created(f"T-{i}", customer_id="c" * 250) for i in range(1000)]
+    batch = [ingest_created(f"T-{i}", customer_id="c" * 250) for i in range(1000)]
     body = orjson.dumps(batch)
     assert len(body) > 300_000
 
@@ -106,8 +93,9 @@ def test_a_large_batch_in_many_segments_is_read_whole() -> None:
 
 def test_a_chunked_body_without_length_is_read_whole_and_bounded() -> None:
     chunked_head = head(dict(JSON, **{"Transfer-Encoding": "chunked"}))
-    small = orjson.dumps([created("T-1"), created("T-2")])
-    large = orjson.dumps(created("T-3", category="x" * MAX_BODY))  # unbounded, it would be a 400
+    small = orjson.dumps([ingest_created("T-1"), ingest_created("T-2")])
+    # unbounded, it would be a 400
+    large = orjson.dumps(ingest_created("T-3", category="x" * MAX_BODY))
 
     async def scenario() -> None:
         async with serving() as client:
@@ -322,7 +310,7 @@ def test_kafka_unavailable_is_503_with_retry_after_and_the_event_ids() -> None:
         async with serving() as client:
             given = str(uuid.uuid4())
             response = await client.post(
-                "/events", json=[created("T-1", event_id=given), created("T-2")]
+                "/events", json=[ingest_created("T-1", event_id=given), ingest_created("T-2")]
             )
             assert response.status == 503 and int(response.headers["Retry-After"]) >= 1
             reply = await response.json()
@@ -336,7 +324,7 @@ def test_a_failed_connection_leaks_no_kafka_client(caplog: pytest.LogCaptureFixt
     async def scenario() -> None:
         async with serving() as client:
             for _ in range(3):
-                response = await client.post("/events", json=created("T-1"))
+                response = await client.post("/events", json=ingest_created("T-1"))
                 assert response.status == 503
             gc.collect()
             await asyncio.sleep(0)
@@ -346,12 +334,12 @@ def test_a_failed_connection_leaks_no_kafka_client(caplog: pytest.LogCaptureFixt
 
 
 def test_resending_an_id_less_body_gives_the_same_ids() -> None:
-    first = orjson.dumps([created("T-1"), created("T-2", team="a")])
+    first = orjson.dumps([ingest_created("T-1"), ingest_created("T-2", team="a")])
     reordered = (
         b'[ {"priority": "normal", "channel": "web", "ticket_id": "T-1",\n'
-        b'   "type": "ticket-created"}, ' + orjson.dumps(created("T-2", team="a")) + b"]"
+        b'   "type": "ticket-created"}, ' + orjson.dumps(ingest_created("T-2", team="a")) + b"]"
     )
-    other = orjson.dumps([created("T-1"), created("T-2", team="b")])
+    other = orjson.dumps([ingest_created("T-1"), ingest_created("T-2", team="b")])
 
     async def scenario() -> None:
         async with serving() as client:

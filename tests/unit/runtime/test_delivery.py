@@ -9,22 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import orjson
 import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
-from aiokafka.structs import ConsumerRecord, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from streams.config import Settings
-from streams.domain.contributions import CREATED, KpiModel
-from streams.domain.events import Event, Kind
+from streams.domain.contributions import CREATED
 from streams.domain.partition import PartitionState
-from streams.domain.ticket import TicketRecord
 from streams.runtime import liveness
 from streams.runtime.batches import BatchApplier
 from streams.runtime.clock import EventClock
@@ -35,6 +31,15 @@ from streams.runtime.sending import Outgoing, send_all
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
 from streams.runtime.writes import EXIT_CHANGELOG_FAILING, PERSIST_ATTEMPTS, Writes
+from tests.support.builders import (
+    ExplodingModel,
+    FakeConsumer,
+    consumer_record,
+    created,
+    created_payload,
+    wall_clock_ms,
+)
+from tests.support.builders import run as _run
 
 
 class Sent(NamedTuple):
@@ -119,10 +124,6 @@ class FaustProducer(Producer):
         await asyncio.sleep(0.002)
 
 
-def _run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout=10))
-
-
 def _too_large(*values: bytes) -> Refusal:
     def refuse(sent: Sent) -> Exception | None:
         return MessageSizeTooLargeError() if sent.value in values else None
@@ -172,34 +173,6 @@ def test_an_error_a_retry_can_fix_is_raised_not_returned(
         _run(send_all(producer, [Outgoing("t", b"k", v, None, None) for v in (b"a", b"b")]))
 
 
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-
-
-def _created(offset: int, ticket: str) -> ConsumerRecord[Any, Any]:
-    value = orjson.dumps(
-        {
-            "event_id": f"e{offset}",
-            "ticket_id": ticket,
-            "channel": "email",
-            "occurred_at": _iso(int(time.time() * 1000) - 60_000),
-            "priority": "high",
-        }
-    )
-    return ConsumerRecord("ticket-created", 0, offset, 0, 0, None, value, None, 0, len(value), [])
-
-
-class Consumer:
-    def __init__(self, log: list[tuple[str, Any]]) -> None:
-        self.log = log
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.log.append(("commit", offsets))
-
-    def highwater(self, tp: TopicPartition) -> int:
-        return 3
-
-
 def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committed() -> None:
     settings = Settings(partitions=1)
     events, letters = settings.events_topic, settings.dead_letter_topic
@@ -214,8 +187,9 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
     producer, stats = AIOKafkaProducer(refuse=refuse, log=log), ProcessorStats()
     router = Router(settings, stats, Liveness(60))
     tp = TopicPartition("ticket-created", 0)
-    batch = {tp: [_created(0, "T-0"), _created(1, "T-1"), _created(2, "T-2")]}
-    _run(router._forward(Consumer(log), producer, batch))
+    batch = {tp: [_record(n, f"T-{n}") for n in range(3)]}
+    consumer = FakeConsumer(log, highwaters={tp: 3})
+    _run(router._forward(consumer, producer, batch))
 
     sent = [[row[1] for row in orjson.loads(m.value or b"")] for m in producer.sent(events)]
     assert sent == [["e0", "e1", "e2"], ["e0"], ["e1"], ["e2"]]
@@ -251,9 +225,14 @@ def _writes(producer: FaustProducer, owned: dict[int, PartitionState]) -> Writes
     return writes
 
 
-def _event(event_id: str, ticket: str, at_ms: int | None = None) -> Event:
-    at = at_ms if at_ms is not None else int(time.time() * 1000) - 60_000
-    return Event(Kind.CREATED, event_id, at, ticket, channel="email", priority="high")
+RECENT_MS = wall_clock_ms() - 60_000  # a minute ago: inside every window, never "late"
+
+
+def _record(offset: int, ticket: str) -> Any:
+    """A ticket-created as the router reads it from a source topic."""
+    return consumer_record(
+        "ticket-created", offset, created_payload(ticket, RECENT_MS, f"e{offset}")
+    )
 
 
 class Exited(BaseException):
@@ -263,8 +242,8 @@ class Exited(BaseException):
 def _two_partitions() -> dict[int, PartitionState]:
     new_state = StateFactory(SETTINGS, EventClock())
     states = {0: new_state(), 1: new_state()}
-    states[0].apply(_event("e1", "T-1"))
-    states[1].apply(_event("e2", "T-2"))
+    states[0].apply(created("T-1", RECENT_MS, "e1"))
+    states[1].apply(created("T-2", RECENT_MS, "e2"))
     return states
 
 
@@ -374,23 +353,11 @@ def test_dead_letters_refused_for_a_while_are_sent_again_until_the_broker_takes_
     assert writes.liveness.stages["changelog"].failing is None  # recovered
 
 
-class Exploding(KpiModel):
-    """Raises for the ticket created at ``BAD_MS`` (a bug of ours, or a record it trips)."""
-
-    def contributions(self, record: TicketRecord, record_clocks: Any = None) -> Any:
-        if record.created_ms == BAD_MS:
-            raise RuntimeError("boom")
-        return KpiModel.contributions(self, record, record_clocks)
-
-
-BAD_MS = int(time.time() * 1000) - 30_000
-
-
 def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied() -> None:
     clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
     live.register("agent")
     new_state = StateFactory(SETTINGS, clock)
-    new_state.model = Exploding()
+    new_state.model = ExplodingModel(error=RuntimeError, message="boom")
 
     async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
         return {}
@@ -400,7 +367,11 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     writes = Writes(producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live)
     batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
     message = SimpleNamespace(topic=SETTINGS.events_topic, partition=0, offset=7, key=b"0")
-    batch = [_event("e1", "T-1"), _event("e2", "T-2", BAD_MS), _event("e3", "T-3")]
+    batch = [
+        created("T-1", RECENT_MS, "e1"),
+        created("T-2", RECENT_MS, "e2", category="boom"),
+        created("T-3", RECENT_MS, "e3"),
+    ]
 
     async def assigned_then_applied() -> None:
         ownership.assign({0})
@@ -474,7 +445,7 @@ def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it() ->
     state = StateFactory(SETTINGS, EventClock())()
     writes = _writes(producer, {0: state})
     for n in range(50):
-        state.apply(_event(f"e{n}", f"T-{n}"))
+        state.apply(created(f"T-{n}", RECENT_MS, f"e{n}"))
 
     async def batch_with_a_commit_in_the_middle() -> None:
         writing = asyncio.ensure_future(writes.persist({0: state}))

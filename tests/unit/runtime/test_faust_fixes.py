@@ -5,40 +5,24 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import NamedTuple
+
+from faust.types import TP
 
 from streams.runtime.faust_fixes import DeliveryGuard
-
-
-class TP(NamedTuple):
-    topic: str
-    partition: int
+from tests.support.builders import FakeConsumer
 
 
 @dataclass
-class Message:
+class Delivered:
+    """What DeliveryGuard reads of a Faust event's message: where it was read from."""
+
     tp: TP
     offset: int
 
 
 @dataclass
-class Consumer:
-    """Records seeks; reports the client's read position per partition."""
-
-    positions: dict[TP, int] = field(default_factory=dict)
-    seeks: list[tuple[TP, int]] = field(default_factory=list)
-    flow_active: bool = True
-
-    async def seek(self, tp: TP, offset: int) -> None:
-        self.seeks.append((tp, offset))
-
-    async def position(self, tp: TP) -> int:
-        return self.positions[tp]
-
-
-@dataclass
 class App:
-    consumer: Consumer = field(default_factory=Consumer)
+    consumer: FakeConsumer = field(default_factory=FakeConsumer)
     rebalancing: bool = False
 
     def __hash__(self) -> int:
@@ -48,7 +32,7 @@ class App:
 A = TP("ticket-created", 2)
 
 
-def _guard(start: int = 17, stall: float = 5.0) -> tuple[DeliveryGuard, Consumer]:
+def _guard(start: int = 17, stall: float = 5.0) -> tuple[DeliveryGuard, FakeConsumer]:
     app = App()
     guard = DeliveryGuard(app, stall_seconds=stall)
     guard.restart({A: start})
@@ -56,7 +40,7 @@ def _guard(start: int = 17, stall: float = 5.0) -> tuple[DeliveryGuard, Consumer
 
 
 def _deliver(guard: DeliveryGuard, *offsets: int) -> None:
-    asyncio.run(guard.observe(Message(A, o) for o in offsets))
+    asyncio.run(guard.observe(Delivered(A, o) for o in offsets))
 
 
 def test_contiguous_and_redelivered_offsets_need_no_rewind() -> None:
@@ -106,7 +90,7 @@ def test_no_stall_rewind_while_another_partition_is_being_delivered() -> None:
     guard.restart({A: 15, b: 0})
     consumer.positions[A] = 40
     guard.last_seen[A] -= 60  # A quiet for a minute...
-    asyncio.run(guard.observe([Message(b, 0)]))  # ...while b is delivered right now
+    asyncio.run(guard.observe([Delivered(b, 0)]))  # ...while b is delivered right now
     asyncio.run(guard.check())
     assert consumer.seeks == []
     guard.last_seen[b] -= 60  # everything quiet: now A's unread tail is a loss

@@ -8,8 +8,7 @@ exercise.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -21,6 +20,7 @@ from streams.runtime.liveness import Liveness
 from streams.runtime.ownership import Ownership
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
+from tests.support.builders import run as _run
 
 
 class Changelog:
@@ -59,10 +59,6 @@ def ownership(log: Changelog) -> Ownership:
     live.register("agent")  # the stage that waits for rebuilds
     new_state = StateFactory(Settings(sla_policy=""), clock)
     return Ownership(new_state, log.read_partition, live, ProcessorStats(clock), clock)
-
-
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout=10))
 
 
 def _ticket(created_ms: int, last_ms: int = 0) -> bytes:

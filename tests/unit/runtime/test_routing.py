@@ -5,9 +5,6 @@ Delivery through the real broker is proven end to end in tests/e2e and tests/rel
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import orjson
 from aiokafka.structs import ConsumerRecord
 
@@ -17,50 +14,26 @@ from streams.runtime.deadletters import dead_letter, dead_letter_of
 from streams.runtime.partitioning import partition_for
 from streams.runtime.routing import PACKED_EVENTS_MAX, route
 from streams.runtime.sending import RECORD_OVERHEAD, is_retriable
+from tests.support.builders import consumer_record, created_payload, replied_payload
+from tests.support.trace import rfc3339
 
-NOW_MS = 1_795_000_000_000
+NOW_MS = 1_795_000_000_000  # a wall clock: the router refuses times before 2000 or in the future
+MINUTE_AGO, HALF_A_MINUTE_AGO = NOW_MS - 60_000, NOW_MS - 30_000
 SETTINGS = Settings(partitions=4, max_future="15m")
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-
-
-def _record(
-    topic: str, offset: int, value: bytes | None, key: bytes | None = None
-) -> ConsumerRecord[Any, Any]:
-    return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, 0, len(value or b""), [])
-
-
-def _created(ticket: str, event_id: str, at_ms: int = NOW_MS - 60_000) -> bytes:
-    return orjson.dumps(
-        {
-            "event_id": event_id,
-            "ticket_id": ticket,
-            "occurred_at": _iso(at_ms),
-            "channel": "email",
-            "priority": "high",
-        }
-    )
-
-
-def _replied(ticket: str, event_id: str) -> bytes:
-    return orjson.dumps(
-        {
-            "event_id": event_id,
-            "ticket_id": ticket,
-            "agent_id": "a1",
-            "occurred_at": _iso(NOW_MS - 30_000),
-        }
-    )
 
 
 def test_every_event_of_a_ticket_goes_to_the_partition_that_owns_the_ticket() -> None:
     records = [
-        _record("ticket-created", 0, _created("T-1", "e1"), key=b"whatever"),
-        _record("ticket-created", 1, _created("T-2", "e2")),
-        _record("agent-replied", 0, _replied("T-1", "e3"), key=None),
-        _record("agent-replied", 1, _replied("T-2", "e4"), key=b"T-1"),  # a wrong key
+        consumer_record(
+            "ticket-created", 0, created_payload("T-1", MINUTE_AGO, "e1"), key=b"whatever"
+        ),
+        consumer_record("ticket-created", 1, created_payload("T-2", MINUTE_AGO, "e2")),
+        consumer_record(
+            "agent-replied", 0, replied_payload("T-1", HALF_A_MINUTE_AGO, "e3"), key=None
+        ),
+        consumer_record(
+            "agent-replied", 1, replied_payload("T-2", HALF_A_MINUTE_AGO, "e4"), key=b"T-1"
+        ),  # a wrong key
     ]
     routed = route(records, SETTINGS, NOW_MS)
     assert routed.rejected == []
@@ -78,11 +51,11 @@ def test_every_event_of_a_ticket_goes_to_the_partition_that_owns_the_ticket() ->
 
 def test_a_bad_message_is_refused_with_its_reason_and_its_neighbours_go_on() -> None:
     records = [
-        _record("ticket-created", 0, _created("T-1", "e1")),
-        _record("ticket-created", 1, b"{not json"),
-        _record("ticket-created", 2, None),
-        _record("agent-replied", 0, orjson.dumps({"event_id": "e9", "ticket_id": "T-1"})),
-        _record("agent-replied", 1, _replied("T-1", "e3")),
+        consumer_record("ticket-created", 0, created_payload("T-1", MINUTE_AGO, "e1")),
+        consumer_record("ticket-created", 1, b"{not json"),
+        consumer_record("ticket-created", 2, None),
+        consumer_record("agent-replied", 0, orjson.dumps({"event_id": "e9", "ticket_id": "T-1"})),
+        consumer_record("agent-replied", 1, replied_payload("T-1", HALF_A_MINUTE_AGO, "e3")),
     ]
     routed = route(records, SETTINGS, NOW_MS)
     reasons = {r.offset if r.topic == "ticket-created" else -1: why for r, why in routed.rejected}
@@ -96,9 +69,9 @@ def test_a_bad_message_is_refused_with_its_reason_and_its_neighbours_go_on() -> 
 def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> None:
     """A replay's clock is the events' own: one event from 9999 would become "now" for good."""
     records = [
-        _record("ticket-created", 0, _created("T-1", "e1", at_ms=NOW_MS + 16 * 60_000)),
-        _record("ticket-created", 1, _created("T-2", "e2", at_ms=NOW_MS + 14 * 60_000)),
-        _record(
+        consumer_record("ticket-created", 0, created_payload("T-1", NOW_MS + 16 * 60_000, "e1")),
+        consumer_record("ticket-created", 1, created_payload("T-2", NOW_MS + 14 * 60_000, "e2")),
+        consumer_record(
             "ticket-created",
             2,
             orjson.dumps(
@@ -111,7 +84,7 @@ def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> Non
                 }
             ),
         ),
-        _record(
+        consumer_record(
             "ticket-created",
             3,
             orjson.dumps(
@@ -124,7 +97,7 @@ def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> Non
                 }
             ),
         ),
-        _record("ticket-created", 4, _created("T-5", "e5", at_ms=946_684_800_000)),
+        consumer_record("ticket-created", 4, created_payload("T-5", 946_684_800_000, "e5")),
     ]
     for clock in ("wall", "event"):
         routed = route(records, Settings(partitions=4, clock=clock), NOW_MS)
@@ -138,7 +111,8 @@ def test_event_times_are_bounded_on_the_live_and_the_replay_clock_alike() -> Non
 
 def test_a_batch_packs_into_few_internal_messages_of_bounded_size() -> None:
     records = [
-        _record("ticket-created", n, _created(f"T-{n % 7}", f"e{n:04d}")) for n in range(1_200)
+        consumer_record("ticket-created", n, created_payload(f"T-{n % 7}", MINUTE_AGO, f"e{n:04d}"))
+        for n in range(1_200)
     ]
     routed = route(records, SETTINGS, NOW_MS)
     messages = list(routed.messages(1_000_000))
@@ -161,7 +135,7 @@ def _long(ticket: str, event_id: str) -> bytes:
             "event_id": event_id,
             "ticket_id": ticket,
             "agent_id": "a" * 256,
-            "occurred_at": _iso(NOW_MS - 30_000),
+            "occurred_at": rfc3339(HALF_A_MINUTE_AGO),
             "channel": "c" * 256,
             "priority": "p" * 256,
             "team": "t" * 256,
@@ -173,7 +147,7 @@ def _long(ticket: str, event_id: str) -> bytes:
 def test_packed_messages_are_bounded_in_bytes_too() -> None:
     """250 valid events with long fields packed into more than 2 MB, which brokers refuse."""
     records = [
-        _record("ticket-created", n, _long("T-" + "x" * 250, f"e{n:04d}" + "i" * 250))
+        consumer_record("ticket-created", n, _long("T-" + "x" * 250, f"e{n:04d}" + "i" * 250))
         for n in range(250)
     ]
     routed = route(records, SETTINGS, NOW_MS)
@@ -188,9 +162,9 @@ def test_packed_messages_are_bounded_in_bytes_too() -> None:
 
 def test_an_event_larger_than_a_message_is_rejected_and_its_neighbours_go_on() -> None:
     records = [
-        _record("ticket-created", 0, _created("T-1", "e1")),
-        _record("ticket-created", 1, _long("T-1", "big")),
-        _record("ticket-created", 2, _created("T-1", "e2")),
+        consumer_record("ticket-created", 0, created_payload("T-1", MINUTE_AGO, "e1")),
+        consumer_record("ticket-created", 1, _long("T-1", "big")),
+        consumer_record("ticket-created", 2, created_payload("T-1", MINUTE_AGO, "e2")),
     ]
     routed = route(records, SETTINGS, NOW_MS)
     messages = list(routed.messages(1_000))

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from streams.domain.sla.calendar import FOREVER, BusinessHours, Calendar, add_working_ms, working_ms
+from tests.support.builders import H, M
 
 BERLIN = ZoneInfo("Europe/Berlin")
-H, M = 3_600_000, 60_000
 OFFICE = BusinessHours(
     name="office",
     timezone="Europe/Berlin",

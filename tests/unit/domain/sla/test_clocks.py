@@ -5,8 +5,8 @@ from __future__ import annotations
 from streams.domain.sla.clocks import BREACHED, MET, clocks
 from streams.domain.sla.policy import parse_policy
 from streams.domain.ticket import TicketRecord
+from tests.support.builders import M
 
-M = 60_000
 POLICY = parse_policy(
     {
         "version": 1,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from streams.domain import contributions as c
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy
-from streams.domain.partition import Horizons, PartitionState
+from streams.domain.partition import PartitionState
 from streams.domain.sla.policy import parse_policy
-from streams.domain.windows import SlidingWindows
+from tests.support.builders import NOW, H, S, created, partition_state
 
-S, M, H = 1000, 60_000, 3_600_000
-T0 = 1000 * H
+T0 = NOW
 POLICY = parse_policy(
     {
         "version": 1,
@@ -23,23 +21,13 @@ POLICY = parse_policy(
 )
 
 
-def state() -> PartitionState:
-    return PartitionState(
-        KpiModel(sla=POLICY), SlidingWindows({"1h": H}), LabelPolicy(), Horizons(), T0
-    )
-
-
 def outcomes(s: PartitionState) -> dict:
     return {k[1:]: v for k, v in s.windows.totals()["1h"].items() if k[0] == c.SLA}
 
 
-def created(at: int) -> Event:
-    return Event(Kind.CREATED, "c", at, "T", channel="chat", priority="urgent")
-
-
 def test_an_unanswered_ticket_is_at_risk_then_breached_by_the_timer_exactly_once() -> None:
-    s = state()
-    s.apply(created(T0))
+    s = partition_state({"1h": H}, model=KpiModel(sla=POLICY))
+    s.apply(created("T", T0, channel="chat", priority="urgent"))
     s.advance(T0 + 6 * S)
     s.tick()
     assert s.sla_now[("first_response", "urgent")].at_risk == 1
@@ -56,8 +44,8 @@ def test_an_unanswered_ticket_is_at_risk_then_breached_by_the_timer_exactly_once
 
 
 def test_a_reply_answered_in_time_but_delivered_late_turns_the_breach_into_met() -> None:
-    s = state()
-    s.apply(created(T0))
+    s = partition_state({"1h": H}, model=KpiModel(sla=POLICY))
+    s.apply(created("T", T0, channel="chat", priority="urgent"))
     s.advance(T0 + 20 * S)
     s.tick()
     assert outcomes(s) == {("first_response", "urgent", "breached"): 1}
@@ -68,11 +56,11 @@ def test_a_reply_answered_in_time_but_delivered_late_turns_the_breach_into_met()
 
 
 def test_sla_decisions_survive_a_rebuild_from_records() -> None:
-    s = state()
-    s.apply(created(T0))
+    s = partition_state({"1h": H}, model=KpiModel(sla=POLICY))
+    s.apply(created("T", T0, channel="chat", priority="urgent"))
     s.advance(T0 + 20 * S)
     s.tick()
-    rebuilt = state()
+    rebuilt = partition_state({"1h": H}, model=KpiModel(sla=POLICY))
     rebuilt.advance(T0 + 20 * S)
     for key, blob in s.drain_dirty():
         assert blob is not None
@@ -83,7 +71,7 @@ def test_sla_decisions_survive_a_rebuild_from_records() -> None:
 
 
 def test_a_large_backlog_is_scanned_in_slices_and_the_gauges_change_per_complete_pass() -> None:
-    s = state()
+    s = partition_state({"1h": H}, model=KpiModel(sla=POLICY))
     for n in range(5):
         s.apply(Event(Kind.CREATED, f"c{n}", T0, f"T{n}", channel="chat", priority="urgent"))
     s.advance(T0 + 20 * S)

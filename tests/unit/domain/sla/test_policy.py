@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from streams.domain.sla.calendar import BusinessHours
 from streams.domain.sla.policy import PolicyError, load_policy, parse_policy
+from tests.support.tools import ROOT
 
-ROOT = Path(__file__).resolve().parents[4]
 MINIMAL = {"version": 1, "policies": [{"name": "all", "targets": {"high": {"resolution": "4h"}}}]}
 
 
