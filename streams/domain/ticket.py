@@ -113,7 +113,7 @@ class TicketRecord:
             + len(self.priorities)
         )
 
-    def apply(  # noqa: C901 -- TODO(#14): split
+    def apply(
         self,
         event: Event,
         channel: str,
@@ -128,6 +128,23 @@ class TicketRecord:
         event changes nothing but the digest ring: the work per event stays flat however hot
         a ticket runs, and so does the record's size.
         """
+        admission = self._admit(event, max_events)
+        if admission is not Admission.APPLIED:
+            return admission
+        self.last_ms = max(self.last_ms, event.at_ms)
+        kind = event.kind
+        if kind is Kind.CREATED:
+            self._apply_created(event, channel, priority, team)
+        elif kind is Kind.UPDATED:
+            self._apply_updated(event, priority)
+        else:
+            self._add_fact(event, channel)
+        if self.created_ms is None and self.pending_since_ms is None and self.waiting_events:
+            self.pending_since_ms = clock_ms
+        return Admission.APPLIED
+
+    def _admit(self, event: Event, max_events: int) -> Admission:
+        """Record the event's digest unless it is a duplicate; say whether the event applies."""
         digest = event_digest(event.event_id)
         if self.has_seen(digest):
             return Admission.DUPLICATE
@@ -138,21 +155,40 @@ class TicketRecord:
                 return Admission.CAPPED
         else:
             self.seen += digest
-        self.last_ms = max(self.last_ms, event.at_ms)
+        return Admission.APPLIED
+
+    def _apply_created(self, event: Event, channel: str, priority: str, team: str | None) -> None:
+        """The earliest ticket-created decides the creation, its labels and first priority."""
+        at = event.at_ms
+        if self.created_ms is None or at < self.created_ms:
+            replaced = self.created_ms  # an earlier ticket-created replaces the creation
+            self.created_ms = at
+            self.channel, self.team = channel, team
+            self.team_name, self.category = _label(event.team), _label(event.category)
+            kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
+            self.priorities = _with(kept, (at, priority), limit=False)
+            self.priority = self.priorities[-1][1]
+            if event.status:
+                self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+        self.pending_since_ms = None
+
+    def _apply_updated(self, event: Event, priority: str) -> None:
+        """A change of status, priority, team or category (any of them, at once)."""
+        at = event.at_ms
+        if event.status:
+            self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+        if event.priority:
+            self.priorities = _with(self.priorities, (at, priority))
+            self.priority = self.priorities[-1][1]
+        if event.team:
+            self.team_name = _label(event.team)
+        if event.category:
+            self.category = _label(event.category)
+
+    def _add_fact(self, event: Event, channel: str) -> None:
+        """A reply, resolution, reopen, customer message or survey: one more fact in order."""
         at, kind = event.at_ms, event.kind
-        if kind is Kind.CREATED:
-            if self.created_ms is None or at < self.created_ms:
-                replaced = self.created_ms  # an earlier ticket-created replaces the creation
-                self.created_ms = at
-                self.channel, self.team = channel, team
-                self.team_name, self.category = _label(event.team), _label(event.category)
-                kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
-                self.priorities = _with(kept, (at, priority), limit=False)
-                self.priority = self.priorities[-1][1]
-                if event.status:
-                    self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
-            self.pending_since_ms = None
-        elif kind is Kind.REPLIED:
+        if kind is Kind.REPLIED:
             if event.counts_as_response:
                 self.replies = _with(self.replies, at)
         elif kind is Kind.RESOLVED:
@@ -161,22 +197,9 @@ class TicketRecord:
             self.reopens = _with(self.reopens, at)
         elif kind is Kind.CUSTOMER_REPLIED:
             self.customer = _with(self.customer, at)
-        elif kind is Kind.UPDATED:
-            if event.status:
-                self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
-            if event.priority:
-                self.priorities = _with(self.priorities, (at, priority))
-                self.priority = self.priorities[-1][1]
-            if event.team:
-                self.team_name = _label(event.team)
-            if event.category:
-                self.category = _label(event.category)
         elif kind is Kind.SURVEY:
             assert event.survey is not None and event.score is not None
             self.surveys += ((sys.intern(event.survey), event.score, at, channel),)
-        if self.created_ms is None and self.waiting_events and self.pending_since_ms is None:
-            self.pending_since_ms = clock_ms
-        return Admission.APPLIED
 
     def _fact_cap_reached(self, event: Event) -> bool:
         """Whether the sequence this event would grow is full (it would change nothing)."""
