@@ -13,39 +13,32 @@ import sys
 from bisect import insort
 from dataclasses import dataclass
 from enum import Enum
-from hashlib import blake2b
 from typing import TypeVar
 
-import orjson
-
-from streams.domain.events import MAX_ID_LENGTH, Event, Kind
+from streams.domain import record_format
+from streams.domain.digests import DIGEST_SIZE, event_digest, holds
+from streams.domain.events import Event, Kind
 from streams.domain.labels import UNKNOWN
+from streams.domain.record_format import intern_label
+from streams.domain.record_limits import (
+    MAX_FACTS_KEPT,
+    MAX_TICKET_EVENTS,
+    OVERFLOW_DIGESTS_KEPT,
+    max_record_bytes,
+)
 
-_FORMAT = 4  # 4: + the overflow ring of digests; 3 (without) and 2 (whole ids) are read
-DIGEST_SIZE = 8
-MAX_FACTS_KEPT = 200  # per sequence (replies, surveys, ...): far above real tickets
-# event-id digests a record keeps for dedupe; past that, the digests of its newest events
-# go to a ring of ``OVERFLOW_DIGESTS_KEPT`` (redeliveries come soon after the original: the
-# replay after a crash starts at the last commit). Events still apply while their fact
-# sequence has room, so a resolution after a flood of bot notes still resolves the ticket.
-# With these caps a record stays far below 1 MB (see ``max_record_bytes``).
-MAX_TICKET_EVENTS = 2_000
-OVERFLOW_DIGESTS_KEPT = 1_000
+__all__ = [
+    "DIGEST_SIZE",
+    "MAX_FACTS_KEPT",
+    "MAX_TICKET_EVENTS",
+    "OVERFLOW_DIGESTS_KEPT",
+    "Admission",
+    "TicketRecord",
+    "event_digest",
+    "max_record_bytes",
+]
+
 _Fact = TypeVar("_Fact", int, tuple[int, str])
-
-
-def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int = 34) -> int:
-    """An upper bound of a record's changelog value under the caps (checked at start-up
-    against the broker's message limit): digests as hex, the fact sequences, and the strings
-    (ids, team and category at most 256 characters; channel and priority labels come from
-    allow-lists, the longest of which is ``label_json_bytes`` as JSON)."""
-    digests = 2 * DIGEST_SIZE * (max_events + OVERFLOW_DIGESTS_KEPT) + 16
-    times = 4 * MAX_FACTS_KEPT * 21  # replies, customer, resolutions, reopens: "1795...,"
-    statuses = MAX_FACTS_KEPT * 32  # [1795000000000,"on_hold"],
-    priorities = MAX_FACTS_KEPT * (20 + label_json_bytes)
-    surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
-    strings = 4 * (6 * MAX_ID_LENGTH + 2) + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
-    return digests + times + statuses + priorities + surveys + strings
 
 
 class Admission(Enum):
@@ -113,7 +106,7 @@ class TicketRecord:
             + len(self.priorities)
         )
 
-    def apply(  # noqa: C901 -- TODO(#14): split
+    def apply(
         self,
         event: Event,
         channel: str,
@@ -128,6 +121,23 @@ class TicketRecord:
         event changes nothing but the digest ring: the work per event stays flat however hot
         a ticket runs, and so does the record's size.
         """
+        admission = self._admit(event, max_events)
+        if admission is not Admission.APPLIED:
+            return admission
+        self.last_ms = max(self.last_ms, event.at_ms)
+        kind = event.kind
+        if kind is Kind.CREATED:
+            self._apply_created(event, channel, priority, team)
+        elif kind is Kind.UPDATED:
+            self._apply_updated(event, priority)
+        else:
+            self._add_fact(event, channel)
+        if self.created_ms is None and self.pending_since_ms is None and self.waiting_events:
+            self.pending_since_ms = clock_ms
+        return Admission.APPLIED
+
+    def _admit(self, event: Event, max_events: int) -> Admission:
+        """Record the event's digest unless it is a duplicate; say whether the event applies."""
         digest = event_digest(event.event_id)
         if self.has_seen(digest):
             return Admission.DUPLICATE
@@ -138,21 +148,40 @@ class TicketRecord:
                 return Admission.CAPPED
         else:
             self.seen += digest
-        self.last_ms = max(self.last_ms, event.at_ms)
+        return Admission.APPLIED
+
+    def _apply_created(self, event: Event, channel: str, priority: str, team: str | None) -> None:
+        """The earliest ticket-created decides the creation, its labels and first priority."""
+        at = event.at_ms
+        if self.created_ms is None or at < self.created_ms:
+            replaced = self.created_ms  # an earlier ticket-created replaces the creation
+            self.created_ms = at
+            self.channel, self.team = channel, team
+            self.team_name, self.category = intern_label(event.team), intern_label(event.category)
+            kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
+            self.priorities = _with(kept, (at, priority), limit=False)
+            self.priority = self.priorities[-1][1]
+            if event.status:
+                self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+        self.pending_since_ms = None
+
+    def _apply_updated(self, event: Event, priority: str) -> None:
+        """A change of status, priority, team or category (any of them, at once)."""
+        at = event.at_ms
+        if event.status:
+            self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+        if event.priority:
+            self.priorities = _with(self.priorities, (at, priority))
+            self.priority = self.priorities[-1][1]
+        if event.team:
+            self.team_name = intern_label(event.team)
+        if event.category:
+            self.category = intern_label(event.category)
+
+    def _add_fact(self, event: Event, channel: str) -> None:
+        """A reply, resolution, reopen, customer message or survey: one more fact in order."""
         at, kind = event.at_ms, event.kind
-        if kind is Kind.CREATED:
-            if self.created_ms is None or at < self.created_ms:
-                replaced = self.created_ms  # an earlier ticket-created replaces the creation
-                self.created_ms = at
-                self.channel, self.team = channel, team
-                self.team_name, self.category = _label(event.team), _label(event.category)
-                kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
-                self.priorities = _with(kept, (at, priority), limit=False)
-                self.priority = self.priorities[-1][1]
-                if event.status:
-                    self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
-            self.pending_since_ms = None
-        elif kind is Kind.REPLIED:
+        if kind is Kind.REPLIED:
             if event.counts_as_response:
                 self.replies = _with(self.replies, at)
         elif kind is Kind.RESOLVED:
@@ -161,22 +190,9 @@ class TicketRecord:
             self.reopens = _with(self.reopens, at)
         elif kind is Kind.CUSTOMER_REPLIED:
             self.customer = _with(self.customer, at)
-        elif kind is Kind.UPDATED:
-            if event.status:
-                self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
-            if event.priority:
-                self.priorities = _with(self.priorities, (at, priority))
-                self.priority = self.priorities[-1][1]
-            if event.team:
-                self.team_name = _label(event.team)
-            if event.category:
-                self.category = _label(event.category)
         elif kind is Kind.SURVEY:
             assert event.survey is not None and event.score is not None
             self.surveys += ((sys.intern(event.survey), event.score, at, channel),)
-        if self.created_ms is None and self.waiting_events and self.pending_since_ms is None:
-            self.pending_since_ms = clock_ms
-        return Admission.APPLIED
 
     def _fact_cap_reached(self, event: Event) -> bool:
         """Whether the sequence this event would grow is full (it would change nothing)."""
@@ -199,7 +215,7 @@ class TicketRecord:
 
     def has_seen(self, digest: bytes) -> bool:
         """Whether an event with this ``event_digest`` was seen (applied or capped)."""
-        return _holds(self.seen, digest) or (bool(self.overflow) and _holds(self.overflow, digest))
+        return holds(self.seen, digest) or (bool(self.overflow) and holds(self.overflow, digest))
 
     def copy(self) -> TicketRecord:
         """A snapshot to roll back to: every field is immutable, so a shallow copy is enough."""
@@ -233,111 +249,12 @@ class TicketRecord:
         return dropped
 
     def to_bytes(self) -> bytes:
-        """Format 3 while the overflow ring is empty (nearly always): a worker of the previous
-        release can still read the record after a rollback or in a mixed rolling deploy."""
-        fields = [
-            3,
-            self.created_ms,
-            self.channel,
-            self.priority,
-            self.team,
-            self.team_name,
-            self.category,
-            self.replies,
-            self.customer,
-            self.resolutions,
-            self.reopens,
-            self.statuses,
-            self.priorities,
-            self.surveys,
-            self.seen.hex(),
-            self.pending_since_ms,
-            self.last_ms,
-            self.evaluated_ms,
-        ]
-        if self.overflow:
-            fields[0] = _FORMAT
-            fields.append(self.overflow.hex())
-        return orjson.dumps(fields)
+        """Its changelog value (see ``record_format``)."""
+        return record_format.encode(self)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TicketRecord:
-        fields = orjson.loads(blob)
-        fmt = fields[0] if isinstance(fields, list) and fields else None
-        if fmt not in (2, 3, _FORMAT):
-            raise ValueError(
-                f"ticket record format {fmt!r} is not one this version reads (2..{_FORMAT})"
-            )
-        overflow = bytes.fromhex(fields.pop()) if fmt == _FORMAT else b""
-        (
-            fmt,
-            created,
-            channel,
-            priority,
-            team,
-            team_name,
-            category,
-            replies,
-            customer,
-            resolutions,
-            reopens,
-            statuses,
-            priorities,
-            surveys,
-            seen,
-            pending,
-            last,
-            evaluated,
-        ) = fields
-        if fmt == 2:  # event ids kept whole
-            seen = b"".join(event_digest(event_id) for event_id in seen)
-        else:
-            seen = bytes.fromhex(seen)
-        intern = sys.intern
-        return cls(
-            created,
-            intern(channel),
-            intern(priority),
-            _label(team),
-            _label(team_name),
-            _label(category),
-            tuple(replies),
-            tuple(customer),
-            tuple(resolutions),
-            tuple(reopens),
-            tuple((a, intern(s)) for a, s in statuses),
-            tuple((a, intern(p)) for a, p in priorities),
-            tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys),
-            seen,
-            overflow,
-            pending,
-            last,
-            evaluated,
-        )
-
-
-def event_digest(event_id: str) -> bytes:
-    """8 bytes standing for an event id in a record's dedupe list.
-
-    A whole UUID costs ~85 bytes of memory per event; a digest costs 8. Two ids of one ticket
-    collide with probability ~n^2/2^65 for n events: for a 200-event ticket, about 1 in 10^15.
-    """
-    return blake2b(event_id.encode(), digest_size=DIGEST_SIZE).digest()
-
-
-def _holds(digests: bytes, digest: bytes) -> bool:
-    """Whether ``digests`` (concatenated 8-byte digests) holds ``digest`` at an aligned place."""
-    at = digests.find(digest)
-    while at >= 0:
-        if at % DIGEST_SIZE == 0:
-            return True
-        at = digests.find(digest, at + 1)
-    return False
-
-
-def _label(value: str | None) -> str | None:
-    """One shared copy of a low-cardinality string (label, team, category), not one per record."""
-    return None if value is None else sys.intern(value)
+        return cls(*record_format.decode(blob))
 
 
 def _with(facts: tuple[_Fact, ...], fact: _Fact, limit: bool = True) -> tuple[_Fact, ...]:

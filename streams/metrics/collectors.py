@@ -56,8 +56,7 @@ class KpiCollector(Collector):
         backlog: dict[tuple[str, str], list[int]] = {}
         by_team: dict[str, int] = {}
         sla: dict[tuple[str, str], SlaGauges] = {}
-        for state in partitions:
-            state.advance(now)
+        for state in partitions:  # read only: the clock is advanced by the runtime's timer
             for name, totals in state.windows.totals().items():
                 merged = windows.setdefault(name, {})
                 for key, value in totals.items():
@@ -66,10 +65,10 @@ class KpiCollector(Collector):
                 sla.setdefault(sla_key, SlaGauges()).merge(gauges)
             for team, count in state.open_by_team.items():
                 by_team[team] = by_team.get(team, 0) + count
-            for dims, (count, oldest) in state.backlog().items():
-                entry = backlog.setdefault(dims, [0, oldest])
-                entry[0] += count
-                entry[1] = min(entry[1], oldest)
+            for dims, opened in state.backlog().items():
+                entry = backlog.setdefault(dims, [0, opened.oldest_created_ms])
+                entry[0] += opened.tickets
+                entry[1] = min(entry[1], opened.oldest_created_ms)
         yield from self._windowed(windows)
         open_tickets, oldest_age = _gauge(m.OPEN_TICKETS), _gauge(m.OLDEST_OPEN_AGE)
         for (channel, priority), (count, oldest) in sorted(backlog.items()):

@@ -119,7 +119,7 @@ def load_policy(path: str) -> SlaPolicy:
         raise PolicyError(f"{path}: {exc}") from None
 
 
-def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Policy:  # noqa: C901 -- TODO(#14): split
+def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Policy:
     where = f"policies[{index}]"
     if not isinstance(spec, dict):
         raise PolicyError(f"{where}: expected a mapping")
@@ -128,8 +128,17 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_-]+", name):
         raise PolicyError(f"{where}.name: expected a lower-case identifier, got {name!r}")
     where = f"policies[{index}] ({name})"
+    match = _match(spec.get("match") or {}, where)
+    calendars = _calendars(spec.get("schedule"), spec.get("business_hours", []), schedules, where)
+    pause = _pause(spec.get("pause") or {}, where)
+    targets = _targets(spec.get("targets"), where)
+    return Policy(name, match, targets, calendars, pause)
+
+
+def _match(spec: dict[str, Any], where: str) -> dict[str, frozenset[str]]:
+    """Which tickets the policy applies to: field -> allowed values, lower-case."""
     match: dict[str, frozenset[str]] = {}
-    for key, values in (spec.get("match") or {}).items():
+    for key, values in spec.items():
         if key not in ("channel", "team", "category"):
             raise PolicyError(f"{where}.match: unknown field {key!r} (channel, team, category)")
         if isinstance(values, str):
@@ -137,8 +146,13 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise PolicyError(f"{where}.match.{key}: expected a list of strings")
         match[key] = frozenset(v.lower() for v in values)
-    schedule_name = spec.get("schedule")
-    business = spec.get("business_hours", [])
+    return match
+
+
+def _calendars(
+    schedule_name: Any, business: Any, schedules: Mapping[str, BusinessHours], where: str
+) -> dict[str, Calendar]:
+    """The calendar of each SLA: the schedule's business hours for those that name it."""
     if business and schedule_name is None:
         raise PolicyError(f"{where}.business_hours: needs a 'schedule'")
     if schedule_name is not None and schedule_name not in schedules:
@@ -149,9 +163,13 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
         _known_sla(sla, f"{where}.business_hours")
     calendar = Calendar()
     business_calendar = schedules[schedule_name] if schedule_name is not None else calendar
-    calendars = {sla: business_calendar if sla in business else calendar for sla in SLAS}
+    return {sla: business_calendar if sla in business else calendar for sla in SLAS}
+
+
+def _pause(spec: dict[str, Any], where: str) -> dict[str, frozenset[str]]:
+    """The statuses that stop each SLA's clock."""
     pause: dict[str, frozenset[str]] = {}
-    for sla, statuses in (spec.get("pause") or {}).items():
+    for sla, statuses in spec.items():
         _known_sla(sla, f"{where}.pause")
         unknown = set(statuses) - set(STATUSES)
         if unknown:
@@ -160,23 +178,33 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
                 f"(known: {', '.join(STATUSES)})"
             )
         pause[sla] = frozenset(statuses)
-    targets: dict[str, dict[str, int]] = {}
-    raw_targets = spec.get("targets")
-    if not isinstance(raw_targets, dict) or not raw_targets:
+    return pause
+
+
+def _targets(spec: Any, where: str) -> dict[str, dict[str, int]]:
+    """Priority -> SLA -> target in milliseconds, each positive."""
+    if not isinstance(spec, dict) or not spec:
         raise PolicyError(f"{where}.targets: expected priority -> {{sla: duration}}")
-    for priority, per_sla in raw_targets.items():
+    targets: dict[str, dict[str, int]] = {}
+    for priority, per_sla in spec.items():
         if not isinstance(per_sla, dict):
             raise PolicyError(f"{where}.targets.{priority}: expected {{sla: duration}}")
-        targets[priority] = {}
-        for sla, text in per_sla.items():
-            _known_sla(sla, f"{where}.targets.{priority}")
-            try:
-                targets[priority][sla] = parse_duration_ms(str(text))
-            except ValueError as exc:
-                raise PolicyError(f"{where}.targets.{priority}.{sla}: {exc}") from None
-            if targets[priority][sla] <= 0:
-                raise PolicyError(f"{where}.targets.{priority}.{sla}: must be positive")
-    return Policy(name, match, targets, calendars, pause)
+        targets[priority] = {
+            sla: _target_ms(text, f"{where}.targets.{priority}", sla)
+            for sla, text in per_sla.items()
+        }
+    return targets
+
+
+def _target_ms(text: Any, where: str, sla: str) -> int:
+    _known_sla(sla, where)
+    try:
+        target = parse_duration_ms(str(text))
+    except ValueError as exc:
+        raise PolicyError(f"{where}.{sla}: {exc}") from None
+    if target <= 0:
+        raise PolicyError(f"{where}.{sla}: must be positive")
+    return target
 
 
 def _schedule(name: str, spec: Any) -> BusinessHours:

@@ -15,7 +15,7 @@ def _snapshot(state: PartitionState) -> tuple:
         dict(state.windows.totals()["24h"]),
         state.backlog(),
         {k: r.to_bytes() for k, r in state.records.items()},
-        dict(state.running),
+        state.with_running_clocks(),
     )
 
 
@@ -38,7 +38,9 @@ def test_a_new_ticket_whose_first_event_raises_leaves_no_record() -> None:
     bad = Event(Kind.CREATED, "c1", NOW - H, "T-9", channel="chat", priority="low", category="boom")
     with pytest.raises(ValueError):
         state.apply(bad)
-    assert state.records == {} and state.backlog() == {} and state.running == {}
+    assert (
+        state.records == {} and state.backlog() == {} and state.with_running_clocks() == frozenset()
+    )
 
 
 def test_a_record_that_raises_while_loading_leaves_no_trace() -> None:

@@ -211,3 +211,29 @@ def test_oldest_open_ticket_follows_openings_closings_and_reopens_in_any_order()
             open_ids.add(tid)
         want = (len(open_ids), min(created_at[t] for t in open_ids)) if open_ids else None
         assert state.backlog().get(("email", "high")) == want
+
+
+def test_reading_the_backlog_twice_gives_the_same_answer_and_changes_nothing() -> None:
+    state = _state()
+    for n in range(5):
+        state.apply(created(f"T{n}", NOW - (n + 1) * 1000, channel="chat" if n % 2 else "email"))
+    state.apply(resolved("T4", NOW))  # the oldest of email closes (and reopens below)
+    state.apply(resolved("T3", NOW))  # and the oldest of chat
+    state.apply(Event(Kind.REOPENED, "o4", NOW + 1, "T4"))
+    state.apply(resolved("T0", NOW + 2))
+
+    def inside() -> dict:
+        return {d: (dict(h.ids), list(h.oldest)) for d, h in state._backlog._dims.items()}
+
+    before = inside()
+    first = state.backlog()
+    assert (
+        first
+        == state.backlog()
+        == {
+            ("email", "high"): (2, NOW - 5000),
+            ("chat", "high"): (1, NOW - 2000),
+        }
+    )
+    assert inside() == before
+    assert dict(state.open_by_team) == {"unknown": 3}

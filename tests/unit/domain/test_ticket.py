@@ -206,3 +206,37 @@ def test_a_record_without_overflow_is_written_in_the_previous_format() -> None:
     record.overflow = event_digest("x")
     assert orjson.loads(record.to_bytes())[0] == 4
     assert TicketRecord.from_bytes(record.to_bytes()) == record
+
+
+def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_first() -> None:
+    record = TicketRecord()
+    customer = Event(Kind.CUSTOMER_REPLIED, "m", 9 * H, "T-1")
+    assert record.apply(customer, "", "", clock_ms=50 * H) is APPLIED
+    assert record.pending_since_ms == 50 * H  # waits for its ticket-created since the clock
+    record.apply(Event(Kind.RESOLVED, "x", 12 * H, "T-1"), "", "", clock_ms=51 * H)
+    assert record.pending_since_ms == 50 * H  # the first wait counts, not the last
+    record.apply(_created("c-late", 11 * H), "chat", "high", 52 * H, team="billing")
+    assert (record.created_ms, record.channel, record.team, record.pending_since_ms) == (
+        11 * H,
+        "chat",
+        "billing",
+        None,
+    )
+    update = Event(
+        Kind.UPDATED, "u", 13 * H, "T-1", status="pending", priority="low", team="B2", category="k"
+    )
+    record.apply(update, "", "low", 53 * H)
+    early = Event(Kind.CREATED, "c-early", 10 * H, "T-1", channel="email", priority="urgent")
+    record.apply(early, "email", "urgent", 54 * H, team="tech")
+    assert (record.created_ms, record.channel, record.team) == (10 * H, "email", "tech")
+    assert record.priorities == ((10 * H, "urgent"), (13 * H, "low"))  # 11h's was replaced
+    assert (record.priority, record.statuses) == ("low", ((13 * H, "pending"),))
+    assert (record.team_name, record.category) == (None, None)  # as the earliest creation says
+    record.apply(Event(Kind.REOPENED, "o", 14 * H, "T-1"), "", "", 55 * H)
+    survey = Event(Kind.SURVEY, "s", 15 * H, "T-1", survey="csat", score=4)
+    record.apply(survey, "email", "", 56 * H)
+    quiet = Event(Kind.REPLIED, "bot", 16 * H, "T-1", counts_as_response=False)
+    record.apply(quiet, "", "", 57 * H)
+    assert (record.customer, record.resolutions, record.reopens) == ((9 * H,), (12 * H,), (14 * H,))
+    assert record.surveys == (("csat", 4, 15 * H, "email"),) and record.replies == ()
+    assert record.last_ms == 16 * H and record.is_open

@@ -112,3 +112,15 @@ def test_a_scrape_restricted_by_name_runs_only_the_collector_that_serves_it() ->
     full = parse(generate_latest(registry).decode())
     assert visits == [1]
     assert any(name == "support_tickets_created" for name, _ in full)  # unrestricted: all
+
+
+def test_a_scrape_only_reads_the_state_and_never_moves_its_clock() -> None:
+    state = _state()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(KpiCollector(lambda: [state], lambda: NOW + 48 * H, KpiModel().buckets_ms))
+    before = (state.now_ms, dict(state.windows.totals()["24h"]), state.backlog())
+    samples = parse(generate_latest(registry).decode())
+    assert (state.now_ms, dict(state.windows.totals()["24h"]), state.backlog()) == before
+    dims = (("channel", "chat"), ("priority", "high"), ("window", "24h"))
+    assert samples[("support_tickets_created", dims)] == 1  # the windows as last advanced
+    assert samples[("support_oldest_open_ticket_age_seconds", dims[:2])] == 48 * 3600 + 600

@@ -1,0 +1,104 @@
+"""The backlog of one partition: open tickets per (channel, priority) and per team.
+
+A scrape reads the count and the oldest creation time of every (channel, priority). The oldest
+comes from a min-heap per dims whose top is kept valid on write (entries of tickets that closed,
+moved or were re-created are pruned when that happens), so reading changes nothing and costs
+one look per dims, never a scan of the open tickets.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from streams.domain.labels import UNKNOWN
+from streams.domain.ticket import TicketRecord
+
+Dims = tuple[str, str]  # (channel, priority): the labels of the backlog gauges
+
+
+class OpenTicket(NamedTuple):
+    """Where an open ticket counts in the backlog."""
+
+    dims: Dims
+    created_ms: int
+    team: str
+
+
+class OpenDims(NamedTuple):
+    """The open tickets of one (channel, priority)."""
+
+    tickets: int  # how many are open
+    oldest_created_ms: int
+
+
+def open_ticket(record: TicketRecord) -> OpenTicket | None:
+    """The backlog entry of ``record``; None unless it is created and not resolved."""
+    created = record.created_ms
+    if created is None or record.is_resolved:
+        return None
+    return OpenTicket((record.channel, record.priority), created, record.team or UNKNOWN)
+
+
+class _Heap(NamedTuple):
+    """One dims: its open tickets (id -> created at) and a min-heap of (created at, id)."""
+
+    ids: dict[str, int]
+    oldest: list[tuple[int, str]]
+
+
+class Backlog:
+    """Open tickets, indexed so that reading the gauges never mutates or scans."""
+
+    __slots__ = ("_by_team", "_dims")
+
+    def __init__(self) -> None:
+        self._dims: dict[Dims, _Heap] = {}
+        self._by_team: dict[str, int] = {}
+
+    def move(self, key: str, before: OpenTicket | None, after: OpenTicket | None) -> None:
+        """Ticket ``key`` went from ``before`` to ``after`` (None: not open)."""
+        if before == after:
+            return
+        if after is not None:
+            self._add(key, after)
+        if before is not None:
+            self._remove(key, before, after)
+
+    def per_dims(self) -> dict[Dims, OpenDims]:
+        """Open tickets per (channel, priority): how many, and the oldest creation time."""
+        return {dims: OpenDims(len(h.ids), h.oldest[0][0]) for dims, h in self._dims.items()}
+
+    def per_team(self) -> Mapping[str, int]:
+        """Open tickets per team label (teams with none are left out); a read-only view."""
+        return MappingProxyType(self._by_team)
+
+    def _add(self, key: str, entry: OpenTicket) -> None:
+        heap = self._dims.get(entry.dims)
+        if heap is None:
+            heap = self._dims[entry.dims] = _Heap({}, [])
+        heap.ids[key] = entry.created_ms
+        heapq.heappush(heap.oldest, (entry.created_ms, key))
+        if len(heap.oldest) > 2 * len(heap.ids) + 64:  # stale entries below the top: compact
+            heap.oldest[:] = [(at, k) for k, at in heap.ids.items()]
+            heapq.heapify(heap.oldest)
+        by_team = self._by_team
+        by_team[entry.team] = by_team.get(entry.team, 0) + 1
+
+    def _remove(self, key: str, entry: OpenTicket, after: OpenTicket | None) -> None:
+        heap = self._dims[entry.dims]
+        if after is None or after.dims != entry.dims:
+            del heap.ids[key]
+        if not heap.ids:
+            del self._dims[entry.dims]
+        else:  # keep the top valid: it may be the entry that just went
+            ids, oldest = heap.ids, heap.oldest
+            while ids.get(oldest[0][1]) != oldest[0][0]:
+                heapq.heappop(oldest)
+        left = self._by_team[entry.team] - 1
+        if left:
+            self._by_team[entry.team] = left
+        else:
+            del self._by_team[entry.team]

@@ -1,0 +1,153 @@
+"""The changelog format of a ticket record: a JSON array, versioned, older versions still read.
+
+Format 4 adds the overflow ring of digests; a record without one is written in format 3, which
+the previous release reads too (a rollback, or a mixed rolling deploy). Format 2 kept whole
+event ids; they are turned into digests when read.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NamedTuple, Protocol
+
+import orjson
+
+from streams.domain.digests import event_digest
+
+FORMAT = 4
+_WITHOUT_OVERFLOW = 3
+_READ = (2, _WITHOUT_OVERFLOW, FORMAT)
+
+
+class Persisted(Protocol):
+    """What is written of a record (``TicketRecord`` is one)."""
+
+    created_ms: int | None
+    channel: str
+    priority: str
+    team: str | None
+    team_name: str | None
+    category: str | None
+    replies: tuple[int, ...]
+    customer: tuple[int, ...]
+    resolutions: tuple[int, ...]
+    reopens: tuple[int, ...]
+    statuses: tuple[tuple[int, str], ...]
+    priorities: tuple[tuple[int, str], ...]
+    surveys: tuple[tuple[str, int, int, str], ...]
+    seen: bytes
+    overflow: bytes
+    pending_since_ms: int | None
+    last_ms: int
+    evaluated_ms: int
+
+
+class StoredRecord(NamedTuple):
+    """What is read of a record: the fields of a ``TicketRecord``, by name and in its order."""
+
+    created_ms: int | None
+    channel: str
+    priority: str
+    team: str | None
+    team_name: str | None
+    category: str | None
+    replies: tuple[int, ...]
+    customer: tuple[int, ...]
+    resolutions: tuple[int, ...]
+    reopens: tuple[int, ...]
+    statuses: tuple[tuple[int, str], ...]
+    priorities: tuple[tuple[int, str], ...]
+    surveys: tuple[tuple[str, int, int, str], ...]
+    seen: bytes
+    overflow: bytes
+    pending_since_ms: int | None
+    last_ms: int
+    evaluated_ms: int
+
+
+def intern_label(value: str | None) -> str | None:
+    """One shared copy of a low-cardinality string (label, team, category), not one per record."""
+    return None if value is None else sys.intern(value)
+
+
+def encode(record: Persisted) -> bytes:
+    fields = [
+        _WITHOUT_OVERFLOW,
+        record.created_ms,
+        record.channel,
+        record.priority,
+        record.team,
+        record.team_name,
+        record.category,
+        record.replies,
+        record.customer,
+        record.resolutions,
+        record.reopens,
+        record.statuses,
+        record.priorities,
+        record.surveys,
+        record.seen.hex(),
+        record.pending_since_ms,
+        record.last_ms,
+        record.evaluated_ms,
+    ]
+    if record.overflow:
+        fields[0] = FORMAT
+        fields.append(record.overflow.hex())
+    return orjson.dumps(fields)
+
+
+def decode(blob: bytes) -> StoredRecord:
+    """Read any format in ``_READ``; raise ``ValueError`` naming the format otherwise."""
+    fields = orjson.loads(blob)
+    fmt = fields[0] if isinstance(fields, list) and fields else None
+    if fmt not in _READ:
+        raise ValueError(
+            f"ticket record format {fmt!r} is not one this version reads (2..{FORMAT})"
+        )
+    overflow = bytes.fromhex(fields.pop()) if fmt == FORMAT else b""
+    (
+        fmt,
+        created,
+        channel,
+        priority,
+        team,
+        team_name,
+        category,
+        replies,
+        customer,
+        resolutions,
+        reopens,
+        statuses,
+        priorities,
+        surveys,
+        seen,
+        pending,
+        last,
+        evaluated,
+    ) = fields
+    if fmt == 2:  # event ids kept whole
+        seen = b"".join(event_digest(event_id) for event_id in seen)
+    else:
+        seen = bytes.fromhex(seen)
+    intern = sys.intern
+    return StoredRecord(
+        created,
+        intern(channel),
+        intern(priority),
+        intern_label(team),
+        intern_label(team_name),
+        intern_label(category),
+        tuple(replies),
+        tuple(customer),
+        tuple(resolutions),
+        tuple(reopens),
+        tuple((a, intern(s)) for a, s in statuses),
+        tuple((a, intern(p)) for a, p in priorities),
+        tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys),
+        seen,
+        overflow,
+        pending,
+        last,
+        evaluated,
+    )

@@ -1,0 +1,125 @@
+"""The SLA scan: which clocks it keeps, the slice budget of a tick, and the gauges of a pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.domain.sla.clocks import Clock
+from streams.domain.sla.scan import SlaGauges, SlaScan
+from streams.domain.ticket import TicketRecord
+
+S = 1000
+NOW = 1_000_000 * S
+FR = ("first_response", "urgent")
+
+
+def running(deadline: int, at_risk: int | None = None, sla: str = "first_response") -> Clock:
+    return Clock(sla, "urgent", 0, None, 10 * S, deadline, at_risk)
+
+
+def test_only_running_clocks_are_tracked() -> None:
+    scan = SlaScan()
+    stopped = Clock("first_response", "urgent", 0, 5 * S, 10 * S, 10 * S, 7 * S)
+    paused = Clock("resolution", "urgent", 0, None, 60 * S, None, None)  # no deadline yet
+    scan.track("A", [stopped, paused])
+    scan.track("B", [stopped, running(NOW + S)])
+    scan.track("C", [])
+    assert scan.tracked() == {"B"}
+    scan.track("B", [stopped])  # its last clock stopped
+    assert scan.tracked() == frozenset()
+    scan.track("D", [running(NOW + S)])
+    scan.forget("D")
+    assert scan.tracked() == frozenset()
+
+
+def test_the_gauges_count_breached_at_risk_and_the_next_deadline() -> None:
+    scan = SlaScan()
+    records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCD"}
+    scan.track("A", [running(NOW - S)])  # breached, already decided at its evaluation
+    scan.track("B", [running(NOW + 9 * S, at_risk=NOW - S)])
+    scan.track("C", [running(NOW + 5 * S, at_risk=NOW + S)])
+    scan.track("D", [running(NOW + 7 * S), running(NOW + 3 * S, sla="resolution")])
+    scan.tick(NOW, 100, records, lambda key: pytest.fail(f"{key} has nothing to decide"))
+    assert dict(scan.gauges) == {
+        FR: SlaGauges(at_risk=1, breached=1, next_deadline_ms=NOW + 5 * S),
+        ("resolution", "urgent"): SlaGauges(next_deadline_ms=NOW + 3 * S),
+    }
+
+
+def test_a_tick_visits_at_most_its_slice_and_the_gauges_change_per_complete_pass() -> None:
+    scan = SlaScan()
+    keys = [f"T{n}" for n in range(7)]
+    records = {k: TicketRecord(evaluated_ms=NOW - 10 * S) for k in keys}
+    for key in keys:
+        scan.track(key, [running(NOW - S)])  # each deadline passed since its last evaluation
+    decided: list[list[str]] = []
+
+    def decide(key: str) -> None:
+        decided[-1].append(key)
+        records[key].evaluated_ms = NOW
+
+    for _ in range(3):
+        decided.append([])
+        scan.tick(NOW, 3, records, decide)
+        if len(decided) < 3:
+            assert scan.gauges == {}  # the pass is not complete yet
+    assert [len(d) for d in decided] == [3, 3, 1]
+    assert sorted(k for d in decided for k in d) == keys  # each record once per pass
+    assert scan.gauges == {FR: SlaGauges(breached=7)}
+    decided.append([])
+    scan.tick(NOW, 3, records, decide)
+    assert decided[-1] == []  # decided once: the next pass only counts them
+
+
+def test_a_record_closed_during_a_pass_is_skipped_and_one_opened_waits_for_the_next() -> None:
+    scan = SlaScan()
+    records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCD"}
+    for key in "ABC":
+        scan.track(key, [running(NOW + 5 * S, at_risk=NOW)])
+    scan.tick(NOW, 1, records, lambda key: None)  # visits A
+    scan.forget("C")
+    scan.track("D", [running(NOW + 5 * S, at_risk=NOW)])
+    scan.tick(NOW, 10, records, lambda key: None)  # B, then the pass ends
+    assert scan.gauges[FR].at_risk == 2  # A and B
+    scan.tick(NOW, 10, records, lambda key: None)
+    assert scan.gauges[FR].at_risk == 3  # A, B and D
+
+
+def test_what_deciding_leaves_running_is_what_counts() -> None:
+    scan = SlaScan()
+    records = {k: TicketRecord(evaluated_ms=NOW - 10 * S) for k in "AB"}
+    scan.track("A", [running(NOW - S)])
+    scan.track("B", [running(NOW - S)])
+
+    def decide(key: str) -> None:
+        if key == "A":
+            scan.forget(key)  # e.g. it could not be evaluated
+        else:  # re-evaluated: the breached clock stopped, a later one runs
+            scan.track(key, [running(NOW + 4 * S, sla="resolution")])
+
+    scan.tick(NOW, 10, records, decide)
+    assert dict(scan.gauges) == {("resolution", "urgent"): SlaGauges(next_deadline_ms=NOW + 4 * S)}
+
+
+def test_a_deadline_already_decided_at_the_last_evaluation_is_not_decided_again() -> None:
+    scan = SlaScan()
+    records = {"A": TicketRecord(evaluated_ms=NOW - S), "B": TicketRecord(evaluated_ms=NOW - S)}
+    scan.track("A", [running(NOW - S)])  # deadline == last evaluation: decided then
+    scan.track("B", [running(NOW)])  # deadline in (last evaluation, now]
+    decided: list[str] = []
+    scan.tick(NOW, 10, records, decided.append)
+    assert decided == ["B"]
+
+
+def test_gauges_merge_sums_and_keeps_the_earliest_deadline() -> None:
+    total = SlaGauges()
+    total.merge(SlaGauges(at_risk=1, breached=2, next_deadline_ms=50))
+    total.merge(SlaGauges(at_risk=3, next_deadline_ms=20))
+    total.merge(SlaGauges(breached=1))
+    assert total == SlaGauges(at_risk=4, breached=3, next_deadline_ms=20)
+
+
+def test_the_published_gauges_are_read_only() -> None:
+    scan = SlaScan()
+    with pytest.raises(TypeError):
+        scan.gauges[FR] = SlaGauges()  # type: ignore[index]

@@ -1,0 +1,106 @@
+"""The backlog: open tickets per dims and team, the oldest kept valid on write, reads pure."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+
+from streams.domain.backlog import Backlog, OpenDims, OpenTicket, open_ticket
+from streams.domain.labels import UNKNOWN
+from streams.domain.ticket import TicketRecord
+
+EMAIL, CHAT = ("email", "high"), ("chat", "low")
+
+
+def test_only_a_created_unresolved_ticket_is_open() -> None:
+    assert open_ticket(TicketRecord()) is None  # not created yet (events waiting for it)
+    record = TicketRecord(created_ms=5, channel="email", priority="high", team="billing")
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing")
+    record.resolutions = (9,)
+    assert open_ticket(record) is None
+    record.reopens = (12,)
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing")
+    assert open_ticket(TicketRecord(created_ms=5)) == OpenTicket((UNKNOWN, UNKNOWN), 5, UNKNOWN)
+
+
+def test_reading_twice_gives_the_same_answer_and_changes_nothing() -> None:
+    backlog = Backlog()
+    for n, at in enumerate([30, 10, 20]):
+        backlog.move(f"T{n}", None, OpenTicket(EMAIL, at, "billing"))
+    backlog.move("T1", OpenTicket(EMAIL, 10, "billing"), None)  # the oldest closes
+    inside = copy.deepcopy(backlog._dims)
+    first = backlog.per_dims()
+    assert first == backlog.per_dims() == {EMAIL: OpenDims(tickets=2, oldest_created_ms=20)}
+    assert backlog._dims == inside  # no heap was popped by reading
+    assert backlog.per_team() == {"billing": 2} == backlog.per_team()
+
+
+def test_the_team_view_is_read_only() -> None:
+    backlog = Backlog()
+    backlog.move("T", None, OpenTicket(EMAIL, 1, "billing"))
+    view = backlog.per_team()
+    with pytest.raises(TypeError):
+        view["billing"] = 0  # type: ignore[index]
+    assert backlog.per_team() == {"billing": 1}
+
+
+def test_an_unchanged_entry_moves_nothing() -> None:
+    backlog = Backlog()
+    entry = OpenTicket(EMAIL, 1, "billing")
+    backlog.move("T", None, entry)
+    backlog.move("T", entry, OpenTicket(EMAIL, 1, "billing"))
+    assert backlog.per_dims() == {EMAIL: (1, 1)} and backlog.per_team() == {"billing": 1}
+
+
+def test_a_ticket_moves_between_dims_teams_and_creation_times() -> None:
+    backlog = Backlog()
+    backlog.move("A", None, OpenTicket(EMAIL, 50, "billing"))
+    backlog.move("B", None, OpenTicket(EMAIL, 60, "tech"))
+    backlog.move("A", OpenTicket(EMAIL, 50, "billing"), OpenTicket(CHAT, 50, "billing"))
+    assert backlog.per_dims() == {EMAIL: (1, 60), CHAT: (1, 50)}
+    backlog.move("B", OpenTicket(EMAIL, 60, "tech"), OpenTicket(EMAIL, 40, "sales"))  # re-created
+    assert backlog.per_dims() == {EMAIL: (1, 40), CHAT: (1, 50)}
+    backlog.move("B", OpenTicket(EMAIL, 40, "sales"), OpenTicket(EMAIL, 70, "sales"))
+    assert backlog.per_dims()[EMAIL] == (1, 70)  # the stale earlier entry is not the oldest
+    assert backlog.per_team() == {"billing": 1, "sales": 1}  # no team left at zero
+    backlog.move("A", OpenTicket(CHAT, 50, "billing"), None)
+    assert backlog.per_dims() == {EMAIL: (1, 70)}  # no dims left empty
+
+
+def test_the_oldest_open_ticket_is_right_after_any_closes_and_reopens() -> None:
+    rng = random.Random(7)
+    backlog = Backlog()
+    created = {f"T{n}": rng.randint(0, 10_000) for n in range(300)}
+    teams = {key: rng.choice(["a", "b", "c"]) for key in created}
+    dims = {key: rng.choice([EMAIL, CHAT]) for key in created}
+    now_open: set[str] = set()
+    for _ in range(3000):
+        key = rng.choice(sorted(created))
+        entry = OpenTicket(dims[key], created[key], teams[key])
+        if key in now_open:
+            backlog.move(key, entry, None)
+            now_open.discard(key)
+        else:
+            backlog.move(key, None, entry)
+            now_open.add(key)
+        want = {}
+        for d in (EMAIL, CHAT):
+            of_dims = [created[k] for k in now_open if dims[k] == d]
+            if of_dims:
+                want[d] = OpenDims(len(of_dims), min(of_dims))
+        assert backlog.per_dims() == want
+    per_team = {t: sum(1 for k in now_open if teams[k] == t) for t in "abc"}
+    assert backlog.per_team() == {t: n for t, n in per_team.items() if n}
+
+
+def test_the_heap_of_a_dims_stays_bounded_by_its_open_tickets() -> None:
+    backlog = Backlog()
+    backlog.move("keep", None, OpenTicket(EMAIL, 0, "a"))  # the oldest never closes
+    for n in range(10_000):
+        entry = OpenTicket(EMAIL, n + 1, "a")
+        backlog.move(f"T{n}", None, entry)
+        backlog.move(f"T{n}", entry, None)  # closed: stale below the top of the heap
+    assert len(backlog._dims[EMAIL].oldest) <= 2 * 2 + 64  # compacted past twice the open + 64
+    assert backlog.per_dims() == {EMAIL: (1, 0)}
