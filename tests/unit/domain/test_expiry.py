@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from streams.domain.expiry import Cutoffs, Horizons
 from streams.domain.ticket import TicketRecord
+from tests.support.builders import NOW, H
 
-H = 3_600_000
-NOW = 1000 * H
 HORIZONS = Horizons(grace_ms=H, orphan_ms=2 * H)
 CUT = Cutoffs.at(NOW, HORIZONS, largest_window_ms=24 * H)
 

@@ -214,7 +214,7 @@ def test_oldest_open_ticket_follows_openings_closings_and_reopens_in_any_order()
 
 
 def test_reading_the_backlog_twice_gives_the_same_answer_and_changes_nothing() -> None:
-    state = _state()
+    state = partition_state(horizons=HORIZONS)
     for n in range(5):
         state.apply(created(f"T{n}", NOW - (n + 1) * 1000, channel="chat" if n % 2 else "email"))
     state.apply(resolved("T4", NOW))  # the oldest of email closes (and reopens below)

@@ -215,7 +215,9 @@ def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_
     assert record.pending_since_ms == 50 * H  # waits for its ticket-created since the clock
     record.apply(Event(Kind.RESOLVED, "x", 12 * H, "T-1"), "", "", clock_ms=51 * H)
     assert record.pending_since_ms == 50 * H  # the first wait counts, not the last
-    record.apply(_created("c-late", 11 * H), "chat", "high", 52 * H, team="billing")
+    record.apply(
+        created("T-1", 11 * H, "c-late", channel="chat"), "chat", "high", 52 * H, team="billing"
+    )
     assert (record.created_ms, record.channel, record.team, record.pending_since_ms) == (
         11 * H,
         "chat",

@@ -7,9 +7,8 @@ import pytest
 from streams.domain.sla.clocks import Clock
 from streams.domain.sla.scan import SlaGauges, SlaScan
 from streams.domain.ticket import TicketRecord
+from tests.support.builders import NOW, S
 
-S = 1000
-NOW = 1_000_000 * S
 FR = ("first_response", "urgent")
 
 
