@@ -240,6 +240,11 @@ class PartitionState:
         self._recent.remember(key, contributions)
         return contributions
 
+    def drop_caches(self) -> None:
+        """Forget what is cached for speed (recent contributions), not state: measurements of
+        the state's own memory call it."""
+        self._recent.clear()
+
     def _forget_index(self, key: str) -> None:
         self._sla.forget(key)
         self._recent.pop(key, None)

@@ -143,7 +143,7 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
                 pass
     for _ in state.drain_dirty():
         pass
-    state._recent.clear()  # the small recent-contributions cache is not per-ticket state
+    state.drop_caches()  # the small recent-contributions cache is not per-ticket state
     gc.collect()
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     opened = sum(count for count, _ in state.backlog().values())
