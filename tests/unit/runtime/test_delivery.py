@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSize
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.config import Settings
-from streams.domain.contributions import CREATED, KpiModel
+from streams.domain.contributions import CREATED, KpiModel, Series
 from streams.domain.events import Event, Kind
 from streams.domain.health import ProcessorStats
 from streams.domain.partition import PartitionState
@@ -380,7 +380,7 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     _run(processor._apply([(message, e) for e in batch], []))
 
     assert sorted(state.records) == ["T-1", "T-3"]
-    assert state.windows.totals()["1h"][CREATED, "email", "high"] == 2
+    assert state.windows.totals()["1h"][Series(CREATED, ("email", "high"))] == 2
     counts = processor.stats.events
     assert (counts["ticket-created", "failed"], counts["ticket-created", "processed"]) == (1, 2)
     [letter] = producer.sent(s.dead_letter_topic)

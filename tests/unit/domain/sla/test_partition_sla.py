@@ -30,7 +30,7 @@ def state() -> PartitionState:
 
 
 def outcomes(s: PartitionState) -> dict:
-    return {k[1:]: v for k, v in s.windows.totals()["1h"].items() if k[0] == c.SLA}
+    return {k.labels: v for k, v in s.windows.totals()["1h"].items() if k.kpi == c.SLA}
 
 
 def created(at: int) -> Event:
