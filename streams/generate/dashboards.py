@@ -7,7 +7,6 @@ Every query is plain PromQL over the contract's families (summed over workers), 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from grafana_foundation_sdk.builders import bargauge, dashboard, heatmap, stat, timeseries
@@ -24,10 +23,12 @@ from grafana_foundation_sdk.models.dashboard import (
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from streams.domain.sla.policy import SlaPolicy
+from streams.metrics.kpis import DIMS, KPIS, TEAM, WINDOW
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="supportkpi-prometheus")
 GREEN, AMBER, RED, BLUE = "green", "#EAB839", "red", "blue"
-Builder = Callable[[], object]
+#: the team lead's filters: label names of the KPI table
+TEAM_LEAD_FILTERS = (WINDOW, *DIMS, TEAM)
 
 
 def _q(expr: str, legend: str = "", heatmap_format: bool = False, ref: str = "A") -> Dataquery:
@@ -285,17 +286,22 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
     return _with_panels(board, panels)
 
 
-def _variable(name: str, label: str, query: str) -> dashboard.QueryVariable:
-    return (
-        dashboard.QueryVariable(name)
-        .label(label)
-        .query(query)
+def _filter(label: str) -> dashboard.QueryVariable:
+    """A variable over a label's values, read from the first windowed family that has it."""
+    family = next(row.name for row in KPIS if label in row.family.labels)
+    variable = (
+        dashboard.QueryVariable(label)
+        .label(label.capitalize())
+        .query(f"label_values({family}, {label})")
         .datasource(DATASOURCE)
         .multi(True)
         .include_all(True)
         .all_value(".*")
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
     )
+    if label == WINDOW:  # one window at a time: the panels' figures are per window
+        variable = variable.multi(False).include_all(False)
+    return variable
 
 
 def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
@@ -307,21 +313,9 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
         .refresh("1m")
         .time("now-24h", "now")
         .timezone("browser")
-        .with_variable(
-            _variable("window", "Window", "label_values(support_tickets_created, window)")
-            .multi(False)
-            .include_all(False)
-        )
-        .with_variable(
-            _variable("channel", "Channel", "label_values(support_tickets_created, channel)")
-        )
-        .with_variable(
-            _variable("priority", "Priority", "label_values(support_tickets_created, priority)")
-        )
-        .with_variable(
-            _variable("team", "Team", "label_values(support_team_tickets_created, team)")
-        )
     )
+    for label in TEAM_LEAD_FILTERS:
+        board = board.with_variable(_filter(label))
     panels = [
         _at(
             heatmap.Panel()

@@ -16,6 +16,7 @@ from streams.metrics.family import Family
 
 WINDOW = "window"  # every windowed family's first label: one of SUPPORTKPI_WINDOWS
 DIMS = ("channel", "priority")
+TEAM = "team"  # bounded: see SUPPORTKPI_MAX_TEAMS
 
 
 class Shape(StrEnum):
@@ -78,7 +79,7 @@ KPIS = (
         c.TEAM_CREATED,
         "support_team_tickets_created",
         Shape.GAUGE,
-        ("team",),
+        (TEAM,),
         help="Tickets created in the window per team (bounded: see SUPPORTKPI_MAX_TEAMS).",
         meaning="tickets created, per team",
     ),
@@ -86,7 +87,7 @@ KPIS = (
         c.TEAM_RESOLVED,
         "support_team_tickets_resolved",
         Shape.GAUGE,
-        ("team",),
+        (TEAM,),
         help="Tickets resolved in the window per team.",
         meaning="tickets resolved, per team",
     ),
