@@ -8,7 +8,7 @@ breach, which aggregates with min().
 from __future__ import annotations
 
 from streams.metrics.family import Family
-from streams.metrics.kpis import DIMS, KPIS
+from streams.metrics.kpis import DIMS, KPIS, TEAM
 
 #: the windowed KPIs, from the KPI table
 WINDOWED_FAMILIES = tuple(row.family for row in KPIS)
@@ -29,7 +29,7 @@ SLA_NEXT_BREACH = Family(
     "Time until the earliest upcoming breach (aggregate with min()).",
     ("sla", "priority"),
 )
-TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", ("team",))
+TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", (TEAM,))
 OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
 OLDEST_OPEN_AGE = Family(
     "support_oldest_open_ticket_age_seconds",
