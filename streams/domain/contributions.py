@@ -1,41 +1,56 @@
 """What a ticket record contributes to the windowed KPIs, each at the event time that decides it.
 
-Series keys are small tuples; ``streams.metrics`` turns them into metric families:
-
-- ``(CREATED|RESOLVED|ONE_TOUCH, channel, priority)``: a count, and
-  ``(TEAM_CREATED|TEAM_RESOLVED, team)`` the same per (bounded) team;
-- ``(FRT|RESOLUTION, channel, priority, bucket_index)``: one observation in a duration bucket
-  (index ``len(buckets)`` is +Inf), with ``(FRT_SUM|RESOLUTION_SUM, ...)`` adding milliseconds and
-  ``(FRT_COUNT|RESOLUTION_COUNT, ...)`` adding one;
-- ``(NRT|NRT_SUM|NRT_COUNT, ...)``: next reply time (customer message to the reply), likewise;
-- ``(REOPENED, channel, priority)``: one reopen;
-- ``(SLA, sla, priority, met|breached)``: one decided SLA clock, at the time that decided it;
-- ``(SURVEY, survey, score, channel, priority)``: one answer, and
-  ``(SURVEY_SCORE_SUM, survey, channel, priority)`` adding its score (averages need no label maths).
+A contribution adds an amount to one windowed series: a KPI id (declared below, next to the
+code that computes it), the label values, and for a duration histogram the bucket. The KPI
+table in ``streams.metrics.kpis`` turns each KPI id into a metric family and names its labels;
+nothing else reads a series. Adding a KPI: compute it here, add its row there.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streams.domain.labels import UNKNOWN
+from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
 from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
 from streams.domain.sla.policy import SlaPolicy
 from streams.domain.ticket import TicketRecord
 
-CREATED, RESOLVED, ONE_TOUCH = "created", "resolved", "one_touch"
-TEAM_CREATED, TEAM_RESOLVED = "team_created", "team_resolved"
-REOPENED = "reopened"
-NRT, NRT_SUM, NRT_COUNT = "nrt", "nrt_sum", "nrt_count"
-SLA = "sla"
-SURVEY, SURVEY_SCORE_SUM = "survey", "survey_score_sum"
-FRT, FRT_SUM, FRT_COUNT = "frt", "frt_sum", "frt_count"
-RESOLUTION, RESOLUTION_SUM, RESOLUTION_COUNT = "res", "res_sum", "res_count"
+__all__ = [
+    "CREATED",
+    "DEFAULT_DURATION_BUCKETS_S",
+    "FIRST_RESPONSE",
+    "NEXT_REPLY",
+    "ONE_TOUCH",
+    "REOPENED",
+    "RESOLUTION",
+    "RESOLVED",
+    "SLA",
+    "SUM",
+    "SURVEY",
+    "SURVEY_SCORE_SUM",
+    "TEAM_CREATED",
+    "TEAM_RESOLVED",
+    "Contribution",
+    "KpiModel",
+    "Series",
+]
 
-Key = tuple[str | int, ...]
-Contribution = tuple[int, Key, int]  # (event time ms, series key, amount)
+# The KPI ids (``streams.metrics.kpis`` names each one's labels, in the order emitted here).
+CREATED = "created"  # tickets created
+RESOLVED = "resolved"  # tickets resolved (the first resolution)
+ONE_TOUCH = "one_touch"  # of those, resolved after exactly one public human reply
+REOPENED = "reopened"  # reopens
+TEAM_CREATED = "team_created"  # tickets created, per team
+TEAM_RESOLVED = "team_resolved"  # tickets resolved, per team
+FIRST_RESPONSE = "first_response"  # histogram: created to the first reply
+RESOLUTION = "resolution"  # histogram: created to the first resolution
+NEXT_REPLY = "next_reply"  # histogram: oldest unanswered customer message to the next reply
+SLA = "sla"  # SLA clocks decided (met or breached)
+SURVEY = "survey"  # survey answers, by score
+SURVEY_SCORE_SUM = "survey_score_sum"  # the scores of survey answers, added
 
 #: The usual SLA targets, so ``histogram_quantile`` and "share under target" are exact at them.
 DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
@@ -62,6 +77,10 @@ class KpiModel:
 
     buckets_ms: tuple[int, ...] = tuple(s * 1000 for s in DEFAULT_DURATION_BUCKETS_S)
     sla: SlaPolicy | None = None
+    _series: SeriesMemo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_series", SeriesMemo(len(self.buckets_ms) + 1))  # with +Inf
 
     def bucket_index(self, duration_ms: int) -> int:
         """Index of the smallest bucket whose upper bound (inclusive, ``le``) holds the value."""
@@ -79,66 +98,101 @@ class KpiModel:
     def contributions(
         self, record: TicketRecord, record_clocks: list[Clock] | None = None
     ) -> list[Contribution]:
+        """Everything the record contributes now, in a stable order (callers diff the lists)."""
         out: list[Contribution] = []
         created = record.created_ms
         if created is not None:
             dims = (record.channel, record.priority)
-            out.append((created, (CREATED, *dims), 1))
-            team = record.team or UNKNOWN
-            out.append((created, (TEAM_CREATED, team), 1))
+            sums, buckets = self._series.sums[dims], self._series.buckets[dims]
+            self._lifecycle(out, record, created, sums, buckets)
             if record.replies:
-                first = record.replies[0]
-                self._observe(out, first, FRT, FRT_SUM, FRT_COUNT, dims, first - created)
-            resolved = record.resolved_ms
-            if resolved is not None:
-                out.append((resolved, (RESOLVED, *dims), 1))
-                out.append((resolved, (TEAM_RESOLVED, team), 1))
-                self._observe(
-                    out,
-                    resolved,
-                    RESOLUTION,
-                    RESOLUTION_SUM,
-                    RESOLUTION_COUNT,
-                    dims,
-                    resolved - created,
-                )
-                if _replies_until(record.replies, resolved) == 1:
-                    out.append((resolved, (ONE_TOUCH, *dims), 1))
-            out.extend((reopened, (REOPENED, *dims), 1) for reopened in record.reopens)
-            if record.customer and record.replies:
-                for start, stop in next_reply_cycles(record.replies, record.customer):
-                    if stop is not None:
-                        self._observe(out, stop, NRT, NRT_SUM, NRT_COUNT, dims, stop - start)
+                self._replies(out, record, created, sums, buckets)
             if record_clocks is None:
                 record_clocks = self.clocks(record)
-            for clock in record_clocks:
-                decided = clock.outcome(record.evaluated_ms)
-                if decided is not None:
-                    out.append((decided[1], (SLA, clock.sla, clock.priority, decided[0]), 1))
-        for survey, score, at_ms, channel in record.surveys:
-            if created is not None:
-                channel, priority = record.channel, record.priority
-            else:
-                priority = UNKNOWN
-            out.append((at_ms, (SURVEY, survey, score, channel, priority), 1))
-            if score:
-                out.append((at_ms, (SURVEY_SCORE_SUM, survey, channel, priority), score))
+            self._sla_outcomes(out, record_clocks, record.evaluated_ms)
+        if record.surveys:
+            self._survey_answers(out, record)
         return out
+
+    def _lifecycle(
+        self,
+        out: list[Contribution],
+        record: TicketRecord,
+        created: int,
+        sums: Sums,
+        buckets: Buckets,
+    ) -> None:
+        """Created, resolved (with its duration and one-touch) and reopened, per dims and team."""
+        team = self._series.sums[(record.team or UNKNOWN,)]
+        out.append(Contribution(created, sums[CREATED], 1))
+        out.append(Contribution(created, team[TEAM_CREATED], 1))
+        resolved = record.resolved_ms
+        if resolved is not None:
+            out.append(Contribution(resolved, sums[RESOLVED], 1))
+            out.append(Contribution(resolved, team[TEAM_RESOLVED], 1))
+            self._observe(out, resolved, RESOLUTION, sums, buckets, resolved - created)
+            if _replies_until(record.replies, resolved) == 1:
+                out.append(Contribution(resolved, sums[ONE_TOUCH], 1))
+        if record.reopens:
+            reopened = sums[REOPENED]
+            out.extend(Contribution(at_ms, reopened, 1) for at_ms in record.reopens)
+
+    def _replies(
+        self,
+        out: list[Contribution],
+        record: TicketRecord,
+        created: int,
+        sums: Sums,
+        buckets: Buckets,
+    ) -> None:
+        """First response time, and next reply time of each answered customer message."""
+        replies = record.replies
+        first = replies[0]
+        self._observe(out, first, FIRST_RESPONSE, sums, buckets, first - created)
+        if record.customer:
+            for start, stop in next_reply_cycles(replies, record.customer):
+                if stop is not None:
+                    self._observe(out, stop, NEXT_REPLY, sums, buckets, stop - start)
 
     def _observe(
         self,
         out: list[Contribution],
         at_ms: int,
-        family: str,
-        sum_family: str,
-        count_family: str,
-        dims: tuple[str, str],
+        kpi: str,
+        sums: Sums,
+        buckets: Buckets,
         duration_ms: int,
     ) -> None:
+        """One observation of a duration histogram: its bucket, and its sum."""
         duration_ms = max(0, duration_ms)  # clock skew between publishers never makes it negative
-        out.append((at_ms, (family, *dims, self.bucket_index(duration_ms)), 1))
-        out.append((at_ms, (sum_family, *dims), duration_ms))
-        out.append((at_ms, (count_family, *dims), 1))
+        out.append(Contribution(at_ms, buckets[kpi][self.bucket_index(duration_ms)], 1))
+        out.append(Contribution(at_ms, sums[kpi], duration_ms))
+
+    def _sla_outcomes(
+        self, out: list[Contribution], record_clocks: list[Clock], evaluated_ms: int
+    ) -> None:
+        """Each decided SLA clock, once, at the time that decided it."""
+        for clock in record_clocks:
+            decided = clock.outcome(evaluated_ms)
+            if decided is not None:
+                outcome, at_ms = decided
+                series = self._series.sums[(clock.sla, clock.priority, outcome)][SLA]
+                out.append(Contribution(at_ms, series, 1))
+
+    def _survey_answers(self, out: list[Contribution], record: TicketRecord) -> None:
+        """Answers by score, and their scores added (averages need no label maths).
+
+        A survey takes its ticket's dims once the ticket is known, else its own channel and
+        ``priority="unknown"``.
+        """
+        known, sums = record.created_ms is not None, self._series.sums
+        for survey, score, at_ms, hint in record.surveys:
+            channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
+            answers = sums[(survey, str(score), channel, priority)][SURVEY]
+            out.append(Contribution(at_ms, answers, 1))
+            if score:
+                points = sums[(survey, channel, priority)][SURVEY_SCORE_SUM]
+                out.append(Contribution(at_ms, points, score))
 
 
 def _replies_until(replies: Sequence[int], until_ms: int) -> int:

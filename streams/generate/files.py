@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from streams.domain.sla.policy import load_policy
-from streams.generate import dashboards, openapi, prometheus_rules
+from streams.generate import dashboards, kpi_docs, openapi, prometheus_rules
 
 POLICY = Path("deploy/sla/policy.yaml")
+METRICS_DOC = Path("docs/metrics.md")  # only its KPI table is generated
 
 
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
@@ -19,6 +20,7 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         ),
     }
     out[root / "streams/publishing/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
+    out[root / METRICS_DOC] = lambda: kpi_docs.render((root / METRICS_DOC).read_text())
     for name in dashboards.DASHBOARDS:
         out[root / f"grafana/dashboards/supportkpi-{name}.json"] = lambda name=name: (
             dashboards.render(name, policy)

@@ -1,1 +1,2 @@
-"""The metrics layer: every metric name and label lives in ``contract``; collectors export them."""
+"""The metrics layer: ``kpis`` (the windowed KPI table) and ``contract`` (every family, once)
+name each metric; the collectors export them, reading the partitions through ``readout``."""

@@ -7,52 +7,13 @@ breach, which aggregates with min().
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from streams.metrics.family import Family
+from streams.metrics.kpis import DIMS, KPIS, TEAM
 
+#: the windowed KPIs, from the KPI table
+WINDOWED_FAMILIES = tuple(row.family for row in KPIS)
 
-@dataclass(frozen=True)
-class Family:
-    name: str
-    help: str
-    labels: tuple[str, ...]
-
-
-DIMS = ("channel", "priority")
-WINDOWED = ("window", *DIMS)
-
-TICKETS_CREATED = Family(
-    "support_tickets_created", "Tickets created in the window (event time).", WINDOWED
-)
-TICKETS_RESOLVED = Family(
-    "support_tickets_resolved", "Tickets resolved in the window (event time).", WINDOWED
-)
-ONE_TOUCH = Family(
-    "support_one_touch_resolutions",
-    "Tickets resolved in the window with exactly one public human reply.",
-    WINDOWED,
-)
-FIRST_RESPONSE = Family(
-    "support_first_response_seconds",
-    "First response time (created to first public human reply) of first replies in the window.",
-    WINDOWED,
-)
-RESOLUTION = Family(
-    "support_resolution_seconds",
-    "Resolution time (created to resolved) of resolutions in the window.",
-    WINDOWED,
-)
-NEXT_REPLY = Family(
-    "support_next_reply_seconds",
-    "Next reply time (oldest unanswered customer message to the next public "
-    "human reply) of replies in the window.",
-    WINDOWED,
-)
-TICKETS_REOPENED = Family("support_tickets_reopened", "Reopens in the window.", WINDOWED)
-SLA_TICKETS = Family(
-    "support_sla_tickets",
-    "SLA clocks decided in the window (met at the stop, breached at the deadline).",
-    ("window", "sla", "priority", "outcome"),
-)
+# Read from the partitions' live state (no window).
 SLA_AT_RISK = Family(
     "support_sla_at_risk_tickets",
     "Running SLA clocks past the at-risk share of their target.",
@@ -68,26 +29,7 @@ SLA_NEXT_BREACH = Family(
     "Time until the earliest upcoming breach (aggregate with min()).",
     ("sla", "priority"),
 )
-SURVEY_RESPONSES = Family(
-    "support_survey_responses",
-    "Survey answers in the window by survey (csat, nps, ces) and score.",
-    ("window", "survey", "score", *DIMS),
-)
-SURVEY_SCORE_SUM = Family(
-    "support_survey_score_points",
-    "Sum of the scores of survey answers in the window (averages such as "
-    "CES = score points / responses).",
-    ("window", "survey", *DIMS),
-)
-TEAM_TICKETS_CREATED = Family(
-    "support_team_tickets_created",
-    "Tickets created in the window per team (bounded: see SUPPORTKPI_MAX_TEAMS).",
-    ("window", "team"),
-)
-TEAM_TICKETS_RESOLVED = Family(
-    "support_team_tickets_resolved", "Tickets resolved in the window per team.", ("window", "team")
-)
-TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", ("team",))
+TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", (TEAM,))
 OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
 OLDEST_OPEN_AGE = Family(
     "support_oldest_open_ticket_age_seconds",
@@ -95,6 +37,7 @@ OLDEST_OPEN_AGE = Family(
     DIMS,
 )
 
+# Processing health.
 EVENTS = Family(
     "support_events",
     "Events consumed by topic and outcome (processed, duplicate, invalid, late, "
@@ -150,20 +93,7 @@ OWNED_PARTITIONS = Family(
     "support_owned_partitions", "Partitions of the internal events topic owned by this worker.", ()
 )
 
-WINDOWED_FAMILIES = (
-    TICKETS_CREATED,
-    TICKETS_RESOLVED,
-    ONE_TOUCH,
-    FIRST_RESPONSE,
-    RESOLUTION,
-    SURVEY_RESPONSES,
-    SURVEY_SCORE_SUM,
-    TEAM_TICKETS_CREATED,
-    TEAM_TICKETS_RESOLVED,
-    NEXT_REPLY,
-    TICKETS_REOPENED,
-    SLA_TICKETS,
-)
+#: every family of the contract, once
 ALL_FAMILIES = (
     *WINDOWED_FAMILIES,
     SLA_AT_RISK,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from streams.metrics.kpis import KPIS
 from tests.support.tools import ROOT
 
 BOARDS = sorted((ROOT / "grafana/dashboards").glob("*.json"))
@@ -64,6 +65,16 @@ def test_team_lead_dashboard_has_channel_priority_and_team_variables() -> None:
     names = {v["name"] for v in board["templating"]["list"]}
     assert {"channel", "priority", "team", "window"} <= names
     assert any(p["type"] == "heatmap" for p in board["panels"])
+
+
+def test_team_lead_variables_read_label_values_of_families_that_carry_the_label() -> None:
+    board = json.loads((ROOT / "grafana/dashboards/supportkpi-team-lead.json").read_text())
+    labels = {row.name: row.family.labels for row in KPIS}
+    for variable in board["templating"]["list"]:
+        match = re.fullmatch(r"label_values\((\w+), (\w+)\)", variable["query"])
+        assert match, variable["query"]
+        family, label = match.groups()
+        assert label == variable["name"] and label in labels[family], variable["query"]
 
 
 def _health() -> dict[str, Any]:

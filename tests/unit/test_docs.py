@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import streams
+from tests.support.tools import ROOT
 
-ROOT = Path(streams.__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 

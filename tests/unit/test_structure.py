@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-import pytest
-
 import streams
 
 PACKAGE = Path(streams.__file__).resolve().parent
@@ -127,7 +125,6 @@ def test_no_import_cycle_between_modules_of_streams() -> None:
     assert cycles(internal_graph()) == []
 
 
-@pytest.mark.xfail(strict=False, reason="lands with the #14 merge")
 def test_no_module_in_streams_is_longer_than_300_lines() -> None:
     lengths = {name: len(path.read_text().splitlines()) for name, path in modules().items()}
     assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}

@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from streams.domain import contributions as c
+from streams.domain.contributions import SUM, Contribution, Series
 from streams.domain.ticket import TicketRecord
 from tests.support.builders import S
 
 MODEL = c.KpiModel()
+CHAT_HIGH = ("chat", "high")
 
 
-def _by_family(record: TicketRecord) -> dict[str, list[tuple[int, tuple, int]]]:
-    out: dict[str, list[tuple[int, tuple, int]]] = {}
-    for at, key, amount in MODEL.contributions(record):
-        out.setdefault(str(key[0]), []).append((at, key[1:], amount))
+def _by_kpi(record: TicketRecord) -> dict[str, list[tuple[int, tuple[str, ...], int, int]]]:
+    """Per KPI id: (time, labels, bucket, amount) of each contribution."""
+    out: dict[str, list[tuple[int, tuple[str, ...], int, int]]] = {}
+    for at_ms, series, amount in MODEL.contributions(record):
+        out.setdefault(series.kpi, []).append((at_ms, series.labels, series.bucket, amount))
     return out
 
 
 def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
     record = TicketRecord(
-        created_ms=0, channel="chat", priority="high", replies=[400 * S], resolutions=[900 * S]
+        created_ms=0, channel="chat", priority="high", replies=(400 * S,), resolutions=(900 * S,)
     )
-    got = _by_family(record)
-    assert got[c.CREATED] == [(0, ("chat", "high"), 1)]
-    assert got[c.FRT] == [(400 * S, ("chat", "high", MODEL.bucket_index(400 * S)), 1)]
-    assert got[c.FRT_SUM] == [(400 * S, ("chat", "high"), 400 * S)]
-    assert got[c.RESOLVED] == [(900 * S, ("chat", "high"), 1)]
-    assert got[c.RESOLUTION_SUM] == [(900 * S, ("chat", "high"), 900 * S)]
-    assert got[c.ONE_TOUCH] == [(900 * S, ("chat", "high"), 1)]
+    got = _by_kpi(record)
+    assert got[c.CREATED] == [(0, CHAT_HIGH, SUM, 1)]
+    assert got[c.TEAM_CREATED] == [(0, ("unknown",), SUM, 1)]
+    assert got[c.FIRST_RESPONSE] == [
+        (400 * S, CHAT_HIGH, MODEL.bucket_index(400 * S), 1),
+        (400 * S, CHAT_HIGH, SUM, 400 * S),
+    ]
+    assert got[c.RESOLVED] == [(900 * S, CHAT_HIGH, SUM, 1)]
+    assert got[c.TEAM_RESOLVED] == [(900 * S, ("unknown",), SUM, 1)]
+    assert got[c.RESOLUTION] == [
+        (900 * S, CHAT_HIGH, MODEL.bucket_index(900 * S), 1),
+        (900 * S, CHAT_HIGH, SUM, 900 * S),
+    ]
+    assert got[c.ONE_TOUCH] == [(900 * S, CHAT_HIGH, SUM, 1)]
+    assert set(got) == {
+        c.CREATED,
+        c.TEAM_CREATED,
+        c.FIRST_RESPONSE,
+        c.RESOLVED,
+        c.TEAM_RESOLVED,
+        c.RESOLUTION,
+        c.ONE_TOUCH,
+    }
+
+
+def test_each_reopen_and_each_answered_customer_message_counts_at_its_own_time() -> None:
+    record = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        replies=(10 * S, 100 * S, 700 * S),
+        customer=(50 * S, 400 * S),
+        resolutions=(200 * S,),
+        reopens=(300 * S, 800 * S),
+    )
+    got = _by_kpi(record)
+    assert got[c.REOPENED] == [(300 * S, CHAT_HIGH, SUM, 1), (800 * S, CHAT_HIGH, SUM, 1)]
+    sums = [(at, amount) for at, _, bucket, amount in got[c.NEXT_REPLY] if bucket == SUM]
+    assert sums == [(100 * S, 50 * S), (700 * S, 300 * S)]
 
 
 def test_replies_after_the_resolution_do_not_undo_one_touch() -> None:
@@ -37,9 +74,9 @@ def test_replies_after_the_resolution_do_not_undo_one_touch() -> None:
         replies=(10 * S, 5000 * S),
         resolutions=(100 * S,),
     )
-    assert c.ONE_TOUCH in _by_family(record)
+    assert c.ONE_TOUCH in _by_kpi(record)
     record.replies = (10 * S, 50 * S, 5000 * S)
-    assert c.ONE_TOUCH not in _by_family(record)
+    assert c.ONE_TOUCH not in _by_kpi(record)
 
 
 def test_bucket_upper_bounds_are_inclusive() -> None:
@@ -54,16 +91,39 @@ def test_usual_sla_targets_are_bucket_bounds() -> None:
 
 
 def test_a_reply_timestamped_before_creation_counts_as_zero_not_negative() -> None:
-    record = TicketRecord(created_ms=10 * S, channel="web", priority="low", replies=[9 * S])
-    assert _by_family(record)[c.FRT_SUM] == [(9 * S, ("web", "low"), 0)]
+    record = TicketRecord(created_ms=10 * S, channel="web", priority="low", replies=(9 * S,))
+    assert _by_kpi(record)[c.FIRST_RESPONSE] == [
+        (9 * S, ("web", "low"), 0, 1),
+        (9 * S, ("web", "low"), SUM, 0),
+    ]
 
 
 def test_surveys_take_ticket_dims_once_known_else_their_own_channel() -> None:
-    record = TicketRecord(surveys=[("csat", 4, 5 * S, "email")])
-    assert _by_family(record)[c.SURVEY] == [(5 * S, ("csat", 4, "email", "unknown"), 1)]
+    record = TicketRecord(surveys=(("csat", 4, 5 * S, "email"),))
+    got = _by_kpi(record)
+    assert got[c.SURVEY] == [(5 * S, ("csat", "4", "email", "unknown"), SUM, 1)]
+    assert got[c.SURVEY_SCORE_SUM] == [(5 * S, ("csat", "email", "unknown"), SUM, 4)]
     record.created_ms, record.channel, record.priority = 0, "chat", "urgent"
-    assert _by_family(record)[c.SURVEY] == [(5 * S, ("csat", 4, "chat", "urgent"), 1)]
+    assert _by_kpi(record)[c.SURVEY] == [(5 * S, ("csat", "4", "chat", "urgent"), SUM, 1)]
+
+
+def test_a_zero_score_is_an_answer_that_adds_no_points() -> None:
+    got = _by_kpi(TicketRecord(surveys=(("nps", 0, 5 * S, "web"),)))
+    assert got[c.SURVEY] == [(5 * S, ("nps", "0", "web", "unknown"), SUM, 1)]
+    assert c.SURVEY_SCORE_SUM not in got
 
 
 def test_waiting_replies_contribute_nothing_until_the_ticket_exists() -> None:
-    assert MODEL.contributions(TicketRecord(replies=[5], resolutions=[9])) == []
+    assert MODEL.contributions(TicketRecord(replies=(5,), resolutions=(9,))) == []
+
+
+def test_contributions_are_named_hashable_and_equal_across_evaluations() -> None:
+    """The partition diffs two evaluations with ``Counter`` and unpacks them positionally."""
+    record = TicketRecord(created_ms=0, channel="chat", priority="high", replies=(400 * S,))
+    first, again = MODEL.contributions(record), c.KpiModel().contributions(record)
+    assert first == again and Counter(first) == Counter(again)
+    created = first[0]
+    assert isinstance(created, Contribution)
+    assert created.series == Series(c.CREATED, CHAT_HIGH) and created.series.bucket == SUM
+    at_ms, series, amount = created
+    assert (at_ms, series.kpi, amount) == (0, c.CREATED, 1)

@@ -27,7 +27,7 @@ def test_a_redelivered_event_counts_once() -> None:
     event = created("T", NOW - 60_000)
     assert state.apply(event) is Outcome.PROCESSED
     assert state.apply(event) is Outcome.DUPLICATE
-    assert totals(state)[(c.CREATED, "email", "high")] == 1
+    assert totals(state)[c.Series(c.CREATED, ("email", "high"))] == 1
 
 
 def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
@@ -35,7 +35,7 @@ def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
     state.apply(replied("T", NOW - 30_000, "r1"))
     assert state.backlog() == {} and totals(state) == {}
     state.apply(created("T", NOW - 90_000))
-    assert totals(state)[(c.FRT_SUM, "email", "high")] == 60_000
+    assert totals(state)[c.Series(c.FIRST_RESPONSE, ("email", "high"), c.SUM)] == 60_000
     assert state.backlog() == {("email", "high"): (1, NOW - 90_000)}
 
 
@@ -112,12 +112,12 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
     state = partition_state(horizons=HORIZONS)
     state.apply(survey("s", NOW - 1000, "T"))
     assert totals(state) == {
-        (c.SURVEY, "csat", 5, "unknown", "unknown"): 1,
-        (c.SURVEY_SCORE_SUM, "csat", "unknown", "unknown"): 5,
+        c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")): 1,
+        c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5,
     }
     state.apply(created("T", NOW - 5000, channel="chat", priority="low"))
-    assert totals(state)[(c.SURVEY, "csat", 5, "chat", "low")] == 1
-    assert (c.SURVEY, "csat", 5, "unknown", "unknown") not in totals(state)
+    assert totals(state)[c.Series(c.SURVEY, ("csat", "5", "chat", "low"))] == 1
+    assert c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")) not in totals(state)
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_team_labels_are_capped_and_a_restart_readmits_the_same_teams() -> None:
         )
     assert state.open_by_team == {"billing": 2, "tech": 1, "other": 2}
     assert teams.folded == 2
-    assert totals(state)[(c.TEAM_CREATED, "other")] == 2
+    assert totals(state)[c.Series(c.TEAM_CREATED, ("other",))] == 2
     restored = TeamLabels(cap=2)
     rebuilt = partition_state(teams=restored)
     for key, blob in state.drain_dirty():

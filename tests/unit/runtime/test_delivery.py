@@ -19,7 +19,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSize
 from aiokafka.structs import TopicPartition
 
 from streams.config import Settings
-from streams.domain.contributions import CREATED
+from streams.domain.contributions import CREATED, Series
 from streams.domain.partition import PartitionState
 from streams.runtime import liveness
 from streams.runtime.batches import BatchApplier
@@ -380,7 +380,7 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     _run(assigned_then_applied())
     state = ownership.states[0]
     assert sorted(state.records) == ["T-1", "T-3"]
-    assert state.windows.totals()["1h"][CREATED, "email", "high"] == 2
+    assert state.windows.totals()["1h"][Series(CREATED, ("email", "high"))] == 2
     counts = stats.events
     assert (counts["ticket-created", "failed"], counts["ticket-created", "processed"]) == (1, 2)
     [letter] = producer.sent(DEAD_LETTERS)

@@ -22,7 +22,7 @@ POLICY = parse_policy(
 
 
 def outcomes(s: PartitionState) -> dict:
-    return {k[1:]: v for k, v in s.windows.totals()["1h"].items() if k[0] == c.SLA}
+    return {k.labels: v for k, v in s.windows.totals()["1h"].items() if k.kpi == c.SLA}
 
 
 def test_an_unanswered_ticket_is_at_risk_then_breached_by_the_timer_exactly_once() -> None:

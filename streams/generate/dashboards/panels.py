@@ -1,0 +1,91 @@
+"""Panel and query builders shared by the dashboards (grafana-foundation-sdk)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grafana_foundation_sdk.builders import dashboard, timeseries
+from grafana_foundation_sdk.builders import stat as stat_builder
+from grafana_foundation_sdk.builders.prometheus import Dataquery
+from grafana_foundation_sdk.models.common import BigValueColorMode, BigValueGraphMode
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef,
+    GridPos,
+    Threshold,
+    ThresholdsMode,
+)
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="supportkpi-prometheus")
+GREEN, AMBER, RED, BLUE = "green", "#EAB839", "red", "blue"
+
+
+def query(expr: str, legend: str = "", heatmap_format: bool = False, ref: str = "A") -> Dataquery:
+    built = Dataquery().expr(expr).datasource(DATASOURCE).ref_id(ref)
+    if legend:
+        built = built.legend_format(legend)
+    if heatmap_format:
+        built = built.format(PromQueryFormat.HEATMAP)
+    return built
+
+
+def thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
+    return (
+        dashboard.ThresholdsConfig()
+        .mode(ThresholdsMode.ABSOLUTE)
+        .steps([Threshold(value=v, color=c) for v, c in steps])
+    )
+
+
+def place(panel: Any, x: int, y: int, w: int, h: int) -> Any:
+    return panel.grid_pos(GridPos(h=h, w=w, x=x, y=y)).datasource(DATASOURCE)
+
+
+def stat(
+    title: str,
+    expr: str,
+    unit: str,
+    steps: tuple[tuple[float | None, str], ...],
+    x: int,
+    y: int,
+    w: int = 4,
+    h: int = 5,
+    decimals: int = 0,
+) -> stat_builder.Panel:
+    panel = (
+        stat_builder.Panel()
+        .title(title)
+        .with_target(query(expr))
+        .unit(unit)
+        .decimals(decimals)
+        .thresholds(thresholds(*steps))
+        .color_mode(BigValueColorMode.BACKGROUND)
+        .graph_mode(BigValueGraphMode.NONE)
+    )
+    return place(panel, x, y, w, h)
+
+
+def series(
+    title: str, queries: list[Dataquery], unit: str, x: int, y: int, w: int, h: int
+) -> timeseries.Panel:
+    panel = timeseries.Panel().title(title).unit(unit)
+    for index, query in enumerate(queries):
+        panel = panel.with_target(query.ref_id(chr(ord("A") + index)))
+    return place(panel, x, y, w, h)
+
+
+def quantile(q: float, family: str, window: str, by: str = "", match: str = "") -> str:
+    group = f"{by}, le" if by else "le"
+    return (
+        f'histogram_quantile({q}, sum by ({group}) ({family}_bucket{{window="{window}"{match}}}))'
+    )
+
+
+def count(expr: str) -> str:
+    return f"sum({expr}) or vector(0)"
+
+
+def with_panels(board: dashboard.Dashboard, panels: list[Any]) -> dashboard.Dashboard:
+    for number, panel in enumerate(panels, start=1):
+        board = board.with_panel(panel.id(number))
+    return board

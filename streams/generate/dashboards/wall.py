@@ -1,0 +1,201 @@
+"""The wall display for the support floor: big numbers in SLA colours, no scrolling."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import bargauge, dashboard
+
+from streams.domain.sla.policy import SlaPolicy
+from streams.generate.dashboards import panels as p
+from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
+
+
+def _targets(policy: SlaPolicy | None) -> dict[str, float]:
+    """First-response targets (seconds) per priority of the fallback (last) policy."""
+    if policy is None:
+        return {}
+    fallback = policy.policies[-1]
+    return {
+        prio: per["first_response"] / 1000
+        for prio, per in fallback.targets.items()
+        if "first_response" in per
+    }
+
+
+def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
+    """Readable across a room: big numbers, SLA colours, no scrolling at 1920x1080."""
+    targets = _targets(policy)
+    normal = targets.get("normal", 3600.0)
+    urgent = targets.get("urgent", 900.0)
+    objective = policy.objective if policy else 0.95
+
+    def compliance(window: str) -> str:
+        return f'window_sla:support_sla_compliance:ratio{{sla="first_response",window="{window}"}}'
+
+    panels = [
+        p.stat(
+            "First response p50 · 1h",
+            p.quantile(0.5, "support_first_response_seconds", "1h"),
+            "s",
+            ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
+            0,
+            0,
+        ),
+        p.stat(
+            "First response p90 · 1h",
+            p.quantile(0.9, "support_first_response_seconds", "1h"),
+            "s",
+            ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
+            4,
+            0,
+        ),
+        p.stat(
+            "Urgent first response p90 · 1h",
+            p.quantile(0.9, "support_first_response_seconds", "1h", match=',priority="urgent"'),
+            "s",
+            ((None, GREEN), (0.75 * urgent, AMBER), (urgent, RED)),
+            8,
+            0,
+        ),
+        p.stat(
+            "SLA compliance · 1h",
+            compliance("1h"),
+            "percentunit",
+            ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
+            12,
+            0,
+            decimals=1,
+        ),
+        p.stat(
+            "SLA compliance · today",
+            compliance("24h"),
+            "percentunit",
+            ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
+            16,
+            0,
+            decimals=1,
+        ),
+        p.stat(
+            "Breaches today",
+            p.count('support_sla_tickets{window="24h",outcome="breached"}'),
+            "none",
+            ((None, GREEN), (1, AMBER), (10, RED)),
+            20,
+            0,
+        ),
+        p.stat(
+            "At risk now",
+            p.count("support_sla_at_risk_tickets"),
+            "none",
+            ((None, GREEN), (1, AMBER), (5, RED)),
+            0,
+            5,
+        ),
+        p.stat(
+            "Breached & still open",
+            p.count("support_sla_breached_open_tickets"),
+            "none",
+            ((None, GREEN), (1, RED)),
+            4,
+            5,
+        ),
+        p.stat(
+            "CSAT · 24h",
+            'window:support_csat:percent{window="24h"}',
+            "percent",
+            ((None, RED), (70, AMBER), (85, GREEN)),
+            8,
+            5,
+            decimals=1,
+        ),
+        p.stat(
+            "CSAT · 7d",
+            'window:support_csat:percent{window="7d"}',
+            "percent",
+            ((None, RED), (70, AMBER), (85, GREEN)),
+            12,
+            5,
+            decimals=1,
+        ),
+        p.stat(
+            "NPS · 24h / 7d",
+            'window:support_nps:score{window=~"24h|7d"}',
+            "none",
+            ((None, RED), (0, AMBER), (30, GREEN)),
+            16,
+            5,
+        ),
+        p.stat(
+            "CES · 24h / 7d",
+            'window:support_ces:average{window=~"24h|7d"}',
+            "none",
+            ((None, RED), (4, AMBER), (5, GREEN)),
+            20,
+            5,
+            decimals=1,
+        ),
+        p.place(
+            bargauge.Panel()
+            .title("Open backlog by priority")
+            .with_target(p.query("sum by (priority) (support_open_tickets)", "{{priority}}"))
+            .thresholds(p.thresholds((None, BLUE))),
+            0,
+            10,
+            8,
+            8,
+        ),
+        p.series(
+            "Tickets created per hour, by channel",
+            [p.query('sum by (channel) (support_tickets_created{window="1h"})', "{{channel}}")],
+            "none",
+            8,
+            10,
+            8,
+            8,
+        ),
+        p.series(
+            "First response p90 · 1h, by priority",
+            [
+                p.query(
+                    p.quantile(0.9, "support_first_response_seconds", "1h", by="priority"),
+                    "{{priority}}",
+                )
+            ],
+            "s",
+            16,
+            10,
+            8,
+            8,
+        ),
+        p.series(
+            "SLA compliance · 1h, by SLA",
+            [p.query('window_sla:support_sla_compliance:ratio{window="1h"}', "{{sla}}")],
+            "percentunit",
+            0,
+            18,
+            12,
+            7,
+        ),
+        p.series(
+            "Open backlog and oldest open ticket",
+            [
+                p.query("sum(support_open_tickets)", "open tickets"),
+                p.query(
+                    "max(support_oldest_open_ticket_age_seconds) / 3600", "oldest open (hours)"
+                ),
+            ],
+            "none",
+            12,
+            18,
+            12,
+            7,
+        ),
+    ]
+    board = (
+        dashboard.Dashboard("Support floor")
+        .uid("supportkpi-wall")
+        .tags(["supportkpi", "wall"])
+        .refresh("30s")
+        .time("now-6h", "now")
+        .timezone("browser")
+    )
+    return p.with_panels(board, panels)

@@ -1,0 +1,29 @@
+"""The windowed KPI table of docs/metrics.md, written from ``streams.metrics.kpis``.
+
+Only the part between the two markers is generated; the prose around it is written by hand.
+"""
+
+from __future__ import annotations
+
+from streams.metrics.kpis import KPIS, Shape
+
+BEGIN = "<!-- generated from streams/metrics/kpis.py by `supportkpi generate`: edit it there -->"
+END = "<!-- end of the generated table -->"
+
+
+def table() -> str:
+    lines = ["| metric | type | labels | meaning |", "|---|---|---|---|"]
+    for row in KPIS:
+        kind = "gauge histogram" if row.shape is Shape.GAUGE_HISTOGRAM else "gauge"
+        labels = ", ".join(row.family.labels)
+        lines.append(f"| `{row.name}` | {kind} | {labels} | {row.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(document: str) -> str:
+    """``document`` with the text between the markers replaced by the current table."""
+    head, begin, rest = document.partition(BEGIN + "\n")
+    _, end, tail = rest.partition(END)
+    if not begin or not end:
+        raise ValueError(f"docs/metrics.md needs the markers {BEGIN!r} and {END!r}")
+    return head + begin + table() + end + tail
