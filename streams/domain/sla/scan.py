@@ -106,18 +106,14 @@ class SlaScan:
         """
         if self._pass is None:
             self._pass, self._pass_gauges = iter(list(self._running)), {}
-        running, gauges, visited = self._running, self._pass_gauges, 0
-        for key in self._pass:
-            visited += 1
-            flat = running.get(key)
-            if flat is None:
-                continue  # closed since the pass began
-            if _deadline_passed(flat, records[key].evaluated_ms, now_ms):
+        running, gauges = self._running, self._pass_gauges
+        for visited, key in enumerate(self._pass, start=1):
+            flat = running.get(key)  # None: closed since the pass began
+            if flat is not None and _deadline_passed(flat, records[key].evaluated_ms, now_ms):
                 decide(key)
                 flat = running.get(key)
-                if flat is None:
-                    continue
-            _observe(flat, gauges, now_ms)
+            if flat is not None:
+                _observe(flat, gauges, now_ms)
             if visited >= slice_size:
                 return
         self._settled, self._pass = gauges, None

@@ -122,3 +122,18 @@ def test_the_published_gauges_are_read_only() -> None:
     scan = SlaScan()
     with pytest.raises(TypeError):
         scan.gauges[FR] = SlaGauges()  # type: ignore[index]
+
+
+def test_a_tick_visits_at_most_its_slice_when_deciding_forgets_every_record() -> None:
+    scan = SlaScan()
+    records = {k: TicketRecord(evaluated_ms=NOW - 10 * S) for k in "ABC"}
+    for key in records:
+        scan.track(key, [running(NOW - S)])  # each deadline passed since its last evaluation
+    decided: list[str] = []
+
+    def decide(key: str) -> None:
+        decided.append(key)
+        scan.forget(key)  # e.g. it could not be evaluated: no clocks left running
+
+    scan.tick(NOW, 1, records, decide)
+    assert len(decided) == 1
