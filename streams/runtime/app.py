@@ -129,20 +129,11 @@ class Processor:
         self.ownership.advance(self.clock.now_ms())
 
     async def _housekeeping(self) -> None:
-        now = self.clock.now_ms()
-        states = dict(self.ownership.states)
-        for state in states.values():
-            state.advance(now)
-            self.stats.orphaned += state.expire()
-        await self.writes.persist(states)
+        self.stats.orphaned += self.ownership.expire(self.clock.now_ms())
+        await self.writes.persist(dict(self.ownership.states))
         await self.writes.confirm()  # also when no events flow, so nothing commits
 
     async def _sla_tick(self) -> None:
         """Breaches are found here, when a deadline passes, not when a late reply arrives."""
-        now = self.clock.now_ms()
-        states = dict(self.ownership.states)
-        share = max(1_000, SLA_SCAN_SLICE // max(1, len(states)))  # the budget is per worker
-        for state in states.values():
-            state.advance(now)
-            state.tick(share)
-        await self.writes.persist(states)
+        self.ownership.tick(self.clock.now_ms(), SLA_SCAN_SLICE)
+        await self.writes.persist(dict(self.ownership.states))

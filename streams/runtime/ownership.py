@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
 STAGE = "rebuild"
 WAITING_STAGE = "agent"  # waits for rebuilds: a long rebuild is not a stuck batch
+SLA_SHARE_MIN = 1_000  # records per partition and SLA tick, however many partitions are owned
 
 # (partition, progress) -> the latest value of every live key; ``progress(quarantined)`` is
 # called after every fetch (see ``changelog.read_partition``)
@@ -78,6 +79,24 @@ class Ownership:
         """Move every owned state's windows and backlog to ``now_ms``."""
         for state in self.owned():
             state.advance(now_ms)
+
+    def expire(self, now_ms: int) -> int:
+        """Move every owned state to ``now_ms`` and drop what is past its horizon; return how
+        many waiting events became orphans."""
+        orphaned = 0
+        for state in self.owned():
+            state.advance(now_ms)
+            orphaned += state.expire()
+        return orphaned
+
+    def tick(self, now_ms: int, budget: int) -> None:
+        """Move every owned state to ``now_ms`` and run its SLA tick; ``budget`` records are
+        visited per worker, shared between the partitions (at least ``SLA_SHARE_MIN`` each)."""
+        states = self.owned()
+        share = max(SLA_SHARE_MIN, budget // max(1, len(states)))
+        for state in states:
+            state.advance(now_ms)
+            state.tick(share)
 
     # -- assignment ---------------------------------------------------------------------------
     def assign(self, partitions: Set[int]) -> None:

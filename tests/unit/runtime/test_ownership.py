@@ -17,9 +17,10 @@ from streams.domain.ticket import TicketRecord
 from streams.runtime import liveness
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
-from streams.runtime.ownership import Ownership
+from streams.runtime.ownership import SLA_SHARE_MIN, Ownership
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
+from tests.support.builders import H, replied
 from tests.support.builders import run as _run
 
 
@@ -222,3 +223,52 @@ def test_in_replay_mode_a_rebuild_resumes_the_clock_at_the_newest_event_it_had_a
         assert clock.now_ms() == 9_000
 
     _run(scenario())
+
+
+def test_expire_moves_every_owned_state_to_now_and_returns_the_orphans(
+    ownership: Ownership, log: Changelog
+) -> None:
+    async def scenario() -> None:
+        log.open(0)
+        log.open(1)
+        ownership.assign({0, 1})
+        states = [await ownership.state_for(partition) for partition in (0, 1)]
+        start = max(state.now_ms for state in ownership.owned())
+        ownership.advance(start)
+        for n, state in enumerate(ownership.owned()):
+            state.apply(replied(f"T-{n}", start, f"r-{n}"))  # its ticket never appears
+        assert ownership.expire(start) == 0
+        later = start + 25 * H  # past the orphan horizon (24h)
+        assert ownership.expire(later) == 2
+        assert [state.now_ms for state in states if state is not None] == [later, later]
+        assert ownership.expire(later) == 0  # each orphan counted once
+
+    _run(scenario())
+
+
+class TickRecorder:
+    """A state that records what the SLA timer asks of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def advance(self, now_ms: int) -> None:
+        self.calls.append(("advance", now_ms))
+
+    def tick(self, slice_size: int) -> None:
+        self.calls.append(("tick", slice_size))
+
+
+def test_the_sla_tick_shares_the_budget_between_the_owned_partitions(
+    ownership: Ownership,
+) -> None:
+    states = {partition: TickRecorder() for partition in range(4)}
+    ownership.states = states  # type: ignore[assignment]
+    ownership.tick(5_000, 40 * SLA_SHARE_MIN)
+    assert [s.calls for s in states.values()] == [
+        [("advance", 5_000), ("tick", 10 * SLA_SHARE_MIN)]
+    ] * 4
+    ownership.tick(6_000, 2 * SLA_SHARE_MIN)  # a share never goes below the minimum
+    assert {s.calls[-1] for s in states.values()} == {("tick", SLA_SHARE_MIN)}
+    ownership.states = {}
+    ownership.tick(7_000, SLA_SHARE_MIN)  # nothing owned: nothing to do
