@@ -28,7 +28,7 @@ from streams.runtime import aiokafka_fixes, changelog, faust_fixes, faust_option
 from streams.runtime.batches import BatchApplier
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
-from streams.runtime.ownership import Ownership
+from streams.runtime.ownership import AGENT_STAGE, Ownership
 from streams.runtime.router import Router
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 # bounded batch lets the timers (SLA deadlines, the delivery guard) and scrapes keep their pace,
 # and never looks like a stalled partition to the delivery guard.
 PROCESS_BATCH_MESSAGES = 20
-AGENT = "agent"  # the liveness stage of the process agent
 
 
 class Processor:
@@ -55,7 +54,7 @@ class Processor:
         self.model = new_state.model
         self.stats = ProcessorStats(self.clock)
         self.liveness = liveness = Liveness(s.stall_seconds)
-        liveness.register(AGENT)
+        liveness.register(AGENT_STAGE)
         read_changelog = partial(changelog.read_partition, s)
         self.ownership = Ownership(new_state, read_changelog, liveness, self.stats, self.clock)
 
@@ -108,7 +107,7 @@ class Processor:
         offsets are committed (``Writes.gate_commits``)."""
         liveness, batches = self.liveness, self.batches
         async for batch in stream.take_events(PROCESS_BATCH_MESSAGES, self.settings.batch_wait):
-            liveness.busy(AGENT)
+            liveness.busy(AGENT_STAGE)
             messages = [e.message for e in batch]
             await self.guard.observe(messages)  # as they arrive: a long batch is not a stall
             decoded, letters = batches.decode(messages)
@@ -122,7 +121,7 @@ class Processor:
             self.stats.record_lag(
                 {m.tp: m.offset + 1 for m in messages}, self.app.consumer.highwater
             )
-            liveness.done(AGENT)
+            liveness.done(AGENT_STAGE)
 
     async def _advance_clock(self) -> None:
         """Windows and backlog follow the clock here and in the agent, never in a scrape."""

@@ -28,7 +28,9 @@ from streams.runtime.stats import ProcessorStats
 log = logging.getLogger(__name__)
 QUARANTINE_LOGGED = 10  # per rebuild, the records logged one by one (then a summary)
 STAGE = "rebuild"
-WAITING_STAGE = "agent"  # waits for rebuilds: a long rebuild is not a stuck batch
+# the process agent's stage (registered by the app); it waits for rebuilds, which beat it:
+# a long rebuild is not a stuck batch
+AGENT_STAGE = "agent"
 SLA_SHARE_MIN = 1_000  # records per partition and SLA tick, however many partitions are owned
 
 # (partition, progress) -> the latest value of every live key; ``progress(quarantined)`` is
@@ -167,7 +169,7 @@ class Ownership:
         """A rebuild read more of its changelog: it moves, and so does an agent waiting for it."""
         self.stats.quarantined += quarantined
         self.liveness.beat(STAGE)
-        self.liveness.beat(WAITING_STAGE)
+        self.liveness.beat(AGENT_STAGE)
 
     async def _read_and_load(self, partition: int) -> PartitionState:
         async with self._rebuild_lock:

@@ -25,7 +25,7 @@ from streams.runtime import liveness
 from streams.runtime.batches import BatchApplier
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
-from streams.runtime.ownership import Ownership
+from streams.runtime.ownership import AGENT_STAGE, Ownership
 from streams.runtime.router import Router
 from streams.runtime.sending import Outgoing, send_all
 from streams.runtime.states import StateFactory
@@ -355,7 +355,7 @@ def test_dead_letters_refused_for_a_while_are_sent_again_until_the_broker_takes_
 
 def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied() -> None:
     clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
-    live.register("agent")
+    live.register(AGENT_STAGE)
     new_state = StateFactory(SETTINGS, clock)
     new_state.model = ExplodingModel(error=RuntimeError, message="boom")
 
@@ -392,7 +392,7 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
 
 def test_an_internal_message_this_version_cannot_read_is_dead_lettered_with_its_bytes() -> None:
     clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
-    live.register("agent")
+    live.register(AGENT_STAGE)
 
     async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
         return {}

@@ -17,7 +17,7 @@ from streams.domain.ticket import TicketRecord
 from streams.runtime import liveness
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
-from streams.runtime.ownership import SLA_SHARE_MIN, Ownership
+from streams.runtime.ownership import AGENT_STAGE, SLA_SHARE_MIN, Ownership
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
 from tests.support.builders import H, replied
@@ -57,7 +57,7 @@ def log() -> Changelog:
 def ownership(log: Changelog) -> Ownership:
     clock = EventClock()
     live = Liveness(60)
-    live.register("agent")  # the stage that waits for rebuilds
+    live.register(AGENT_STAGE)  # the stage that waits for rebuilds
     new_state = StateFactory(Settings(sla_policy=""), clock)
     return Ownership(new_state, log.read_partition, live, ProcessorStats(clock), clock)
 
@@ -210,7 +210,7 @@ def test_in_replay_mode_a_rebuild_resumes_the_clock_at_the_newest_event_it_had_a
 ) -> None:
     clock = EventClock(event_time=True)
     live = Liveness(60)
-    live.register("agent")
+    live.register(AGENT_STAGE)
     new_state = StateFactory(Settings(sla_policy="", clock="event"), clock)
     ownership = Ownership(new_state, log.read_partition, live, ProcessorStats(clock), clock)
 
