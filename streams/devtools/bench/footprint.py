@@ -115,25 +115,16 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from streams.domain.contributions import KpiModel
     from streams.domain.events import decode
-    from streams.domain.labels import LabelPolicy
-    from streams.domain.partition import Horizons, PartitionState
-    from streams.domain.sla.policy import load_policy
-    from streams.domain.windows import SlidingWindows
     from streams.metrics.collectors import HealthCollector, KpiCollector
+    from streams.runtime.clock import EventClock
+    from streams.runtime.states import StateFactory
     from streams.runtime.stats import ProcessorStats
 
-    policy_path = Settings.from_env().sla_policy_path
-    model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
-    now = int(time.time() * 1000)
-    state = PartitionState(
-        model,
-        SlidingWindows({"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}),
-        LabelPolicy(),
-        Horizons(),
-        now,
-    )
+    clock = EventClock()  # the wall clock, as a live worker
+    new_state = StateFactory(Settings.from_env(), clock)  # a worker's state, as configured
+    model, state = new_state.model, new_state()
+    now = state.now_ms
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for kind, raw in footprint_events(open_tickets, shape, now):
@@ -146,12 +137,12 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
     state.drop_caches()  # the small recent-contributions cache is not per-ticket state
     gc.collect()
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    opened = sum(count for count, _ in state.backlog().values())
+    opened = sum(dims.tickets for dims in state.backlog().values())
     if opened != open_tickets:
         raise AssertionError(f"{opened} tickets open, expected {open_tickets}")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(lambda: [state], lambda: now, model.buckets_ms))
-    registry.register(HealthCollector(ProcessorStats(), lambda: [state], ["t"]))
+    registry.register(HealthCollector(ProcessorStats(clock), lambda: [state], ["t"]))
     renders = []
     for _ in range(5):
         started = time.perf_counter()
