@@ -1,6 +1,8 @@
 """Processing statistics of one worker: counters since start, consumer lag, the newest event.
 
-Written by the router and the agent, read by ``HealthCollector`` at scrape time.
+Written by the router and the agent (event counts, lag), the rebalance handler (rebalances),
+the rebuilds (quarantined records) and housekeeping (orphans); read by ``HealthCollector`` at
+scrape time. The newest event time is the worker's ``EventClock``, passed in.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ class TopicPartitionLike(Protocol):
     def partition(self) -> int: ...
 
 
-TP = TypeVar("TP", bound=TopicPartitionLike)
+PartitionT = TypeVar("PartitionT", bound=TopicPartitionLike)
 
 
 @dataclass
 class ProcessorStats:
-    clock: EventClock = field(default_factory=EventClock)  # read for the newest event time
+    clock: EventClock  # the worker's: read for the newest event time
     events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome) -> n
     rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
@@ -44,7 +46,7 @@ class ProcessorStats:
         self.events[(topic, outcome)] += 1
 
     def record_lag(
-        self, positions: Mapping[TP, int], highwater: Callable[[TP], int | None]
+        self, positions: Mapping[PartitionT, int], highwater: Callable[[PartitionT], int | None]
     ) -> None:
         """Messages behind the end of each partition, from the next offset to read there."""
         lag = self.lag

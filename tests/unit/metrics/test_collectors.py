@@ -11,6 +11,7 @@ from streams.domain.events import Event, Kind
 from streams.domain.partition import PartitionState
 from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
+from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
 from tests.support.builders import NOW, H, partition_state
 from tests.support.scrape import parse
@@ -22,7 +23,9 @@ def _registry(
 ) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(lambda: states, lambda: NOW, KpiModel().buckets_ms))
-    registry.register(HealthCollector(stats or ProcessorStats(), lambda: states, ["t-created"]))
+    registry.register(
+        HealthCollector(stats or ProcessorStats(EventClock()), lambda: states, ["t-created"])
+    )
     return registry
 
 
@@ -59,7 +62,7 @@ def test_partitions_are_summed_and_histograms_are_cumulative_gauge_histograms() 
 
 
 def test_every_exported_family_is_in_the_contract() -> None:
-    stats = ProcessorStats()
+    stats = ProcessorStats(EventClock())
     stats.count("t-created", "processed")
     stats.clock.saw(NOW)
     stats.lag[("t-created", 0)] = 3
@@ -98,7 +101,7 @@ def test_a_scrape_restricted_by_name_runs_only_the_collector_that_serves_it() ->
         visits.append(1)
         return states
 
-    stats = ProcessorStats()
+    stats = ProcessorStats(EventClock())
     stats.events["t-created", "processed"] = 3
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(partitions, lambda: NOW, KpiModel().buckets_ms))

@@ -184,7 +184,7 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
         return None
 
     log: list[tuple[str, Any]] = []
-    producer, stats = AIOKafkaProducer(refuse=refuse, log=log), ProcessorStats()
+    producer, stats = AIOKafkaProducer(refuse=refuse, log=log), ProcessorStats(EventClock())
     router = Router(settings, stats, Liveness(60))
     tp = TopicPartition("ticket-created", 0)
     batch = {tp: [_record(n, f"T-{n}") for n in range(3)]}
@@ -354,7 +354,8 @@ def test_dead_letters_refused_for_a_while_are_sent_again_until_the_broker_takes_
 
 
 def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_applied() -> None:
-    clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
+    clock, live = EventClock(), Liveness(60)
+    stats = ProcessorStats(clock)
     live.register(AGENT_STAGE)
     new_state = StateFactory(SETTINGS, clock)
     new_state.model = ExplodingModel(error=RuntimeError, message="boom")
@@ -391,7 +392,8 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
 
 
 def test_an_internal_message_this_version_cannot_read_is_dead_lettered_with_its_bytes() -> None:
-    clock, live, stats = EventClock(), Liveness(60), ProcessorStats()
+    clock, live = EventClock(), Liveness(60)
+    stats = ProcessorStats(clock)
     live.register(AGENT_STAGE)
 
     async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:

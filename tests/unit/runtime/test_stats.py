@@ -14,14 +14,14 @@ class TP(NamedTuple):
 
 
 def test_lag_is_what_lies_between_the_next_offset_and_the_end_of_each_partition() -> None:
-    stats = ProcessorStats()
+    stats = ProcessorStats(EventClock())
     ends = {TP("a", 0): 10, TP("a", 1): 4, TP("a", 2): None}
     stats.record_lag({TP("a", 0): 7, TP("a", 1): 4, TP("a", 2): 1}, ends.__getitem__)
     assert stats.lag == {("a", 0): 3, ("a", 1): 0}  # an unknown end is left out
 
 
 def test_lag_of_partitions_that_moved_away_is_forgotten_and_other_topics_kept() -> None:
-    stats = ProcessorStats()
+    stats = ProcessorStats(EventClock())
     stats.lag.update({("events", 0): 1, ("events", 1): 2, ("source", 1): 3, ("source", 2): 4})
     stats.keep_lag("events", {0})
     assert stats.lag == {("events", 0): 1, ("source", 1): 3, ("source", 2): 4}
