@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from streams.runtime import patching
+from streams.runtime.liveness import why
 
 SUPPORTED = ("0.14.0",)
 _installed = False
@@ -34,7 +35,7 @@ class UndecodableRecord(KafkaError):
     retriable = False
 
     def __init__(self, tp: TopicPartition, offset: int, cause: Exception) -> None:
-        super().__init__(f"{tp.topic}[{tp.partition}]@{offset}: {type(cause).__name__}: {cause}")
+        super().__init__(f"{tp.topic}[{tp.partition}]@{offset}: {why(cause)}")
         self.tp, self.offset, self.cause = tp, offset, cause
 
 

@@ -31,7 +31,7 @@ from streams.domain.events import pack
 from streams.runtime import security
 from streams.runtime.aiokafka_fixes import UndecodableRecord
 from streams.runtime.deadletters import DeadLetter, dead_letter, dead_letter_of
-from streams.runtime.liveness import Liveness, retry_pause
+from streams.runtime.liveness import Liveness, retry_pause, why
 from streams.runtime.routing import route
 from streams.runtime.sending import RECORD_OVERHEAD, Outgoing, is_retriable, send_all
 from streams.runtime.stats import ProcessorStats
@@ -112,13 +112,12 @@ class Router(ConsumerRebalanceListener):
                 level = logging.WARNING if is_retriable(exc) else logging.ERROR
                 log.log(
                     level,
-                    "routing a batch failed (%s: %s); reading it again in %.0f s",
-                    type(exc).__name__,
-                    exc,
+                    "routing a batch failed (%s); reading it again in %.0f s",
+                    why(exc),
                     retry_pause(attempt),
                     exc_info=not is_retriable(exc),
                 )
-                self.liveness.failing(self.STAGE, f"{type(exc).__name__}: {exc}")
+                self.liveness.failing(self.STAGE, why(exc))
                 await asyncio.sleep(retry_pause(attempt))
                 attempt += 1
                 for tp, records in batches.items():
@@ -204,7 +203,7 @@ class Router(ConsumerRebalanceListener):
         n records costs n fetches: bounded, and every offset gets its letter.
         """
         tp, offset = exc.tp, exc.offset
-        reason = f"record batch cannot be decoded: {type(exc.cause).__name__}: {exc.cause}"
+        reason = f"record batch cannot be decoded: {why(exc.cause)}"
         log.error("%s[%d]@%d: %s; skipping it", tp.topic, tp.partition, offset, reason)
         self.stats.count(tp.topic, "undecodable")
         letter = dead_letter(
