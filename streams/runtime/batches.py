@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from streams.config import Settings
 from streams.domain.events import Event, Kind, pack, unpack
@@ -23,7 +23,13 @@ from streams.runtime.writes import Writes
 
 log = logging.getLogger(__name__)
 
-Decoded = tuple[Any, Event]  # (the internal message it came in, one of its events)
+
+class Decoded(NamedTuple):
+    """The events of one internal message, and the message (a Faust message): its partition
+    routes them, its topic, offset and key go into their dead letters."""
+
+    message: Any
+    events: list[Event]
 
 
 class BatchApplier:
@@ -51,7 +57,7 @@ class BatchApplier:
         decoded: list[Decoded] = []
         for message in messages:
             try:
-                decoded.extend((message, event) for event in unpack(message.value))
+                events = unpack(message.value)
             except Exception as exc:  # not a message this version wrote: keep its bytes
                 self.stats.count(message.topic, "undecodable")
                 letters.append(
@@ -59,16 +65,20 @@ class BatchApplier:
                         message, message.value, f"internal message cannot be read: {why(exc)}"
                     )
                 )
+                continue
+            if events:
+                decoded.append(Decoded(message, events))
         return decoded, letters
 
     async def apply(self, decoded: list[Decoded], letters: list[DeadLetter]) -> None:
         """Apply every event, then send the dead letters (waiting) and the changed records."""
         stats, topic_of, saw = self.stats, self.topic_of, self.clock.saw
-        for _, event in decoded:  # first: in replay mode the newest event time is "now"
-            saw(event.at_ms)
+        for _, events in decoded:  # first: in replay mode the newest event time is "now"
+            for event in events:
+                saw(event.at_ms)
         now = self.clock.now_ms()
         touched: dict[int, PartitionState] = {}
-        for message, event in decoded:
+        for message, events in decoded:
             partition = message.partition
             state = touched.get(partition)
             if state is None:
@@ -77,25 +87,26 @@ class BatchApplier:
                     continue  # fetched before it moved away; its new owner reads it again
                 state.advance(now)
                 touched[partition] = state
-            try:
-                outcome = state.apply(event)
-            except Exception as exc:  # rolled back by the state; this event alone is lost
-                outcome = Outcome.FAILED
-                letters.append(
-                    self._letter(
-                        message,
-                        pack([event]),
-                        f"applying {event.kind.value} {event.event_id!r} of "
-                        f"{event.record_key!r} failed: {why(exc)}",
+            for event in events:
+                try:
+                    outcome = state.apply(event)
+                except Exception as exc:  # rolled back by the state; this event alone is lost
+                    outcome = Outcome.FAILED
+                    letters.append(
+                        self._letter(
+                            message,
+                            pack([event]),
+                            f"applying {event.kind.value} {event.event_id!r} of "
+                            f"{event.record_key!r} failed: {why(exc)}",
+                        )
                     )
-                )
-                log.error(
-                    "event %r of ticket %r could not be applied: %s",
-                    event.event_id,
-                    event.ticket_id,
-                    why(exc),
-                )
-            stats.count(topic_of[event.kind], outcome.value)
+                    log.error(
+                        "event %r of ticket %r could not be applied: %s",
+                        event.event_id,
+                        event.ticket_id,
+                        why(exc),
+                    )
+                stats.count(topic_of[event.kind], outcome.value)
         await self.writes.dead_letter(letters)
         await self.writes.persist(touched)
 

@@ -22,7 +22,7 @@ from streams.config import Settings
 from streams.domain.contributions import CREATED, Series
 from streams.domain.partition import PartitionState
 from streams.runtime import liveness
-from streams.runtime.batches import BatchApplier
+from streams.runtime.batches import BatchApplier, Decoded
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
 from streams.runtime.ownership import AGENT_STAGE, Ownership
@@ -376,7 +376,7 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
 
     async def assigned_then_applied() -> None:
         ownership.assign({0})
-        await batches.apply([(message, e) for e in batch], [])
+        await batches.apply([Decoded(message, batch)], [])
 
     _run(assigned_then_applied())
     state = ownership.states[0]
