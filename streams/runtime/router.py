@@ -30,9 +30,9 @@ from streams.config import Settings
 from streams.domain.events import pack
 from streams.runtime import security
 from streams.runtime.aiokafka_fixes import UndecodableRecord
-from streams.runtime.deadletters import DeadLetter, dead_letter, dead_letter_of
+from streams.runtime.deadletters import dead_letter, dead_letter_of
 from streams.runtime.liveness import Liveness, retry_pause, why
-from streams.runtime.routing import route
+from streams.runtime.routing import Rejected, route
 from streams.runtime.sending import RECORD_OVERHEAD, Outgoing, is_retriable, send_all
 from streams.runtime.stats import ProcessorStats
 
@@ -161,29 +161,25 @@ class Router(ConsumerRebalanceListener):
                     message.sources, await send_all(producer, singles), strict=True
                 ):
                     if single is not None:
-                        routed.rejected.append((source, f"refused by the broker: {single}"))
-        await self._dead_letters(
-            producer,
-            [(r, why, dead_letter_of(r, why, s.max_message_bytes)) for r, why in routed.rejected],
-        )
+                        routed.rejected.append(Rejected(source, f"refused by the broker: {single}"))
+        await self._dead_letters(producer, routed.rejected)
         offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
         await self._commit(consumer, offsets)
         self.stats.record_lag(offsets, consumer.highwater)
 
-    async def _dead_letters(
-        self, producer: AIOKafkaProducer, letters: list[tuple[Any, str, DeadLetter]]
-    ) -> None:
+    async def _dead_letters(self, producer: AIOKafkaProducer, rejected: list[Rejected]) -> None:
         s = self.settings
+        letters = [dead_letter_of(r.record, r.reason, s.max_message_bytes) for r in rejected]
         refused = await send_all(
             producer,
-            [Outgoing(s.dead_letter_topic, d.key, d.value, None, d.headers) for _, _, d in letters],
+            [Outgoing(s.dead_letter_topic, d.key, d.value, None, d.headers) for d in letters],
         )
-        for record, reason, _ in letters:  # once sent: a batch read again counts them once
+        for record, reason in rejected:  # once sent: a batch read again counts them once
             self.stats.count(record.topic, "invalid")
             log.warning(
                 "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, reason
             )
-        for (record, reason, _), exc in zip(letters, refused, strict=True):
+        for (record, reason), exc in zip(rejected, refused, strict=True):
             if exc is not None:  # the letter is bounded and keyed: this is a broker's refusal
                 log.error(
                     "the dead letter for %s[%s]@%s (%s) was refused too: %s; it is dropped",

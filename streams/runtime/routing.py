@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiokafka.structs import ConsumerRecord
 
@@ -14,6 +14,13 @@ from streams.domain.events import Event, InvalidEvent, decode, pack
 from streams.runtime.partitioning import partition_for
 
 PACKED_EVENTS_MAX = 250  # events per internal message: bounds a processing batch (see app)
+
+
+class Rejected(NamedTuple):
+    """A source record that is not forwarded, and why (its dead letter's reason)."""
+
+    record: ConsumerRecord[Any, Any]
+    reason: str
 
 
 @dataclass
@@ -32,7 +39,7 @@ class Routed:
 
     events: dict[int, list[Event]] = field(default_factory=dict)
     sources: dict[int, list[ConsumerRecord[Any, Any]]] = field(default_factory=dict)
-    rejected: list[tuple[ConsumerRecord[Any, Any], str]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
     def messages(self, max_bytes: int) -> Iterator[Packed]:
         """Packed events per partition, in arrival order, each message at most
@@ -60,7 +67,7 @@ class Routed:
             yield Packed(partition, blob, events, sources)
         elif len(events) == 1:
             self.rejected.append(
-                (
+                Rejected(
                     sources[0],
                     f"event is {len(blob)} bytes packed, more than "
                     f"the {max_bytes}-byte message limit",
@@ -93,7 +100,7 @@ def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings, now_m
             if problem is not None:
                 raise InvalidEvent(problem)
         except InvalidEvent as exc:
-            out.rejected.append((record, str(exc)))
+            out.rejected.append(Rejected(record, str(exc)))
             continue
         partition = partition_for(event.record_key.encode(), partitions)
         target = events.get(partition)

@@ -170,9 +170,9 @@ def test_an_event_larger_than_a_message_is_rejected_and_its_neighbours_go_on() -
     messages = list(routed.messages(1_000))
     assert [e.event_id for m in messages for e in m.events] == ["e1", "e2"]
     assert [(r.offset, why.split(",")[0]) for r, why in routed.rejected] == [
-        (1, routed.rejected[0][1].split(",")[0])
+        (1, routed.rejected[0].reason.split(",")[0])
     ]
-    assert "more than the 1000-byte message limit" in routed.rejected[0][1]
+    assert "more than the 1000-byte message limit" in routed.rejected[0].reason
 
 
 def test_dead_letters_say_where_the_message_came_from_and_why() -> None:
