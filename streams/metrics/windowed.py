@@ -10,8 +10,8 @@ from streams.domain.series import SUM, Series
 from streams.metrics.kpis import Shape, WindowedKpi
 
 Totals = Mapping[Series, int]
-#: per KPI id, per window (in the windows' order): that KPI's series and their sums
-ByKpi = dict[str, dict[str, list[tuple[Series, int]]]]
+#: one KPI's series and their sums, per window (in the windows' order)
+PerWindow = dict[str, dict[Series, int]]
 
 
 def windowed_families(
@@ -27,30 +27,29 @@ def windowed_families(
             yield _gauge(row, per_window)
 
 
-def _by_kpi(windows: Mapping[str, Totals]) -> ByKpi:
-    out: ByKpi = {}
+def _by_kpi(windows: Mapping[str, Totals]) -> dict[str, PerWindow]:
+    """The windows' totals split by KPI id."""
+    out: dict[str, PerWindow] = {}
     for window, totals in windows.items():
         for series, value in totals.items():
-            out.setdefault(series.kpi, {}).setdefault(window, []).append((series, value))
+            out.setdefault(series.kpi, {}).setdefault(window, {})[series] = value
     return out
 
 
-def _gauge(row: WindowedKpi, per_window: dict[str, list[tuple[Series, int]]]) -> Metric:
+def _gauge(row: WindowedKpi, per_window: PerWindow) -> Metric:
     family = GaugeMetricFamily(row.name, row.help, labels=row.family.labels)
     for window, sums in per_window.items():
-        for series, value in sorted(sums):
+        for series, value in sorted(sums.items()):
             family.add_metric([window, *series.labels], value)
     return family
 
 
-def _histogram(
-    row: WindowedKpi, per_window: dict[str, list[tuple[Series, int]]], les: list[str]
-) -> Metric:
+def _histogram(row: WindowedKpi, per_window: PerWindow, les: list[str]) -> Metric:
     family = GaugeHistogramMetricFamily(row.name, row.help, labels=row.family.labels)
     for window, sums in per_window.items():
         buckets: dict[tuple[str, ...], list[int]] = {}
         total_ms: dict[tuple[str, ...], int] = {}
-        for series, value in sums:
+        for series, value in sums.items():
             if series.bucket == SUM:
                 total_ms[series.labels] = value
             else:
