@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Set
+from typing import Protocol
 
 from streams.domain.partition import PartitionState
 from streams.runtime.clock import EventClock
@@ -33,9 +34,15 @@ STAGE = "rebuild"
 AGENT_STAGE = "agent"
 SLA_SHARE_MIN = 1_000  # records per partition and SLA tick, however many partitions are owned
 
-# (partition, progress) -> the latest value of every live key; ``progress(quarantined)`` is
-# called after every fetch (see ``changelog.read_partition``)
-ChangelogReader = Callable[[int, Callable[[int], None]], Awaitable[dict[bytes, bytes]]]
+
+class ChangelogReader(Protocol):
+    """Reads one partition's changelog (``changelog.read_partition``, bound to the settings)."""
+
+    def __call__(
+        self, partition: int, progress: Callable[[int], None], /
+    ) -> Awaitable[dict[bytes, bytes]]:
+        """The latest value of every live key; ``progress(quarantined)`` after every fetch."""
+        ...
 
 
 class Ownership:
