@@ -22,7 +22,10 @@ from streams.runtime.deadletters import DeadLetter
 from streams.runtime.liveness import Liveness, retry_pause, why
 
 log = logging.getLogger(__name__)
-PERSIST_ATTEMPTS = 8  # sends of one write (with growing pauses) before the worker gives up
+# sends of one write before the worker gives up. The pauses between them (``retry_pause``: 1, 2,
+# 4, 8, 16, 30, 30 s) add up to 91 s for changelog writes; dead letters pause after their last
+# send too, 121 s in all. Each attempt also waits for the broker's answers.
+PERSIST_ATTEMPTS = 8
 EXIT_CHANGELOG_FAILING = 70
 UNCONFIRMED_PRUNED_AT = 50_000  # writes kept for confirmation before acknowledged ones go
 STAGE = "changelog"
