@@ -9,8 +9,9 @@ rules that keep a worker from serving or writing stale records:
 - a rebuild whose partition moves away is cancelled, never installed, and an agent waiting
   for it gets None (the partition's events are its new owner's);
 - an agent that is itself stopping while it waits gets its ``CancelledError`` back;
-- a changelog read that fails (the broker) is retried with growing pauses, and a record that
-  cannot be loaded is quarantined: neither keeps a partition from becoming ready.
+- a changelog read that fails (the broker) is retried with growing pauses, and the partition
+  is not ready until a read succeeds; a record that cannot be loaded is quarantined (left out
+  and counted), which does not keep the partition from becoming ready.
 """
 
 from __future__ import annotations

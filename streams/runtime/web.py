@@ -1,7 +1,7 @@
 """The worker's only web views: ``/metrics``, ``/health`` and ``/ready``.
 
-Faust's own views (``/router/``, ``/table/``, stats, graph) are turned off in ``app``: they
-would answer on the metrics port for anyone who can reach it.
+Faust's own views (``/router/``, ``/table/``, stats, graph) are turned off in
+``faust_options``: they would answer on the metrics port for anyone who can reach it.
 """
 
 from __future__ import annotations
