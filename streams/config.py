@@ -47,6 +47,8 @@ class Settings:
     priorities: tuple[str, ...] = DEFAULT_PRIORITIES
     teams: tuple[str, ...] = ()  # allow-list; empty: first come, first served up to max_teams
     max_teams: int = 50
+    categories: tuple[str, ...] = ()  # allow-list; empty: first come, first served
+    max_categories: int = 30
     ingest_token: str = ""  # bearer token required by `supportkpi ingest` (empty: none)
     ingest_token_file: str = ""  # file holding that token (wins over ingest_token)
     ingest_max_concurrency: int = 64  # requests handled at once; more get 503 + Retry-After

@@ -1,4 +1,4 @@
-"""The backlog of one partition: open tickets per (channel, priority) and per team.
+"""The backlog of one partition: open tickets per (channel, priority), per team and per category.
 
 A scrape reads the count and the oldest creation time of every (channel, priority). The oldest
 comes from a min-heap per dims whose top is kept valid on write (entries of tickets that closed,
@@ -25,6 +25,7 @@ class OpenTicket(NamedTuple):
     dims: Dims
     created_ms: int
     team: str
+    category: str  # the current category label
 
 
 class OpenDims(NamedTuple):
@@ -39,7 +40,9 @@ def open_ticket(record: TicketRecord) -> OpenTicket | None:
     created = record.created_ms
     if created is None or record.is_resolved:
         return None
-    return OpenTicket((record.channel, record.priority), created, record.team or UNKNOWN)
+    return OpenTicket(
+        (record.channel, record.priority), created, record.team or UNKNOWN, record.category_now
+    )
 
 
 class _Heap(NamedTuple):
@@ -52,11 +55,12 @@ class _Heap(NamedTuple):
 class Backlog:
     """Open tickets, indexed so that reading the gauges never mutates or scans."""
 
-    __slots__ = ("_by_team", "_dims")
+    __slots__ = ("_by_category", "_by_team", "_dims")
 
     def __init__(self) -> None:
         self._dims: dict[Dims, _Heap] = {}
         self._by_team: dict[str, int] = {}
+        self._by_category: dict[str, int] = {}
 
     def move(self, key: str, before: OpenTicket | None, after: OpenTicket | None) -> None:
         """Ticket ``key`` went from ``before`` to ``after`` (None: not open)."""
@@ -75,6 +79,10 @@ class Backlog:
         """Open tickets per team label (teams with none are left out); a read-only view."""
         return MappingProxyType(self._by_team)
 
+    def per_category(self) -> Mapping[str, int]:
+        """Open tickets per category label (categories with none are left out); read only."""
+        return MappingProxyType(self._by_category)
+
     def _add(self, key: str, entry: OpenTicket) -> None:
         heap = self._dims.get(entry.dims)
         if heap is None:
@@ -84,8 +92,8 @@ class Backlog:
         if len(heap.oldest) > 2 * len(heap.ids) + 64:  # stale entries below the top: compact
             heap.oldest[:] = [(at, k) for k, at in heap.ids.items()]
             heapq.heapify(heap.oldest)
-        by_team = self._by_team
-        by_team[entry.team] = by_team.get(entry.team, 0) + 1
+        _count(self._by_team, entry.team, 1)
+        _count(self._by_category, entry.category, 1)
 
     def _remove(self, key: str, entry: OpenTicket, after: OpenTicket | None) -> None:
         heap = self._dims[entry.dims]
@@ -97,8 +105,14 @@ class Backlog:
             ids, oldest = heap.ids, heap.oldest
             while ids.get(oldest[0][1]) != oldest[0][0]:
                 heapq.heappop(oldest)
-        left = self._by_team[entry.team] - 1
-        if left:
-            self._by_team[entry.team] = left
-        else:
-            del self._by_team[entry.team]
+        _count(self._by_team, entry.team, -1)
+        _count(self._by_category, entry.category, -1)
+
+
+def _count(counts: dict[str, int], label: str, change: int) -> None:
+    """Add ``change`` to the open tickets of ``label``, leaving out labels with none."""
+    left = counts.get(label, 0) + change
+    if left:
+        counts[label] = left
+    else:
+        del counts[label]

@@ -34,6 +34,11 @@ NEXT_REPLY = "next_reply"  # histogram: oldest unanswered customer message to th
 SLA = "sla"  # SLA clocks decided (met or breached)
 SURVEY = "survey"  # survey answers, by score
 SURVEY_SCORE_SUM = "survey_score_sum"  # the scores of survey answers, added
+CATEGORY_CREATED = "category_created"  # tickets created, per current category
+CATEGORY_RESOLVED = "category_resolved"  # tickets resolved, per current category
+CATEGORY_FIRST_RESPONSE = "category_first_response"  # histogram: FIRST_RESPONSE per category
+CATEGORY_RESOLUTION = "category_resolution"  # histogram: RESOLUTION per category
+CATEGORY_SURVEY = "category_survey"  # survey answers, by score, per category
 
 #: The usual SLA targets, so ``histogram_quantile`` and "share under target" are exact at them.
 DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
@@ -90,6 +95,7 @@ class KpiModel:
             self._lifecycle(out, record, created, sums, buckets)
             if record.replies:
                 self._replies(out, record, created, sums, buckets)
+            self._by_category(out, record, created)
             if record_clocks is None:
                 record_clocks = self.clocks(record)
             self._sla_outcomes(out, record_clocks, record.evaluated_ms)
@@ -137,6 +143,19 @@ class KpiModel:
                 if stop is not None:
                     self._observe(out, stop, NEXT_REPLY, sums, buckets, stop - start)
 
+    def _by_category(self, out: list[Contribution], record: TicketRecord, created: int) -> None:
+        """Created, resolved, first response and resolution times, per current category."""
+        labels = (record.category_now,)
+        sums, buckets = self._series.sums[labels], self._series.buckets[labels]
+        out.append(Contribution(created, sums[CATEGORY_CREATED], 1))
+        if record.replies:
+            first = record.replies[0]
+            self._observe(out, first, CATEGORY_FIRST_RESPONSE, sums, buckets, first - created)
+        resolved = record.resolved_ms
+        if resolved is not None:
+            out.append(Contribution(resolved, sums[CATEGORY_RESOLVED], 1))
+            self._observe(out, resolved, CATEGORY_RESOLUTION, sums, buckets, resolved - created)
+
     def _observe(
         self,
         out: list[Contribution],
@@ -165,14 +184,17 @@ class KpiModel:
     def _survey_answers(self, out: list[Contribution], record: TicketRecord) -> None:
         """Answers by score, and their scores added (averages need no label maths).
 
-        A survey takes its ticket's dims once the ticket is known, else its own channel and
-        ``priority="unknown"``.
+        A survey takes its ticket's dims and category once the ticket is known, else its own
+        channel, ``priority="unknown"`` and ``category="unknown"``.
         """
         known, sums = record.created_ms is not None, self._series.sums
+        category = record.category_now if known else UNKNOWN
         for survey, score, at_ms, hint in record.surveys:
             channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
             answers = sums[(survey, str(score), channel, priority)][SURVEY]
             out.append(Contribution(at_ms, answers, 1))
+            by_category = sums[(category, survey, str(score))][CATEGORY_SURVEY]
+            out.append(Contribution(at_ms, by_category, 1))
             if score:
                 points = sums[(survey, channel, priority)][SURVEY_SCORE_SUM]
                 out.append(Contribution(at_ms, points, score))

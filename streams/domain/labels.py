@@ -33,16 +33,17 @@ class LabelPolicy:
         return sys.intern(value) if value in self.priorities else OTHER
 
 
-class TeamLabels:
-    """Team names become labels first come, first served, up to a cap; the rest are ``other``.
+class BoundedLabels:
+    """Free-form values (teams, categories) become labels first come, first served, up to a
+    cap, or only from an allow-list; the rest are ``other``, and counted.
 
-    A ticket's team label is decided once, when it is created, and stored in its record, so a
-    ticket keeps its label for life and a restart re-admits exactly the labels in use.
+    The label a record gets is stored in it, so a restart re-admits exactly the labels in use
+    (``readmit``) instead of deciding again in the order the changelog happens to be read.
     """
 
     def __init__(self, cap: int, allowed: frozenset[str] = frozenset()) -> None:
         self.cap = cap
-        self.allowed = allowed  # when set, only these teams are ever admitted
+        self.allowed = allowed  # when set, only these values are ever admitted
         self.admitted: set[str] = set()
         self.folded = 0  # values mapped to ``other`` because of the cap or the allow-list
 
@@ -62,3 +63,9 @@ class TeamLabels:
         """Re-admit a label found in a restored record."""
         if label is not None and label not in (OTHER, UNKNOWN):
             self.admitted.add(label)
+
+
+#: a ticket's team label is decided when it is created and kept for life
+TeamLabels = BoundedLabels
+#: a ticket's category label is decided by each event that sets its category
+CategoryLabels = BoundedLabels

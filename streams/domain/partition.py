@@ -8,8 +8,8 @@ from records.
 ``PartitionState`` applies events and keeps the derived parts in step; each part is its own
 module: ``backlog`` (open tickets), ``sla.scan`` (running clocks and live gauges), ``recent``
 (a cache of contributions) and ``expiry`` (horizons). Readers (the collectors) use
-``backlog()``, ``open_by_team`` and ``sla_now``, which change nothing; the clock moves only
-through ``advance``, called by the agent and the runtime's timers.
+``backlog()``, ``open_by_team``, ``open_by_category`` and ``sla_now``, which change nothing;
+the clock moves only through ``advance``, called by the agent and the runtime's timers.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.expiry import Cutoffs, Horizons
-from streams.domain.labels import LabelPolicy, TeamLabels
+from streams.domain.labels import UNKNOWN, CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.recent import RecentContributions
+from streams.domain.record_format import UNDECIDED
 from streams.domain.sla.scan import SLA_SCAN_SLICE, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows
@@ -53,12 +54,14 @@ class PartitionState:
         now_ms: int,
         teams: TeamLabels | None = None,
         max_ticket_events: int = MAX_TICKET_EVENTS,
+        categories: CategoryLabels | None = None,
     ) -> None:
         self.model = model
         self.max_ticket_events = max_ticket_events
         self.windows = windows
         self.labels = labels
         self.teams = teams if teams is not None else TeamLabels(cap=50)
+        self.categories = categories if categories is not None else CategoryLabels(cap=30)
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self._backlog = Backlog()
@@ -78,6 +81,11 @@ class PartitionState:
     def open_by_team(self) -> Mapping[str, int]:
         """Open tickets per team label (read only)."""
         return self._backlog.per_team()
+
+    @property
+    def open_by_category(self) -> Mapping[str, int]:
+        """Open tickets per current category label (read only)."""
+        return self._backlog.per_category()
 
     @property
     def sla_now(self) -> Mapping[SlaKey, SlaGauges]:
@@ -129,6 +137,7 @@ class PartitionState:
         caller quarantines it and the rest of the partition loads as usual.
         """
         record = TicketRecord.from_bytes(blob)
+        self._readmit_categories(record)
         try:
             contributions = self._evaluate(key, record)
         except Exception:
@@ -138,6 +147,16 @@ class PartitionState:
         self.records[key] = record
         self._diff(None, contributions)
         self._backlog.move(key, None, open_ticket(record))
+
+    def _readmit_categories(self, record: TicketRecord) -> None:
+        """The category labels of a restored record keep their place (a record of an older
+        format has its label decided now, from the category it keeps)."""
+        categories = self.categories
+        if record.category_label == UNDECIDED:
+            record.category_label = categories.label(record.category)
+        categories.readmit(record.category_label)
+        for _, label in record.category_changes:
+            categories.readmit(label)
 
     def apply(self, event: Event) -> Outcome:
         """Apply one event; if that raises, the partition is left as it was, and it re-raises.
@@ -180,16 +199,21 @@ class PartitionState:
         was_open = open_ticket(record)
         channel = priority = ""
         team: str | None = None
+        category = UNKNOWN
         if event.kind is Kind.CREATED:
             channel = self.labels.channel(event.channel)
             priority = self.labels.priority(event.priority)
             team = self.teams.label(event.team)
+            category = self.categories.label(event.category)
         elif event.kind is Kind.SURVEY:
             channel = self.labels.channel(event.channel)
-        elif event.kind is Kind.UPDATED and event.priority is not None:
-            priority = self.labels.priority(event.priority)
+        elif event.kind is Kind.UPDATED:
+            if event.priority is not None:
+                priority = self.labels.priority(event.priority)
+            if event.category is not None:
+                category = self.categories.label(event.category)
         admission = record.apply(
-            event, channel, priority, self.now_ms, team, self.max_ticket_events
+            event, channel, priority, self.now_ms, team, self.max_ticket_events, category
         )
         if admission is Admission.DUPLICATE:
             return Outcome.DUPLICATE

@@ -1,8 +1,10 @@
 """The changelog format of a ticket record: a JSON array, versioned, older versions still read.
 
-Format 4 adds the overflow ring of digests; a record without one is written in format 3, which
-the previous release reads too (a rollback, or a mixed rolling deploy). Format 2 kept whole
-event ids; they are turned into digests when read.
+Format 5 adds the category labels (the creation's and the changes'); format 4 adds the overflow
+ring of digests. A record is written in the oldest format that holds it: one without category
+labels or overflow in format 3, which releases before both read too (a rollback, or a mixed
+rolling deploy). A record read from format 4 or older has its category label decided again
+(``UNDECIDED``). Format 2 kept whole event ids; they are turned into digests when read.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from typing import NamedTuple, Protocol
 import orjson
 
 from streams.domain.digests import event_digest
+from streams.domain.labels import UNKNOWN
 
-FORMAT = 4
+FORMAT = 5
+_WITH_OVERFLOW = 4
 _WITHOUT_OVERFLOW = 3
-_READ = (2, _WITHOUT_OVERFLOW, FORMAT)
+_READ = (2, _WITHOUT_OVERFLOW, _WITH_OVERFLOW, FORMAT)
+#: the category label of a record with a category written before categories were labels
+#: (decided on load)
+UNDECIDED = ""
 
 
 class Persisted(Protocol):
@@ -40,6 +47,8 @@ class Persisted(Protocol):
     pending_since_ms: int | None
     last_ms: int
     evaluated_ms: int
+    category_label: str
+    category_changes: tuple[tuple[int, str], ...]
 
 
 class StoredRecord(NamedTuple):
@@ -63,6 +72,8 @@ class StoredRecord(NamedTuple):
     pending_since_ms: int | None
     last_ms: int
     evaluated_ms: int
+    category_label: str
+    category_changes: tuple[tuple[int, str], ...]
 
 
 def intern_label(value: str | None) -> str | None:
@@ -91,8 +102,11 @@ def encode(record: Persisted) -> bytes:
         record.last_ms,
         record.evaluated_ms,
     ]
-    if record.overflow:
+    if record.category_label != UNKNOWN or record.category_changes:
         fields[0] = FORMAT
+        fields += [record.overflow.hex(), record.category_label, record.category_changes]
+    elif record.overflow:
+        fields[0] = _WITH_OVERFLOW
         fields.append(record.overflow.hex())
     return orjson.dumps(fields)
 
@@ -105,7 +119,12 @@ def decode(blob: bytes) -> StoredRecord:
         raise ValueError(
             f"ticket record format {fmt!r} is not one this version reads (2..{FORMAT})"
         )
-    overflow = bytes.fromhex(fields.pop()) if fmt == FORMAT else b""
+    category_label = UNKNOWN if fields[6] is None else UNDECIDED  # no category: unknown
+    category_changes: tuple[tuple[int, str], ...] = ()
+    if fmt == FORMAT:
+        category_label, changes = sys.intern(fields.pop(-2)), fields.pop()
+        category_changes = tuple((a, sys.intern(c)) for a, c in changes)
+    overflow = bytes.fromhex(fields.pop()) if fmt in (_WITH_OVERFLOW, FORMAT) else b""
     (
         fmt,
         created,
@@ -150,4 +169,6 @@ def decode(blob: bytes) -> StoredRecord:
         pending,
         last,
         evaluated,
+        category_label,
+        category_changes,
     )

@@ -22,12 +22,15 @@ OVERFLOW_DIGESTS_KEPT = 1_000
 def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int = 34) -> int:
     """An upper bound of a record's changelog value under the caps (checked at start-up
     against the broker's message limit): digests as hex, the fact sequences, and the strings
-    (ids, team and category at most 256 characters; channel and priority labels come from
-    allow-lists, the longest of which is ``label_json_bytes`` as JSON)."""
+    (ids, team and category at most 256 characters, and so the category labels; channel and
+    priority labels come from allow-lists, the longest of which is ``label_json_bytes`` as
+    JSON)."""
     digests = 2 * DIGEST_SIZE * (max_events + OVERFLOW_DIGESTS_KEPT) + 16
     times = 4 * MAX_FACTS_KEPT * 21  # replies, customer, resolutions, reopens: "1795...,"
     statuses = MAX_FACTS_KEPT * 32  # [1795000000000,"on_hold"],
     priorities = MAX_FACTS_KEPT * (20 + label_json_bytes)
     surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
-    strings = 4 * (6 * MAX_ID_LENGTH + 2) + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
-    return digests + times + statuses + priorities + surveys + strings
+    category = 6 * MAX_ID_LENGTH + 2  # a category label: a published category, or a fold
+    category_changes = MAX_FACTS_KEPT * (20 + category)
+    strings = 5 * category + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
+    return digests + times + statuses + priorities + surveys + category_changes + strings

@@ -58,7 +58,7 @@ class TicketRecord:
     priority: str = UNKNOWN  # bounded label of the current priority
     team: str | None = None  # bounded label, decided at creation
     team_name: str | None = None  # current team as published (for SLA policy matching)
-    category: str | None = None
+    category: str | None = None  # current category as published (for SLA policy matching)
     # Facts are tuples, not lists: most are empty (the shared ``()`` costs nothing) and a ticket
     # gets a handful of events, so copying on insert is as cheap as a list shift, while a
     # million open tickets save ~500 bytes each (seven empty lists and two list headers).
@@ -75,11 +75,22 @@ class TicketRecord:
     pending_since_ms: int | None = None  # clock time an event first waited for ticket-created
     last_ms: int = 0  # newest event time applied
     evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
+    category_label: str = UNKNOWN  # bounded label of the category it was created with
+    category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of ticket-updated, sorted
 
     @property
     def resolved_ms(self) -> int | None:
         """The first resolution (resolution time, one-touch and resolved counts use it)."""
         return self.resolutions[0] if self.resolutions else None
+
+    @property
+    def category_now(self) -> str:
+        """The current category label: the latest change after the creation, else the
+        creation's (changes are kept in event time, so arrival order never matters)."""
+        changes, created = self.category_changes, self.created_ms
+        if changes and created is not None and changes[-1][0] > created:
+            return changes[-1][1]
+        return self.category_label
 
     @property
     def is_resolved(self) -> bool:
@@ -104,6 +115,7 @@ class TicketRecord:
             + len(self.reopens)
             + len(self.statuses)
             + len(self.priorities)
+            + len(self.category_changes)
         )
 
     def apply(
@@ -114,10 +126,12 @@ class TicketRecord:
         clock_ms: int,
         team: str | None = None,
         max_events: int = MAX_TICKET_EVENTS,
+        category: str = UNKNOWN,
     ) -> Admission:
         """Apply ``event`` unless it is a duplicate or would grow a full fact sequence.
 
-        ``channel``, ``priority`` and ``team`` are the event's bounded label values. A capped
+        ``channel``, ``priority``, ``team`` and ``category`` are the event's bounded label
+        values. A capped
         event changes nothing but the digest ring: the work per event stays flat however hot
         a ticket runs, and so does the record's size.
         """
@@ -127,9 +141,9 @@ class TicketRecord:
         self.last_ms = max(self.last_ms, event.at_ms)
         kind = event.kind
         if kind is Kind.CREATED:
-            self._apply_created(event, channel, priority, team)
+            self._apply_created(event, channel, priority, team, category)
         elif kind is Kind.UPDATED:
-            self._apply_updated(event, priority)
+            self._apply_updated(event, priority, category)
         else:
             self._add_fact(event, channel)
         if self.created_ms is None and self.pending_since_ms is None and self.waiting_events:
@@ -150,13 +164,15 @@ class TicketRecord:
             self.seen += digest
         return Admission.APPLIED
 
-    def _apply_created(self, event: Event, channel: str, priority: str, team: str | None) -> None:
+    def _apply_created(
+        self, event: Event, channel: str, priority: str, team: str | None, category: str
+    ) -> None:
         """The earliest ticket-created decides the creation, its labels and first priority."""
         at = event.at_ms
         if self.created_ms is None or at < self.created_ms:
             replaced = self.created_ms  # an earlier ticket-created replaces the creation
             self.created_ms = at
-            self.channel, self.team = channel, team
+            self.channel, self.team, self.category_label = channel, team, category
             self.team_name, self.category = intern_label(event.team), intern_label(event.category)
             kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
             self.priorities = _with(kept, (at, priority), limit=False)
@@ -165,7 +181,7 @@ class TicketRecord:
                 self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
         self.pending_since_ms = None
 
-    def _apply_updated(self, event: Event, priority: str) -> None:
+    def _apply_updated(self, event: Event, priority: str, category: str) -> None:
         """A change of status, priority, team or category (any of them, at once)."""
         at = event.at_ms
         if event.status:
@@ -177,6 +193,7 @@ class TicketRecord:
             self.team_name = intern_label(event.team)
         if event.category:
             self.category = intern_label(event.category)
+            self.category_changes = _with(self.category_changes, (at, category))
 
     def _add_fact(self, event: Event, channel: str) -> None:
         """A reply, resolution, reopen, customer message or survey: one more fact in order."""
@@ -208,7 +225,15 @@ class TicketRecord:
         elif kind is Kind.CUSTOMER_REPLIED:
             facts = self.customer
         elif kind is Kind.UPDATED:
-            facts = self.statuses if event.status else self.priorities if event.priority else ()
+            facts = (
+                self.statuses
+                if event.status
+                else self.priorities
+                if event.priority
+                else self.category_changes
+                if event.category
+                else ()
+            )
         else:
             return False
         return len(facts) >= MAX_FACTS_KEPT
@@ -238,13 +263,15 @@ class TicketRecord:
             self.pending_since_ms,
             self.last_ms,
             self.evaluated_ms,
+            self.category_label,
+            self.category_changes,
         )
 
     def drop_waiting(self) -> int:
         """Forget lifecycle events whose ticket never appeared; return how many."""
         dropped = self.waiting_events
         self.replies = self.resolutions = self.customer = self.reopens = ()
-        self.statuses = self.priorities = ()
+        self.statuses = self.priorities = self.category_changes = ()
         self.pending_since_ms = None
         return dropped
 

@@ -77,6 +77,11 @@ def _live_families(readout: Readout, now: int) -> Iterator[Metric]:
         if count:
             team_open.add_metric([team], count)
     yield team_open
+    category_open = _gauge(m.CATEGORY_OPEN_TICKETS)
+    for category, count in sorted(readout.open_by_category.items()):
+        if count:
+            category_open.add_metric([category], count)
+    yield category_open
 
 
 class HealthStats(Protocol):

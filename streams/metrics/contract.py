@@ -8,7 +8,7 @@ breach, which aggregates with min().
 from __future__ import annotations
 
 from streams.metrics.family import Family
-from streams.metrics.kpis import DIMS, KPIS, TEAM
+from streams.metrics.kpis import CATEGORY, DIMS, KPIS, TEAM
 
 #: the windowed KPIs, from the KPI table
 WINDOWED_FAMILIES = tuple(row.family for row in KPIS)
@@ -30,6 +30,9 @@ SLA_NEXT_BREACH = Family(
     ("sla", "priority"),
 )
 TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", (TEAM,))
+CATEGORY_OPEN_TICKETS = Family(
+    "support_category_open_tickets", "Open tickets per current category.", (CATEGORY,)
+)
 OPEN_TICKETS = Family("support_open_tickets", "Tickets created and not yet resolved.", DIMS)
 OLDEST_OPEN_AGE = Family(
     "support_oldest_open_ticket_age_seconds",
@@ -102,6 +105,7 @@ ALL_FAMILIES = (
     OPEN_TICKETS,
     OLDEST_OPEN_AGE,
     TEAM_OPEN_TICKETS,
+    CATEGORY_OPEN_TICKETS,
     EVENTS,
     ORPHANED_EVENTS,
     FOLDED_LABEL_VALUES,

@@ -17,6 +17,7 @@ from streams.metrics.family import Family
 WINDOW = "window"  # every windowed family's first label: one of SUPPORTKPI_WINDOWS
 DIMS = ("channel", "priority")
 TEAM = "team"  # bounded: see SUPPORTKPI_MAX_TEAMS
+CATEGORY = "category"  # bounded: see SUPPORTKPI_MAX_CATEGORIES
 
 
 class Shape(StrEnum):
@@ -92,6 +93,23 @@ KPIS = (
         meaning="tickets resolved, per team",
     ),
     WindowedKpi(
+        c.CATEGORY_CREATED,
+        "support_category_tickets_created",
+        Shape.GAUGE,
+        (CATEGORY,),
+        help="Tickets created in the window per current category "
+        "(bounded: see SUPPORTKPI_MAX_CATEGORIES).",
+        meaning="tickets created, per current category",
+    ),
+    WindowedKpi(
+        c.CATEGORY_RESOLVED,
+        "support_category_tickets_resolved",
+        Shape.GAUGE,
+        (CATEGORY,),
+        help="Tickets resolved in the window per current category.",
+        meaning="tickets resolved, per current category",
+    ),
+    WindowedKpi(
         c.SLA,
         "support_sla_tickets",
         Shape.GAUGE,
@@ -115,6 +133,14 @@ KPIS = (
         help="Sum of the scores of survey answers in the window (averages such as "
         "CES = score points / responses).",
         meaning="sum of the scores of those answers (for averages)",
+    ),
+    WindowedKpi(
+        c.CATEGORY_SURVEY,
+        "support_category_survey_responses",
+        Shape.GAUGE,
+        (CATEGORY, "survey", "score"),
+        help="Survey answers in the window by their ticket's current category, survey and score.",
+        meaning="survey answers, per current category (`unknown` while the ticket is unknown)",
     ),
     WindowedKpi(
         c.FIRST_RESPONSE,
@@ -142,5 +168,21 @@ KPIS = (
         "human reply) of replies in the window.",
         meaning="oldest unanswered customer message → next public human reply, observed at "
         "the reply",
+    ),
+    WindowedKpi(
+        c.CATEGORY_FIRST_RESPONSE,
+        "support_category_first_response_seconds",
+        Shape.GAUGE_HISTOGRAM,
+        (CATEGORY,),
+        help="First response time of first replies in the window, per current category.",
+        meaning="created → first public human reply, per current category",
+    ),
+    WindowedKpi(
+        c.CATEGORY_RESOLUTION,
+        "support_category_resolution_seconds",
+        Shape.GAUGE_HISTOGRAM,
+        (CATEGORY,),
+        help="Resolution time of resolutions in the window, per current category.",
+        meaning="created → resolved, per current category",
     ),
 )

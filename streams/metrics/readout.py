@@ -1,7 +1,7 @@
 """What one scrape reads from the partitions this worker owns, summed over them.
 
 The only code of the metrics layer that reads ``PartitionState``: the windows, the backlog,
-the live SLA gauges and the open tickets per team, in one pass.
+the live SLA gauges and the open tickets per team and per category, in one pass.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Readout:
     windows: dict[str, dict[Series, int]] = field(default_factory=dict)  # window -> sums
     backlog: dict[tuple[str, str], OpenTickets] = field(default_factory=dict)  # by dims
     open_by_team: dict[str, int] = field(default_factory=dict)
+    open_by_category: dict[str, int] = field(default_factory=dict)
     sla: dict[tuple[str, str], SlaGauges] = field(default_factory=dict)  # by (sla, priority)
 
 
@@ -38,6 +39,8 @@ def read(partitions: Iterable[PartitionState]) -> Readout:
             out.sla.setdefault(sla_key, SlaGauges()).merge(gauges)
         for team, count in state.open_by_team.items():
             out.open_by_team[team] = out.open_by_team.get(team, 0) + count
+        for category, count in state.open_by_category.items():
+            out.open_by_category[category] = out.open_by_category.get(category, 0) + count
         for dims, opened in state.backlog().items():
             entry = out.backlog.get(dims)
             if entry is None:

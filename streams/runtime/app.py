@@ -79,7 +79,13 @@ class Processor:
 
         self.registry = registry = CollectorRegistry(auto_describe=False)
         registry.register(KpiCollector(owned, self.clock.now_ms, self.model.buckets_ms))
-        folded, rewinds = lambda: {"team": new_state.teams.folded}, lambda: self.guard.rewinds
+
+        def folded() -> dict[str, int]:
+            return {"team": new_state.teams.folded, "category": new_state.categories.folded}
+
+        def rewinds() -> int:
+            return self.guard.rewinds
+
         registry.register(
             HealthCollector(self.stats, owned, s.source_topics, folded, rewinds, liveness.states)
         )

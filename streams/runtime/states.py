@@ -7,7 +7,7 @@ import logging
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
-from streams.domain.labels import LabelPolicy, TeamLabels
+from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.sla.policy import load_policy
 from streams.domain.timeparse import parse_duration_ms
@@ -28,7 +28,9 @@ class StateFactory:
         if policy_path:
             log.info("SLA policy: %s", policy_path)
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
-        self.teams = TeamLabels(s.max_teams, frozenset(s.teams))  # one team allow-list
+        # shared by the worker's partitions: one set of team and of category labels per worker
+        self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
+        self.categories = CategoryLabels(s.max_categories, frozenset(s.categories))
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
 
     def __call__(self) -> PartitionState:
@@ -40,4 +42,5 @@ class StateFactory:
             self.clock.now_ms(),
             self.teams,
             self.settings.max_ticket_events,
+            self.categories,
         )

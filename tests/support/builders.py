@@ -21,7 +21,7 @@ from aiokafka.structs import ConsumerRecord
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
-from streams.domain.labels import LabelPolicy, TeamLabels
+from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.sla.clocks import Clock
 from streams.domain.ticket import MAX_TICKET_EVENTS, TicketRecord
@@ -57,6 +57,7 @@ def partition_state(
     labels: LabelPolicy | None = None,
     teams: TeamLabels | None = None,
     max_ticket_events: int = MAX_TICKET_EVENTS,
+    categories: CategoryLabels | None = None,
 ) -> PartitionState:
     """A partition's state built as the worker builds it, with the defaults unless given."""
     return PartitionState(
@@ -67,6 +68,7 @@ def partition_state(
         now_ms,
         teams,
         max_ticket_events,
+        categories,
     )
 
 

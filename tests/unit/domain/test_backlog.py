@@ -1,4 +1,4 @@
-"""The backlog: open tickets per dims and team, the oldest kept valid on write, reads pure."""
+"""The backlog: open tickets per dims, team and category; the oldest valid on write; reads pure."""
 
 from __future__ import annotations
 
@@ -17,19 +17,21 @@ EMAIL, CHAT = ("email", "high"), ("chat", "low")
 def test_only_a_created_unresolved_ticket_is_open() -> None:
     assert open_ticket(TicketRecord()) is None  # not created yet (events waiting for it)
     record = TicketRecord(created_ms=5, channel="email", priority="high", team="billing")
-    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing")
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing", UNKNOWN)
     record.resolutions = (9,)
     assert open_ticket(record) is None
     record.reopens = (12,)
-    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing")
-    assert open_ticket(TicketRecord(created_ms=5)) == OpenTicket((UNKNOWN, UNKNOWN), 5, UNKNOWN)
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, "billing", UNKNOWN)
+    assert open_ticket(TicketRecord(created_ms=5)) == OpenTicket(
+        (UNKNOWN, UNKNOWN), 5, UNKNOWN, UNKNOWN
+    )
 
 
 def test_reading_twice_gives_the_same_answer_and_changes_nothing() -> None:
     backlog = Backlog()
     for n, at in enumerate([30, 10, 20]):
-        backlog.move(f"T{n}", None, OpenTicket(EMAIL, at, "billing"))
-    backlog.move("T1", OpenTicket(EMAIL, 10, "billing"), None)  # the oldest closes
+        backlog.move(f"T{n}", None, OpenTicket(EMAIL, at, "billing", UNKNOWN))
+    backlog.move("T1", OpenTicket(EMAIL, 10, "billing", UNKNOWN), None)  # the oldest closes
     inside = copy.deepcopy(backlog._dims)
     first = backlog.per_dims()
     assert first == backlog.per_dims() == {EMAIL: OpenDims(tickets=2, oldest_created_ms=20)}
@@ -39,7 +41,7 @@ def test_reading_twice_gives_the_same_answer_and_changes_nothing() -> None:
 
 def test_the_team_view_is_read_only() -> None:
     backlog = Backlog()
-    backlog.move("T", None, OpenTicket(EMAIL, 1, "billing"))
+    backlog.move("T", None, OpenTicket(EMAIL, 1, "billing", UNKNOWN))
     view = backlog.per_team()
     with pytest.raises(TypeError):
         view["billing"] = 0  # type: ignore[index]
@@ -48,24 +50,30 @@ def test_the_team_view_is_read_only() -> None:
 
 def test_an_unchanged_entry_moves_nothing() -> None:
     backlog = Backlog()
-    entry = OpenTicket(EMAIL, 1, "billing")
+    entry = OpenTicket(EMAIL, 1, "billing", UNKNOWN)
     backlog.move("T", None, entry)
-    backlog.move("T", entry, OpenTicket(EMAIL, 1, "billing"))
+    backlog.move("T", entry, OpenTicket(EMAIL, 1, "billing", UNKNOWN))
     assert backlog.per_dims() == {EMAIL: (1, 1)} and backlog.per_team() == {"billing": 1}
 
 
 def test_a_ticket_moves_between_dims_teams_and_creation_times() -> None:
     backlog = Backlog()
-    backlog.move("A", None, OpenTicket(EMAIL, 50, "billing"))
-    backlog.move("B", None, OpenTicket(EMAIL, 60, "tech"))
-    backlog.move("A", OpenTicket(EMAIL, 50, "billing"), OpenTicket(CHAT, 50, "billing"))
+    backlog.move("A", None, OpenTicket(EMAIL, 50, "billing", UNKNOWN))
+    backlog.move("B", None, OpenTicket(EMAIL, 60, "tech", UNKNOWN))
+    backlog.move(
+        "A", OpenTicket(EMAIL, 50, "billing", UNKNOWN), OpenTicket(CHAT, 50, "billing", UNKNOWN)
+    )
     assert backlog.per_dims() == {EMAIL: (1, 60), CHAT: (1, 50)}
-    backlog.move("B", OpenTicket(EMAIL, 60, "tech"), OpenTicket(EMAIL, 40, "sales"))  # re-created
+    backlog.move(
+        "B", OpenTicket(EMAIL, 60, "tech", UNKNOWN), OpenTicket(EMAIL, 40, "sales", UNKNOWN)
+    )  # re-created
     assert backlog.per_dims() == {EMAIL: (1, 40), CHAT: (1, 50)}
-    backlog.move("B", OpenTicket(EMAIL, 40, "sales"), OpenTicket(EMAIL, 70, "sales"))
+    backlog.move(
+        "B", OpenTicket(EMAIL, 40, "sales", UNKNOWN), OpenTicket(EMAIL, 70, "sales", UNKNOWN)
+    )
     assert backlog.per_dims()[EMAIL] == (1, 70)  # the stale earlier entry is not the oldest
     assert backlog.per_team() == {"billing": 1, "sales": 1}  # no team left at zero
-    backlog.move("A", OpenTicket(CHAT, 50, "billing"), None)
+    backlog.move("A", OpenTicket(CHAT, 50, "billing", UNKNOWN), None)
     assert backlog.per_dims() == {EMAIL: (1, 70)}  # no dims left empty
 
 
@@ -78,7 +86,7 @@ def test_the_oldest_open_ticket_is_right_after_any_closes_and_reopens() -> None:
     now_open: set[str] = set()
     for _ in range(3000):
         key = rng.choice(sorted(created))
-        entry = OpenTicket(dims[key], created[key], teams[key])
+        entry = OpenTicket(dims[key], created[key], teams[key], UNKNOWN)
         if key in now_open:
             backlog.move(key, entry, None)
             now_open.discard(key)
@@ -97,10 +105,35 @@ def test_the_oldest_open_ticket_is_right_after_any_closes_and_reopens() -> None:
 
 def test_the_heap_of_a_dims_stays_bounded_by_its_open_tickets() -> None:
     backlog = Backlog()
-    backlog.move("keep", None, OpenTicket(EMAIL, 0, "a"))  # the oldest never closes
+    backlog.move("keep", None, OpenTicket(EMAIL, 0, "a", UNKNOWN))  # the oldest never closes
     for n in range(10_000):
-        entry = OpenTicket(EMAIL, n + 1, "a")
+        entry = OpenTicket(EMAIL, n + 1, "a", UNKNOWN)
         backlog.move(f"T{n}", None, entry)
         backlog.move(f"T{n}", entry, None)  # closed: stale below the top of the heap
     assert len(backlog._dims[EMAIL].oldest) <= 2 * 2 + 64  # compacted past twice the open + 64
     assert backlog.per_dims() == {EMAIL: (1, 0)}
+
+
+def test_a_ticket_counts_under_its_current_category() -> None:
+    backlog = Backlog()
+    backlog.move("A", None, OpenTicket(EMAIL, 1, "billing", "refund"))
+    backlog.move("B", None, OpenTicket(EMAIL, 2, "billing", "refund"))
+    assert backlog.per_category() == {"refund": 2}
+    backlog.move(
+        "A", OpenTicket(EMAIL, 1, "billing", "refund"), OpenTicket(EMAIL, 1, "billing", "bug")
+    )
+    assert backlog.per_category() == {"refund": 1, "bug": 1}
+    assert backlog.per_dims() == {EMAIL: (2, 1)} and backlog.per_team() == {"billing": 2}
+    backlog.move("B", OpenTicket(EMAIL, 2, "billing", "refund"), None)
+    assert backlog.per_category() == {"bug": 1}  # no category left at zero
+    with pytest.raises(TypeError):
+        backlog.per_category()["bug"] = 0  # type: ignore[index]
+
+
+def test_the_open_ticket_of_a_record_has_its_current_category() -> None:
+    record = TicketRecord(created_ms=5, channel="email", priority="high", category_label="refund")
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, UNKNOWN, "refund")
+    record.category_changes = ((3, "bug"),)  # before the creation: the creation's stands
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, UNKNOWN, "refund")
+    record.category_changes = ((3, "bug"), (8, "billing"))
+    assert open_ticket(record) == OpenTicket(EMAIL, 5, UNKNOWN, "billing")

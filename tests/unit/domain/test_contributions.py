@@ -39,6 +39,16 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
         (900 * S, CHAT_HIGH, SUM, 900 * S),
     ]
     assert got[c.ONE_TOUCH] == [(900 * S, CHAT_HIGH, SUM, 1)]
+    assert got[c.CATEGORY_CREATED] == [(0, ("unknown",), SUM, 1)]
+    assert got[c.CATEGORY_RESOLVED] == [(900 * S, ("unknown",), SUM, 1)]
+    assert got[c.CATEGORY_FIRST_RESPONSE] == [
+        (400 * S, ("unknown",), MODEL.bucket_index(400 * S), 1),
+        (400 * S, ("unknown",), SUM, 400 * S),
+    ]
+    assert got[c.CATEGORY_RESOLUTION] == [
+        (900 * S, ("unknown",), MODEL.bucket_index(900 * S), 1),
+        (900 * S, ("unknown",), SUM, 900 * S),
+    ]
     assert set(got) == {
         c.CREATED,
         c.TEAM_CREATED,
@@ -47,6 +57,10 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
         c.TEAM_RESOLVED,
         c.RESOLUTION,
         c.ONE_TOUCH,
+        c.CATEGORY_CREATED,
+        c.CATEGORY_RESOLVED,
+        c.CATEGORY_FIRST_RESPONSE,
+        c.CATEGORY_RESOLUTION,
     }
 
 

@@ -114,9 +114,12 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
     assert totals(state) == {
         c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")): 1,
         c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5,
+        c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")): 1,
     }
-    state.apply(created("T", NOW - 5000, channel="chat", priority="low"))
+    state.apply(created("T", NOW - 5000, channel="chat", priority="low", category="refund"))
     assert totals(state)[c.Series(c.SURVEY, ("csat", "5", "chat", "low"))] == 1
+    assert totals(state)[c.Series(c.CATEGORY_SURVEY, ("refund", "csat", "5"))] == 1
+    assert c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")) not in totals(state)
     assert c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")) not in totals(state)
 
 

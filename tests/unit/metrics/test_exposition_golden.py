@@ -1,7 +1,8 @@
 """The exposition is public: names, labels, label order, help texts and values stay as committed.
 
 A fixed set of events reaches every family (windowed counts and histograms, SLA outcomes and
-gauges, surveys, teams, backlog, health), and the whole scrape is compared to a committed file.
+gauges, surveys, teams, categories, backlog, health), and the whole scrape is compared to a
+committed file.
 To accept an intended change: ``SUPPORTKPI_UPDATE_GOLDEN=1 pytest`` this file, and review the diff.
 """
 
@@ -56,21 +57,29 @@ class _Stats:
 def _events() -> list[Event]:
     return [
         # T1: one-touch, answered and resolved within the hour, then a CSAT answer
-        created("T1", NOW - 50 * M, channel="chat", priority="high", team="billing"),
+        created(
+            "T1", NOW - 50 * M, channel="chat", priority="high", team="billing", category="refund"
+        ),
         replied("T1", NOW - 45 * M, f"r-T1-{NOW - 45 * M}"),
         Event(Kind.RESOLVED, "x-T1", NOW - 30 * M, "T1"),
         Event(Kind.SURVEY, "s-T1", NOW - 20 * M, "T1", survey="csat", score=4),
-        # T2: urgent, first reply late (breached), customer writes back, reopened, still open
-        created("T2", NOW - 3 * H, channel="email", priority="urgent", team="support"),
+        # T2: urgent, first reply late (breached), customer writes back, reopened, still open;
+        # created as a bug, then its category changes to an outage
+        created(
+            "T2", NOW - 3 * H, channel="email", priority="urgent", team="support", category="bug"
+        ),
+        Event(Kind.UPDATED, "u-T2", NOW - 100 * M, "T2", category="outage"),
         replied("T2", NOW - 2 * H, f"r-T2-{NOW - 2 * H}"),
         Event(Kind.CUSTOMER_REPLIED, "m-T2", NOW - 90 * M, "T2"),
         replied("T2", NOW - 80 * M, f"r-T2-{NOW - 80 * M}"),
         Event(Kind.RESOLVED, "x-T2", NOW - 70 * M, "T2"),
         Event(Kind.REOPENED, "o-T2", NOW - 40 * M, "T2"),
-        # T3: urgent, unanswered: at risk now, no team (unknown)
+        # T3: urgent, unanswered: at risk now, no team and no category (unknown)
         created("T3", NOW - 6 * M, channel="phone", priority="urgent", team=None),
         # T4: created a day ago, only in the 24h window, open: oldest in the backlog
-        created("T4", NOW - 20 * H, channel="chat", priority="high", team="billing"),
+        created(
+            "T4", NOW - 20 * H, channel="chat", priority="high", team="billing", category="refund"
+        ),
         # surveys: NPS and CES on a known ticket, CSAT on a ticket nobody created
         Event(Kind.SURVEY, "s-T2", NOW - 10 * M, "T2", survey="nps", score=9),
         Event(Kind.SURVEY, "s2-T2", NOW - 9 * M, "T2", survey="ces", score=6),
@@ -102,7 +111,7 @@ def _exposition() -> str:
             _Stats(),
             lambda: states,
             ["ticket-created"],
-            folded=lambda: {"team": 1},
+            folded=lambda: {"team": 1, "category": 2},
             rewinds=lambda: 5,
             stalled=lambda: {"router": True, "agent": False},
         )
