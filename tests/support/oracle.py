@@ -43,6 +43,12 @@ KPI_FAMILIES = (
     "support_team_tickets_created",
     "support_team_tickets_resolved",
     "support_team_open_tickets",
+    "support_category_tickets_created",
+    "support_category_tickets_resolved",
+    "support_category_first_response_seconds",
+    "support_category_resolution_seconds",
+    "support_category_survey_responses",
+    "support_category_open_tickets",
 )
 
 
@@ -82,6 +88,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 "resolutions": [],
                 "reopens": [],
                 "escalations": [],
+                "recategorised": [],
             },
         )
         at = ms(e["occurred_at"])
@@ -92,9 +99,13 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 channel=bounded(e["channel"], CHANNELS),
                 created_priority=bounded(e["priority"], PRIORITIES),
                 team=e.get("team") or "unknown",
+                created_category=e.get("category") or "unknown",
             )
-        elif topic == "ticket-updated" and e.get("priority") is not None:
-            t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
+        elif topic == "ticket-updated":
+            if e.get("priority") is not None:
+                t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
+            if e.get("category") is not None:
+                t["recategorised"].append((at, e["category"]))
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 t["replies"].append(at)
@@ -108,6 +119,9 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         # a ticket's labels carry its current priority: the latest change after its creation
         later = [c for c in t["escalations"] if c[0] > t["created"]]
         t["priority"] = max(later)[1] if later else t["created_priority"]
+        # and its current category, the same way (no cap: the traces stay under it, as teams do)
+        later = [c for c in t["recategorised"] if c[0] > t["created"]]
+        t["category"] = max(later)[1] if later else t["created_category"]
         # open: never resolved, or reopened after its last resolution
         t["open"] = not t["resolutions"] or max(t["reopens"], default=-1) > max(t["resolutions"])
 
@@ -131,20 +145,23 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
 
         for t in known.values():
             dims = {"window": window, "channel": t["channel"], "priority": t["priority"]}
+            category = {"window": window, "category": t["category"]}
             if inside(t["created"]):
                 add("support_tickets_created", dims)
                 add("support_team_tickets_created", {"window": window, "team": t["team"]})
+                add("support_category_tickets_created", category)
             replies = sorted(t["replies"])
             if replies and inside(replies[0]):
-                observe(
-                    "support_first_response_seconds", dims, max(0, replies[0] - t["created"]) / 1000
-                )
+                first_response = max(0, replies[0] - t["created"]) / 1000
+                observe("support_first_response_seconds", dims, first_response)
+                observe("support_category_first_response_seconds", category, first_response)
             if t["resolved"] is not None and inside(t["resolved"]):
                 add("support_tickets_resolved", dims)
                 add("support_team_tickets_resolved", {"window": window, "team": t["team"]})
-                observe(
-                    "support_resolution_seconds", dims, max(0, t["resolved"] - t["created"]) / 1000
-                )
+                add("support_category_tickets_resolved", category)
+                resolution = max(0, t["resolved"] - t["created"]) / 1000
+                observe("support_resolution_seconds", dims, resolution)
+                observe("support_category_resolution_seconds", category, resolution)
                 if sum(1 for r in replies if r <= t["resolved"]) == 1:
                     add("support_one_touch_resolutions", dims)
         for at, survey, score, ticket_id, channel in surveys:
@@ -160,6 +177,15 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 "support_survey_responses",
                 {"window": window, "survey": survey, "score": str(score), **dims},
             )
+            add(
+                "support_category_survey_responses",
+                {
+                    "window": window,
+                    "category": ticket["category"] if ticket else "unknown",
+                    "survey": survey,
+                    "score": str(score),
+                },
+            )
             if score:
                 add(
                     "support_survey_score_points",
@@ -171,6 +197,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             dims = {"channel": t["channel"], "priority": t["priority"]}
             add("support_open_tickets", dims)
             add("support_team_open_tickets", {"team": t["team"]})
+            add("support_category_open_tickets", {"category": t["category"]})
             key = ("support_oldest_open_ticket_age_seconds", tuple(sorted(dims.items())))
             out[key] = max(out.get(key, 0.0), (now_ms - t["created"]) / 1000)
     return out

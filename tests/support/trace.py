@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import orjson
 
 MIN, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+CATEGORIES = ["refund", "bug", "payment", "product quality"]  # under SUPPORTKPI_MAX_CATEGORIES
 # ages (ms before the trace's "now") kept far from window edges and bucket steps
 BANDS = {"1h": (3 * MIN, 35 * MIN), "24h": (2 * HOUR, 20 * HOUR), "7d": (30 * HOUR, 140 * HOUR)}
 
@@ -69,8 +70,13 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             channel=channel,
             priority=priority,
             team=rng.choice(["billing", "tech"]),
+            category=rng.choice([*CATEGORIES, None]),
             customer_id=f"C{n}",
         )
+        if rng.random() < 0.3:  # recategorised, some of them more than once
+            for _ in range(rng.choice([1, 1, 2])):
+                changed = rng.randint(created + 1, max(created + 2, now_ms - low))
+                emit("ticket-updated", changed, ticket_id=ticket, category=rng.choice(CATEGORIES))
         if rng.random() < 0.3:
             emit("agent-replied", created + 500, ticket_id=ticket, agent_id="bot", author="bot")
         if rng.random() < 0.2:

@@ -240,3 +240,98 @@ def test_reading_the_backlog_twice_gives_the_same_answer_and_changes_nothing() -
     )
     assert inside() == before
     assert dict(state.open_by_team) == {"unknown": 3}
+
+
+def _recategorised(ticket: str, at: int, category: str, event_id: str) -> Event:
+    return Event(Kind.UPDATED, event_id, at, ticket, category=category)
+
+
+def test_a_ticket_updated_category_moves_the_windows_and_the_open_tickets() -> None:
+    state = partition_state(horizons=HORIZONS)
+    state.apply(created("T", NOW - 50 * 60_000, category="bug"))
+    state.apply(replied("T", NOW - 40 * 60_000, "r1"))
+    state.apply(created("U", NOW - 30 * 60_000, category="bug"))
+    assert state.open_by_category == {"bug": 2}
+    assert totals(state)[c.Series(c.CATEGORY_CREATED, ("bug",))] == 2
+    state.apply(_recategorised("T", NOW - 20 * 60_000, "refund", "u1"))
+    assert state.open_by_category == {"bug": 1, "refund": 1}
+    now = totals(state)
+    assert now[c.Series(c.CATEGORY_CREATED, ("bug",))] == 1
+    assert now[c.Series(c.CATEGORY_CREATED, ("refund",))] == 1  # at its creation time
+    assert now[c.Series(c.CATEGORY_FIRST_RESPONSE, ("refund",))] == 10 * 60_000
+    assert c.Series(c.CATEGORY_FIRST_RESPONSE, ("bug",)) not in now
+    assert state.records["T"].category == "refund"  # what SLA policies match, as published
+    state.apply(resolved("T", NOW - 10 * 60_000))
+    assert state.open_by_category == {"bug": 1}
+    assert totals(state)[c.Series(c.CATEGORY_RESOLVED, ("refund",))] == 1
+
+
+def test_the_current_category_is_the_latest_in_event_time_whatever_the_arrival_order() -> None:
+    import itertools
+
+    events = [
+        created("T", NOW - 50 * 60_000, category="bug"),
+        _recategorised("T", NOW - 20 * 60_000, "payment", "u2"),
+        _recategorised("T", NOW - 40 * 60_000, "refund", "u1"),
+        _recategorised("T", NOW - 60 * 60_000, "outage", "u0"),  # before the creation: ignored
+    ]
+    seen = set()
+    for order in itertools.permutations(events):
+        state = partition_state(horizons=HORIZONS)
+        for event in order:
+            state.apply(event)
+        seen.add((tuple(sorted(totals(state).items())), tuple(state.open_by_category.items())))
+        assert state.open_by_category == {"payment": 1}
+    assert len(seen) == 1
+
+
+def test_a_restart_readmits_the_same_categories_and_keeps_the_folds() -> None:
+    from streams.domain.labels import CategoryLabels
+
+    categories = CategoryLabels(cap=2)
+    state = partition_state(categories=categories)
+    for n, category in enumerate(["refund", "bug", "payment", "refund"]):
+        state.apply(created(f"T{n}", NOW - 1000, category=category))
+    state.apply(_recategorised("T0", NOW - 500, "outage", "u0"))  # past the cap: other
+    assert state.open_by_category == {"bug": 1, "other": 2, "refund": 1}
+    assert categories.folded == 2
+    restored = CategoryLabels(cap=2)
+    rebuilt = partition_state(categories=restored)
+    # read in another order than written: the labels come from the records, not the order
+    for key, blob in sorted(state.drain_dirty(), reverse=True):
+        assert blob is not None
+        rebuilt.load(key, blob)
+    assert restored.admitted == {"refund", "bug"}
+    assert rebuilt.open_by_category == state.open_by_category
+    assert rebuilt.windows.totals() == state.windows.totals()
+    assert rebuilt.records == state.records
+
+
+def test_a_record_of_an_older_format_gets_its_category_label_on_load() -> None:
+    import orjson
+
+    from streams.domain.labels import CategoryLabels
+
+    categories = CategoryLabels(cap=1)
+    state = partition_state(categories=categories)
+    older = [3, NOW - 1000, "chat", "low", None, None, "refund", *[[]] * 7, "", None, NOW, NOW]
+    state.load("A", orjson.dumps(older))
+    state.load("B", orjson.dumps([*older[:6], "bug", *older[7:]]))
+    assert state.records["A"].category_label == "refund"
+    assert state.open_by_category == {"refund": 1, "other": 1}  # decided under the cap
+    assert categories.folded == 1
+
+
+def test_a_flood_of_distinct_categories_is_folded_into_other() -> None:
+    from streams.domain.labels import CategoryLabels
+
+    categories = CategoryLabels(cap=30)
+    state = partition_state(categories=categories)
+    for n in range(1000):
+        state.apply(created(f"T{n}", NOW - 1000 - n, category=f"category-{n}"))
+    state.apply(created("none", NOW - 1000))  # no category: unknown
+    labels = {s.labels[0] for s in totals(state) if s.kpi == c.CATEGORY_CREATED}
+    assert len(labels) <= 30 + 2 and {"other", "unknown"} <= labels
+    assert len(state.open_by_category) == 32
+    assert categories.folded == 1000 - 30
+    assert state.open_by_category["other"] == 970

@@ -242,3 +242,26 @@ def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_
     assert (record.customer, record.resolutions, record.reopens) == ((9 * H,), (12 * H,), (14 * H,))
     assert record.surveys == (("csat", 4, 15 * H, "email"),) and record.replies == ()
     assert record.last_ms == 16 * H and record.is_open
+
+
+def test_a_category_change_waits_for_its_ticket_and_is_capped_like_the_other_facts() -> None:
+    record = TicketRecord()
+    update = Event(Kind.UPDATED, "u-0", 11 * H, "T-1", category="refund")
+    assert record.apply(update, "", "", 0, category="refund") is APPLIED
+    assert record.waiting_events == 1 and record.pending_since_ms == 0
+    assert record.apply(CREATED, "chat", "high", 0, category="bug") is APPLIED
+    assert (record.category_label, record.category_now) == ("bug", "refund")
+    for n in range(1, MAX_FACTS_KEPT):
+        change = Event(Kind.UPDATED, f"u-{n}", 11 * H + n, "T-1", category="bug")
+        assert record.apply(change, "", "", 0, category="bug") is APPLIED
+    full = Event(Kind.UPDATED, "u-full", 12 * H, "T-1", category="payment")
+    assert record.apply(full, "", "", 0, category="payment") is CAPPED
+    assert record.category_now == "bug" and len(record.category_changes) == MAX_FACTS_KEPT
+    team_only = Event(Kind.UPDATED, "u-team", 12 * H, "T-1", team="tech")
+    assert record.apply(team_only, "", "", 0) is APPLIED  # its own change still applies
+
+
+def test_dropping_waiting_events_drops_the_category_changes_too() -> None:
+    record = TicketRecord()
+    record.apply(Event(Kind.UPDATED, "u-0", 11 * H, "T-1", category="refund"), "", "", 0)
+    assert record.drop_waiting() == 1 and record.category_changes == ()

@@ -127,3 +127,31 @@ def test_a_scrape_only_reads_the_state_and_never_moves_its_clock() -> None:
     dims = (("channel", "chat"), ("priority", "high"), ("window", "24h"))
     assert samples[("support_tickets_created", dims)] == 1  # the windows as last advanced
     assert samples[("support_oldest_open_ticket_age_seconds", dims[:2])] == 48 * 3600 + 600
+
+
+def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
+    """The oracle's families (categories among them) from decode, state and collector alone:
+    the e2e tests check the same through Kafka, this one in the unit suite."""
+    import random
+    import zlib
+
+    from streams.domain.events import InvalidEvent, decode
+    from tests.support import oracle, trace
+
+    recorded = trace.build(seed=3, now_ms=NOW, tickets=80)
+    assert any(topic == "ticket-updated" for topic, _ in recorded.events)  # recategorised
+    states = [partition_state(), partition_state()]  # two partitions, summed by the collector
+    messages = list(recorded.messages)
+    random.Random(9).shuffle(messages)
+    for message in messages:
+        try:
+            event = decode(message.value, Kind(message.topic))
+        except InvalidEvent:
+            continue
+        states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(KpiCollector(lambda: states, lambda: NOW, KpiModel().buckets_ms))
+    scraped = oracle.kpi_samples(parse(generate_latest(registry).decode()))
+    wanted = oracle.expected(recorded.events, NOW)
+    assert any(name.startswith("support_category_") for name, _ in wanted)
+    assert oracle.differences(scraped, wanted) == []
