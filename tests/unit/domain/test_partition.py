@@ -126,8 +126,20 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
 # -- properties ------------------------------------------------------------------------------
 _tickets = st.sampled_from(["T1", "T2", "T3"])
 _offsets = st.integers(min_value=0, max_value=200 * H)
+_categories = ("refund", "bug", None, "payment")
 _event = st.one_of(
-    st.builds(lambda t, o, n: created(t, NOW - o, f"c{n}"), _tickets, _offsets, st.integers(0, 3)),
+    st.builds(
+        lambda t, o, n: created(t, NOW - o, f"c{n}", category=_categories[n]),
+        _tickets,
+        _offsets,
+        st.integers(0, 3),
+    ),
+    st.builds(
+        lambda t, o, n: Event(Kind.UPDATED, f"u{n}", NOW - o, t, category=_categories[n % 2]),
+        _tickets,
+        _offsets,
+        st.integers(0, 5),
+    ),
     st.builds(
         lambda t, o, n, p: replied(t, NOW - o, f"r{n}", p),
         _tickets,
@@ -162,6 +174,7 @@ def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Eve
         return  # late events are order-dependent by design (unknown tickets are not kept)
     assert shuffled.windows.totals() == in_order.windows.totals()
     assert shuffled.backlog() == in_order.backlog()
+    assert shuffled.open_by_category == in_order.open_by_category
     for totals_ in in_order.windows.totals().values():
         assert all(v > 0 for v in totals_.values())  # no negative counts or durations
 
