@@ -31,6 +31,6 @@ def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int 
     priorities = MAX_FACTS_KEPT * (20 + label_json_bytes)
     surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
     category = 6 * MAX_ID_LENGTH + 2  # a category label: a published category, or a fold
-    category_changes = MAX_FACTS_KEPT * (20 + category)
+    category_changes = 20 + category  # only the latest is kept
     strings = 5 * category + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
     return digests + times + statuses + priorities + surveys + category_changes + strings

@@ -76,7 +76,7 @@ class TicketRecord:
     last_ms: int = 0  # newest event time applied
     evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
     category_label: str = UNKNOWN  # bounded label of the category it was created with
-    category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of ticket-updated, sorted
+    category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of the latest ticket-updated
 
     @property
     def resolved_ms(self) -> int | None:
@@ -193,7 +193,8 @@ class TicketRecord:
             self.team_name = intern_label(event.team)
         if event.category:
             self.category = intern_label(event.category)
-            self.category_changes = _with(self.category_changes, (at, category))
+            # the latest in event time is all the current category needs (max: any order)
+            self.category_changes = (max((*self.category_changes, (at, category))),)
 
     def _add_fact(self, event: Event, channel: str) -> None:
         """A reply, resolution, reopen, customer message or survey: one more fact in order."""

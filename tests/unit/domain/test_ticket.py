@@ -244,19 +244,21 @@ def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_
     assert record.last_ms == 16 * H and record.is_open
 
 
-def test_a_category_change_waits_for_its_ticket_and_is_capped_like_the_other_facts() -> None:
+def test_a_category_change_waits_for_its_ticket_and_only_the_latest_is_kept() -> None:
     record = TicketRecord()
     update = Event(Kind.UPDATED, "u-0", 11 * H, "T-1", category="refund")
     assert record.apply(update, "", "", 0, category="refund") is APPLIED
     assert record.waiting_events == 1 and record.pending_since_ms == 0
     assert record.apply(CREATED, "chat", "high", 0, category="bug") is APPLIED
     assert (record.category_label, record.category_now) == ("bug", "refund")
-    for n in range(1, MAX_FACTS_KEPT):
-        change = Event(Kind.UPDATED, f"u-{n}", 11 * H + n, "T-1", category="bug")
-        assert record.apply(change, "", "", 0, category="bug") is APPLIED
-    full = Event(Kind.UPDATED, "u-full", 12 * H, "T-1", category="payment")
-    assert record.apply(full, "", "", 0, category="payment") is CAPPED
-    assert record.category_now == "bug" and len(record.category_changes) == MAX_FACTS_KEPT
+    for n in (5, MAX_FACTS_KEPT + 5, 3):  # out of order, and more than the facts cap
+        for k in range(n):
+            at = 11 * H + (k * 7919) % n
+            change = Event(Kind.UPDATED, f"u-{n}-{k}", at, "T-1", category=f"c{n}")
+            assert record.apply(change, "", "", 0, category=f"c{n}") is APPLIED
+    latest = 11 * H + MAX_FACTS_KEPT + 4  # the largest time above
+    assert record.category_changes == ((latest, f"c{MAX_FACTS_KEPT + 5}"),)
+    assert record.category_now == f"c{MAX_FACTS_KEPT + 5}"
     team_only = Event(Kind.UPDATED, "u-team", 12 * H, "T-1", team="tech")
     assert record.apply(team_only, "", "", 0) is APPLIED  # its own change still applies
 
