@@ -40,6 +40,7 @@ def test_a_survey_for_a_ticket_never_seen_counts_under_unknown() -> None:
     assert totals(state, "24h") == {
         c.Series(c.SURVEY, ("csat", "2", "unknown", "unknown")): 1,
         c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 2,
+        c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "2")): 1,
     }
 
 
@@ -51,6 +52,7 @@ def test_the_same_event_id_with_different_content_keeps_the_first() -> None:
     assert totals(state, "24h") == {
         c.Series(c.CREATED, ("email", "high")): 1,
         c.Series(c.TEAM_CREATED, ("unknown",)): 1,
+        c.Series(c.CATEGORY_CREATED, ("unknown",)): 1,
     }
 
 
