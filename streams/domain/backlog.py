@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from streams.domain.labels import UNKNOWN
 from streams.domain.ticket import TicketRecord
 
 Dims = tuple[str, str]  # (channel, priority): the labels of the backlog gauges
@@ -24,7 +23,7 @@ class OpenTicket(NamedTuple):
 
     dims: Dims
     created_ms: int
-    team: str
+    team: str  # the current team label
     category: str  # the current category label
 
 
@@ -41,7 +40,7 @@ def open_ticket(record: TicketRecord) -> OpenTicket | None:
     if created is None or record.is_resolved:
         return None
     return OpenTicket(
-        (record.channel, record.priority), created, record.team or UNKNOWN, record.category_now
+        (record.channel, record.priority), created, record.team_now, record.category_now
     )
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from streams.domain.labels import UNKNOWN
 from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
 from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
 from streams.domain.sla.policy import SlaPolicy
 from streams.domain.ticket import TicketRecord
+from streams.domain.transfers import transfer_times
 
 # the re-exports from ``series``, and the model; the KPI ids below are this module's own names
 __all__ = ["SUM", "Contribution", "KpiModel", "Series"]
@@ -39,6 +41,26 @@ CATEGORY_RESOLVED = "category_resolved"  # tickets resolved, per current categor
 CATEGORY_FIRST_RESPONSE = "category_first_response"  # histogram: FIRST_RESPONSE per category
 CATEGORY_RESOLUTION = "category_resolution"  # histogram: RESOLUTION per category
 CATEGORY_SURVEY = "category_survey"  # survey answers, by score, per category
+TRANSFERS = "transfers"  # moves of a ticket from one team to another
+TEAM_FIRST_RESPONSE = "team_first_response"  # histogram: FIRST_RESPONSE per current team
+TEAM_RESOLUTION = "team_resolution"  # histogram: RESOLUTION per current team
+TEAM_SURVEY = "team_survey"  # survey answers, by score, per current team
+TEAM_SLA = "team_sla"  # SLA clocks decided, per current team
+
+
+class _GroupKpis(NamedTuple):
+    """The KPI ids of one breakdown (per category, per team) of the lifecycle KPIs."""
+
+    created: str
+    resolved: str
+    first_response: str
+    resolution: str
+
+
+_CATEGORY_KPIS = _GroupKpis(
+    CATEGORY_CREATED, CATEGORY_RESOLVED, CATEGORY_FIRST_RESPONSE, CATEGORY_RESOLUTION
+)
+_TEAM_KPIS = _GroupKpis(TEAM_CREATED, TEAM_RESOLVED, TEAM_FIRST_RESPONSE, TEAM_RESOLUTION)
 
 #: The usual SLA targets, so ``histogram_quantile`` and "share under target" are exact at them.
 DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
@@ -78,7 +100,7 @@ class KpiModel:
         """The ticket's SLA clocks under the first policy that matches it (none: no SLA)."""
         if self.sla is None or record.created_ms is None:
             return []
-        policy = self.sla.policy_for(record.channel, record.team_name, record.category)
+        policy = self.sla.policy_for(record.channel, record.team_name_now, record.category)
         if policy is None:
             return []
         return clocks(record, policy, self.sla.at_risk)
@@ -95,10 +117,15 @@ class KpiModel:
             self._lifecycle(out, record, created, sums, buckets)
             if record.replies:
                 self._replies(out, record, created, sums, buckets)
-            self._by_category(out, record, created)
+            self._per_group(out, record, created, (record.category_now,), _CATEGORY_KPIS)
+            self._per_group(out, record, created, (record.team_now,), _TEAM_KPIS)
+            if record.team_changes:
+                transfers = self._series.sums[()][TRANSFERS]
+                moves = transfer_times(record.team_name, record.team_changes, created)
+                out.extend(Contribution(at_ms, transfers, 1) for at_ms in moves)
             if record_clocks is None:
                 record_clocks = self.clocks(record)
-            self._sla_outcomes(out, record_clocks, record.evaluated_ms)
+            self._sla_outcomes(out, record_clocks, record.evaluated_ms, record.team_now)
         if record.surveys:
             self._survey_answers(out, record)
         return out
@@ -111,14 +138,11 @@ class KpiModel:
         sums: Sums,
         buckets: Buckets,
     ) -> None:
-        """Created, resolved (with its duration and one-touch) and reopened, per dims and team."""
-        team = self._series.sums[(record.team or UNKNOWN,)]
+        """Created, resolved (with its duration and one-touch) and reopened, per dims."""
         out.append(Contribution(created, sums[CREATED], 1))
-        out.append(Contribution(created, team[TEAM_CREATED], 1))
         resolved = record.resolved_ms
         if resolved is not None:
             out.append(Contribution(resolved, sums[RESOLVED], 1))
-            out.append(Contribution(resolved, team[TEAM_RESOLVED], 1))
             self._observe(out, resolved, RESOLUTION, sums, buckets, resolved - created)
             if _replies_until(record.replies, resolved) == 1:
                 out.append(Contribution(resolved, sums[ONE_TOUCH], 1))
@@ -143,18 +167,25 @@ class KpiModel:
                 if stop is not None:
                     self._observe(out, stop, NEXT_REPLY, sums, buckets, stop - start)
 
-    def _by_category(self, out: list[Contribution], record: TicketRecord, created: int) -> None:
-        """Created, resolved, first response and resolution times, per current category."""
-        labels = (record.category_now,)
+    def _per_group(
+        self,
+        out: list[Contribution],
+        record: TicketRecord,
+        created: int,
+        labels: tuple[str, ...],
+        kpis: _GroupKpis,
+    ) -> None:
+        """Created, resolved, first response and resolution times, per current category or
+        team (each in its own families: no product with channel and priority)."""
         sums, buckets = self._series.sums[labels], self._series.buckets[labels]
-        out.append(Contribution(created, sums[CATEGORY_CREATED], 1))
+        out.append(Contribution(created, sums[kpis.created], 1))
         if record.replies:
             first = record.replies[0]
-            self._observe(out, first, CATEGORY_FIRST_RESPONSE, sums, buckets, first - created)
+            self._observe(out, first, kpis.first_response, sums, buckets, first - created)
         resolved = record.resolved_ms
         if resolved is not None:
-            out.append(Contribution(resolved, sums[CATEGORY_RESOLVED], 1))
-            self._observe(out, resolved, CATEGORY_RESOLUTION, sums, buckets, resolved - created)
+            out.append(Contribution(resolved, sums[kpis.resolved], 1))
+            self._observe(out, resolved, kpis.resolution, sums, buckets, resolved - created)
 
     def _observe(
         self,
@@ -171,30 +202,33 @@ class KpiModel:
         out.append(Contribution(at_ms, sums[kpi], duration_ms))
 
     def _sla_outcomes(
-        self, out: list[Contribution], record_clocks: list[Clock], evaluated_ms: int
+        self, out: list[Contribution], record_clocks: list[Clock], evaluated_ms: int, team: str
     ) -> None:
-        """Each decided SLA clock, once, at the time that decided it."""
+        """Each decided SLA clock, once, at the time that decided it (also per current team)."""
+        sums = self._series.sums
         for clock in record_clocks:
             decided = clock.outcome(evaluated_ms)
             if decided is not None:
                 outcome, at_ms = decided
-                series = self._series.sums[(clock.sla, clock.priority, outcome)][SLA]
-                out.append(Contribution(at_ms, series, 1))
+                out.append(Contribution(at_ms, sums[(clock.sla, clock.priority, outcome)][SLA], 1))
+                out.append(Contribution(at_ms, sums[(team, clock.sla, outcome)][TEAM_SLA], 1))
 
     def _survey_answers(self, out: list[Contribution], record: TicketRecord) -> None:
         """Answers by score, and their scores added (averages need no label maths).
 
-        A survey takes its ticket's dims and category once the ticket is known, else its own
-        channel, ``priority="unknown"`` and ``category="unknown"``.
+        A survey takes its ticket's dims, category and team once the ticket is known, else its
+        own channel, and ``unknown`` for the rest.
         """
         known, sums = record.created_ms is not None, self._series.sums
         category = record.category_now if known else UNKNOWN
+        team = record.team_now if known else UNKNOWN
         for survey, score, at_ms, hint in record.surveys:
             channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
             answers = sums[(survey, str(score), channel, priority)][SURVEY]
             out.append(Contribution(at_ms, answers, 1))
             by_category = sums[(category, survey, str(score))][CATEGORY_SURVEY]
             out.append(Contribution(at_ms, by_category, 1))
+            out.append(Contribution(at_ms, sums[(team, survey, str(score))][TEAM_SURVEY], 1))
             if score:
                 points = sums[(survey, channel, priority)][SURVEY_SCORE_SUM]
                 out.append(Contribution(at_ms, points, score))

@@ -20,11 +20,11 @@ from enum import StrEnum
 
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
-from streams.domain.events import Event, Kind
+from streams.domain.event_labels import Labelling
+from streams.domain.events import Event
 from streams.domain.expiry import Cutoffs, Horizons
-from streams.domain.labels import UNKNOWN, CategoryLabels, LabelPolicy, TeamLabels
+from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.recent import RecentContributions
-from streams.domain.record_format import UNDECIDED
 from streams.domain.sla.scan import SLA_SCAN_SLICE, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows
@@ -62,6 +62,7 @@ class PartitionState:
         self.labels = labels
         self.teams = teams if teams is not None else TeamLabels(cap=50)
         self.categories = categories if categories is not None else CategoryLabels(cap=30)
+        self.labelling = Labelling(labels, self.teams, self.categories)
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self._backlog = Backlog()
@@ -137,26 +138,15 @@ class PartitionState:
         caller quarantines it and the rest of the partition loads as usual.
         """
         record = TicketRecord.from_bytes(blob)
-        self._readmit_categories(record)
+        self.labelling.readmit(record)
         try:
             contributions = self._evaluate(key, record)
         except Exception:
             self._forget_index(key)
             raise
-        self.teams.readmit(record.team)
         self.records[key] = record
         self._diff(None, contributions)
         self._backlog.move(key, None, open_ticket(record))
-
-    def _readmit_categories(self, record: TicketRecord) -> None:
-        """The category labels of a restored record keep their place (a record of an older
-        format has its label decided now, from the category it keeps)."""
-        categories = self.categories
-        if record.category_label == UNDECIDED:
-            record.category_label = categories.label(record.category)
-        categories.readmit(record.category_label)
-        for _, label in record.category_changes:
-            categories.readmit(label)
 
     def apply(self, event: Event) -> Outcome:
         """Apply one event; if that raises, the partition is left as it was, and it re-raises.
@@ -197,21 +187,7 @@ class PartitionState:
             record = TicketRecord()
         before = self._contributions(key, record)
         was_open = open_ticket(record)
-        channel = priority = ""
-        team: str | None = None
-        category = UNKNOWN
-        if event.kind is Kind.CREATED:
-            channel = self.labels.channel(event.channel)
-            priority = self.labels.priority(event.priority)
-            team = self.teams.label(event.team)
-            category = self.categories.label(event.category)
-        elif event.kind is Kind.SURVEY:
-            channel = self.labels.channel(event.channel)
-        elif event.kind is Kind.UPDATED:
-            if event.priority is not None:
-                priority = self.labels.priority(event.priority)
-            if event.category is not None:
-                category = self.categories.label(event.category)
+        channel, priority, team, category = self.labelling.of(event)
         admission = record.apply(
             event, channel, priority, self.now_ms, team, self.max_ticket_events, category
         )

@@ -1,10 +1,12 @@
 """The changelog format of a ticket record: a JSON array, versioned, older versions still read.
 
-Format 5 adds the category labels (the creation's and the changes'); format 4 adds the overflow
-ring of digests. A record is written in the oldest format that holds it: one without category
-labels or overflow in format 3, which releases before both read too (a rollback, or a mixed
-rolling deploy). A record read from format 4 or older has its category label decided again
-(``UNDECIDED``). Format 2 kept whole event ids; they are turned into digests when read.
+Format 6 adds the team changes (``transfers``); format 5 the category labels (the creation's
+and the changes'); format 4 the overflow ring of digests. A record is written in the oldest
+format that holds it: one without category labels, team changes or overflow in format 3, which
+releases before them read too (a rollback, or a mixed rolling deploy); one with category labels
+but no team changes in format 5. A record read from format 4 or older has its category label
+decided again (``UNDECIDED``). Format 2 kept whole event ids; they are turned into digests when
+read.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import orjson
 
 from streams.domain.digests import event_digest
 from streams.domain.labels import UNKNOWN
+from streams.domain.transfers import TeamChange
 
-FORMAT = 5
+FORMAT = 6
+_WITH_CATEGORIES = 5
 _WITH_OVERFLOW = 4
 _WITHOUT_OVERFLOW = 3
-_READ = (2, _WITHOUT_OVERFLOW, _WITH_OVERFLOW, FORMAT)
+_READ = (2, _WITHOUT_OVERFLOW, _WITH_OVERFLOW, _WITH_CATEGORIES, FORMAT)
 #: the category label of a record with a category written before categories were labels
 #: (decided on load)
 UNDECIDED = ""
@@ -49,6 +53,7 @@ class Persisted(Protocol):
     evaluated_ms: int
     category_label: str
     category_changes: tuple[tuple[int, str], ...]
+    team_changes: tuple[TeamChange, ...]
 
 
 class StoredRecord(NamedTuple):
@@ -74,6 +79,7 @@ class StoredRecord(NamedTuple):
     evaluated_ms: int
     category_label: str
     category_changes: tuple[tuple[int, str], ...]
+    team_changes: tuple[TeamChange, ...]
 
 
 def intern_label(value: str | None) -> str | None:
@@ -82,7 +88,7 @@ def intern_label(value: str | None) -> str | None:
 
 
 def encode(record: Persisted) -> bytes:
-    fields = [
+    fields: list[object] = [
         _WITHOUT_OVERFLOW,
         record.created_ms,
         record.channel,
@@ -102,8 +108,12 @@ def encode(record: Persisted) -> bytes:
         record.last_ms,
         record.evaluated_ms,
     ]
-    if record.category_label != UNKNOWN or record.category_changes:
+    if record.team_changes:
         fields[0] = FORMAT
+        fields += [record.overflow.hex(), record.category_label, record.category_changes]
+        fields.append([tuple(change) for change in record.team_changes])
+    elif record.category_label != UNKNOWN or record.category_changes:
+        fields[0] = _WITH_CATEGORIES
         fields += [record.overflow.hex(), record.category_label, record.category_changes]
     elif record.overflow:
         fields[0] = _WITH_OVERFLOW
@@ -121,10 +131,15 @@ def decode(blob: bytes) -> StoredRecord:
         )
     category_label = UNKNOWN if fields[6] is None else UNDECIDED  # no category: unknown
     category_changes: tuple[tuple[int, str], ...] = ()
+    team_changes: tuple[TeamChange, ...] = ()
     if fmt == FORMAT:
+        team_changes = tuple(
+            TeamChange(a, sys.intern(t), sys.intern(n)) for a, t, n in fields.pop()
+        )
+    if fmt in (_WITH_CATEGORIES, FORMAT):
         category_label, changes = sys.intern(fields.pop(-2)), fields.pop()
         category_changes = tuple((a, sys.intern(c)) for a, c in changes)
-    overflow = bytes.fromhex(fields.pop()) if fmt in (_WITH_OVERFLOW, FORMAT) else b""
+    overflow = bytes.fromhex(fields.pop()) if fmt >= _WITH_OVERFLOW else b""
     (
         fmt,
         created,
@@ -171,4 +186,5 @@ def decode(blob: bytes) -> StoredRecord:
         evaluated,
         category_label,
         category_changes,
+        team_changes,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from streams.domain.digests import DIGEST_SIZE
 from streams.domain.events import MAX_ID_LENGTH
+from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT
 
 MAX_FACTS_KEPT = 200  # per sequence (replies, surveys, ...): far above real tickets
 # event-id digests a record keeps for dedupe; past that, the digests of its newest events
@@ -32,5 +33,7 @@ def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int 
     surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
     category = 6 * MAX_ID_LENGTH + 2  # a category label: a published category, or a fold
     category_changes = 20 + category  # only the latest is kept
+    team_changes = MAX_TEAM_CHANGES_KEPT * (20 + 2 * category)  # [at, label, name]
     strings = 5 * category + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
-    return digests + times + statuses + priorities + surveys + category_changes + strings
+    facts = times + statuses + priorities + surveys + category_changes + team_changes
+    return digests + facts + strings

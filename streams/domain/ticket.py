@@ -10,14 +10,13 @@ can be rebuilt from records after a restart.
 from __future__ import annotations
 
 import sys
-from bisect import insort
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
 
 from streams.domain import record_format
 from streams.domain.digests import DIGEST_SIZE, event_digest, holds
 from streams.domain.events import Event, Kind
+from streams.domain.facts import sequence_full, with_fact
 from streams.domain.labels import UNKNOWN
 from streams.domain.record_format import intern_label
 from streams.domain.record_limits import (
@@ -26,6 +25,7 @@ from streams.domain.record_limits import (
     OVERFLOW_DIGESTS_KEPT,
     max_record_bytes,
 )
+from streams.domain.transfers import TeamChange, after_creation
 
 __all__ = [
     "DIGEST_SIZE",
@@ -37,8 +37,6 @@ __all__ = [
     "event_digest",
     "max_record_bytes",
 ]
-
-_Fact = TypeVar("_Fact", int, tuple[int, str])
 
 
 class Admission(Enum):
@@ -56,8 +54,8 @@ class TicketRecord:
     created_ms: int | None = None
     channel: str = UNKNOWN
     priority: str = UNKNOWN  # bounded label of the current priority
-    team: str | None = None  # bounded label, decided at creation
-    team_name: str | None = None  # current team as published (for SLA policy matching)
+    team: str | None = None  # bounded label of the team it was created with
+    team_name: str | None = None  # the team it was created with, as published
     category: str | None = None  # current category as published (for SLA policy matching)
     # Facts are tuples, not lists: most are empty (the shared ``()`` costs nothing) and a ticket
     # gets a handful of events, so copying on insert is as cheap as a list shift, while a
@@ -77,6 +75,7 @@ class TicketRecord:
     evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
     category_label: str = UNKNOWN  # bounded label of the category it was created with
     category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of the latest ticket-updated
+    team_changes: tuple[TeamChange, ...] = ()  # sorted; see ``transfers``
 
     @property
     def resolved_ms(self) -> int | None:
@@ -91,6 +90,19 @@ class TicketRecord:
         if changes and created is not None and changes[-1][0] > created:
             return changes[-1][1]
         return self.category_label
+
+    @property
+    def team_now(self) -> str:
+        """The current team label: the latest team change after the creation, else the
+        creation's (``unknown`` without a team)."""
+        changes = after_creation(self.team_changes, self.created_ms)
+        return changes[-1].label if changes else self.team or UNKNOWN
+
+    @property
+    def team_name_now(self) -> str | None:
+        """The current team as published (SLA policies match on it)."""
+        changes = after_creation(self.team_changes, self.created_ms)
+        return changes[-1].name if changes else self.team_name
 
     @property
     def is_resolved(self) -> bool:
@@ -116,6 +128,7 @@ class TicketRecord:
             + len(self.statuses)
             + len(self.priorities)
             + len(self.category_changes)
+            + len(self.team_changes)
         )
 
     def apply(
@@ -143,7 +156,7 @@ class TicketRecord:
         if kind is Kind.CREATED:
             self._apply_created(event, channel, priority, team, category)
         elif kind is Kind.UPDATED:
-            self._apply_updated(event, priority, category)
+            self._apply_updated(event, priority, category, team)
         else:
             self._add_fact(event, channel)
         if self.created_ms is None and self.pending_since_ms is None and self.waiting_events:
@@ -155,7 +168,7 @@ class TicketRecord:
         digest = event_digest(event.event_id)
         if self.has_seen(digest):
             return Admission.DUPLICATE
-        capped = self._fact_cap_reached(event)
+        capped = sequence_full(self, event)
         if capped or len(self.seen) >= max_events * DIGEST_SIZE:
             self.overflow = (self.overflow + digest)[-OVERFLOW_DIGESTS_KEPT * DIGEST_SIZE :]
             if capped:
@@ -175,22 +188,23 @@ class TicketRecord:
             self.channel, self.team, self.category_label = channel, team, category
             self.team_name, self.category = intern_label(event.team), intern_label(event.category)
             kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
-            self.priorities = _with(kept, (at, priority), limit=False)
+            self.priorities = with_fact(kept, (at, priority), limit=False)
             self.priority = self.priorities[-1][1]
             if event.status:
-                self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+                self.statuses = with_fact(self.statuses, (at, sys.intern(event.status)))
         self.pending_since_ms = None
 
-    def _apply_updated(self, event: Event, priority: str, category: str) -> None:
+    def _apply_updated(self, event: Event, priority: str, category: str, team: str | None) -> None:
         """A change of status, priority, team or category (any of them, at once)."""
         at = event.at_ms
         if event.status:
-            self.statuses = _with(self.statuses, (at, sys.intern(event.status)))
+            self.statuses = with_fact(self.statuses, (at, sys.intern(event.status)))
         if event.priority:
-            self.priorities = _with(self.priorities, (at, priority))
+            self.priorities = with_fact(self.priorities, (at, priority))
             self.priority = self.priorities[-1][1]
-        if event.team:
-            self.team_name = intern_label(event.team)
+        if event.team and team is not None:
+            change = TeamChange(at, team, sys.intern(event.team))
+            self.team_changes = with_fact(self.team_changes, change, limit=False)
         if event.category:
             self.category = intern_label(event.category)
             # the latest in event time is all the current category needs (max: any order)
@@ -201,43 +215,16 @@ class TicketRecord:
         at, kind = event.at_ms, event.kind
         if kind is Kind.REPLIED:
             if event.counts_as_response:
-                self.replies = _with(self.replies, at)
+                self.replies = with_fact(self.replies, at)
         elif kind is Kind.RESOLVED:
-            self.resolutions = _with(self.resolutions, at)
+            self.resolutions = with_fact(self.resolutions, at)
         elif kind is Kind.REOPENED:
-            self.reopens = _with(self.reopens, at)
+            self.reopens = with_fact(self.reopens, at)
         elif kind is Kind.CUSTOMER_REPLIED:
-            self.customer = _with(self.customer, at)
+            self.customer = with_fact(self.customer, at)
         elif kind is Kind.SURVEY:
             assert event.survey is not None and event.score is not None
             self.surveys += ((sys.intern(event.survey), event.score, at, channel),)
-
-    def _fact_cap_reached(self, event: Event) -> bool:
-        """Whether the sequence this event would grow is full (it would change nothing)."""
-        kind = event.kind
-        if kind is Kind.REPLIED:
-            facts: tuple[object, ...] = self.replies if event.counts_as_response else ()
-        elif kind is Kind.SURVEY:
-            facts = self.surveys
-        elif kind is Kind.RESOLVED:
-            facts = self.resolutions
-        elif kind is Kind.REOPENED:
-            facts = self.reopens
-        elif kind is Kind.CUSTOMER_REPLIED:
-            facts = self.customer
-        elif kind is Kind.UPDATED:
-            facts = (
-                self.statuses
-                if event.status
-                else self.priorities
-                if event.priority
-                else self.category_changes
-                if event.category
-                else ()
-            )
-        else:
-            return False
-        return len(facts) >= MAX_FACTS_KEPT
 
     def has_seen(self, digest: bytes) -> bool:
         """Whether an event with this ``event_digest`` was seen (applied or capped)."""
@@ -266,6 +253,7 @@ class TicketRecord:
             self.evaluated_ms,
             self.category_label,
             self.category_changes,
+            self.team_changes,
         )
 
     def drop_waiting(self) -> int:
@@ -273,6 +261,7 @@ class TicketRecord:
         dropped = self.waiting_events
         self.replies = self.resolutions = self.customer = self.reopens = ()
         self.statuses = self.priorities = self.category_changes = ()
+        self.team_changes = ()
         self.pending_since_ms = None
         return dropped
 
@@ -283,12 +272,3 @@ class TicketRecord:
     @classmethod
     def from_bytes(cls, blob: bytes) -> TicketRecord:
         return cls(*record_format.decode(blob))
-
-
-def _with(facts: tuple[_Fact, ...], fact: _Fact, limit: bool = True) -> tuple[_Fact, ...]:
-    """``facts`` with ``fact`` inserted in order (unchanged once ``MAX_FACTS_KEPT`` is reached)."""
-    if limit and len(facts) >= MAX_FACTS_KEPT:
-        return facts
-    grown = list(facts)
-    insort(grown, fact)
-    return tuple(grown)

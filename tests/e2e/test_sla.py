@@ -10,7 +10,7 @@ import yaml
 
 from streams.domain.events import Kind
 from tests.conftest import Stack
-from tests.support.builders import created_payload, message, replied_payload
+from tests.support.builders import created_payload, message, payload, replied_payload
 from tests.support.prometheus import Alertmanager, Prometheus
 from tests.support.scrape import Sample, parse, summed
 from tests.support.tools import ROOT
@@ -47,9 +47,10 @@ def _policy(tmp_path: Path) -> str:
     return str(path)
 
 
-def _created(ticket: str, at_ms: int, priority: str = "urgent") -> Message:
+def _created(ticket: str, at_ms: int, priority: str = "urgent", **fields: object) -> Message:
     """A chat ticket, urgent unless said: the policy's tight target."""
-    return message(Kind.CREATED, created_payload(ticket, at_ms, channel="chat", priority=priority))
+    doc = created_payload(ticket, at_ms, channel="chat", priority=priority, **fields)
+    return message(Kind.CREATED, doc)
 
 
 def _reply(ticket: str, at_ms: int) -> Message:
@@ -76,13 +77,14 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
     # P: urgent, answered 30s after creation, both in the past: breached, decided by the reply.
     stack.publish(
         [
-            _created("U", now),
+            _created("U", now, team="tier1"),
             _created("M", now),
             _reply("M", now + 3000),
             _created("H", now - 30 * 60_000, "high"),
             _reply("H", now - 10 * 60_000),
-            _created("P", now - 120_000),
+            _created("P", now - 120_000, team="tier1"),
             _reply("P", now - 90_000),
+            message(Kind.UPDATED, payload("P", now - 100_000, team="tier2")),  # a transfer
         ]
     )
     deadline_s = now / 1000 + FIRST_RESPONSE_S
@@ -145,6 +147,27 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
         )
         == 1
     )
+    # per current team: U in tier1, P moved to tier2 before its reply, M and H have none
+    per_team = {
+        (team, outcome): summed(
+            breached,
+            "support_team_sla_tickets",
+            window="1h",
+            team=team,
+            sla="first_response",
+            outcome=outcome,
+        )
+        for team in ("tier1", "tier2", "unknown")
+        for outcome in ("met", "breached")
+    }
+    assert per_team == {
+        ("tier1", "met"): 0,
+        ("tier1", "breached"): 1,
+        ("tier2", "met"): 0,
+        ("tier2", "breached"): 1,
+        ("unknown", "met"): 2,
+        ("unknown", "breached"): 0,
+    }
     time.sleep(3)  # more ticks must not count the same breach again
     again = stack.scrape()
     assert (

@@ -49,6 +49,10 @@ KPI_FAMILIES = (
     "support_category_resolution_seconds",
     "support_category_survey_responses",
     "support_category_open_tickets",
+    "support_ticket_transfers",
+    "support_team_first_response_seconds",
+    "support_team_resolution_seconds",
+    "support_team_survey_responses",
 )
 
 
@@ -89,6 +93,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 "reopens": [],
                 "escalations": [],
                 "recategorised": [],
+                "moves": [],
             },
         )
         at = ms(e["occurred_at"])
@@ -98,7 +103,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 created=at,
                 channel=bounded(e["channel"], CHANNELS),
                 created_priority=bounded(e["priority"], PRIORITIES),
-                team=e.get("team") or "unknown",
+                created_team=e.get("team"),
                 created_category=e.get("category") or "unknown",
             )
         elif topic == "ticket-updated":
@@ -106,6 +111,8 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
             if e.get("category") is not None:
                 t["recategorised"].append((at, e["category"]))
+            if e.get("team") is not None:
+                t["moves"].append((at, e["team"]))
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 t["replies"].append(at)
@@ -122,6 +129,14 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         # and its current category, the same way (no cap: the traces stay under it, as teams do)
         later = [c for c in t["recategorised"] if c[0] > t["created"]]
         t["category"] = max(later)[1] if later else t["created_category"]
+        # and its current team; a move to a team other than the one before is a transfer
+        moves = sorted(c for c in t["moves"] if c[0] > t["created"])
+        t["team"] = moves[-1][1] if moves else t["created_team"] or "unknown"
+        before, t["transfers"] = t["created_team"], []
+        for at, team in moves:
+            if before is not None and team != before:
+                t["transfers"].append(at)
+            before = team
         # open: never resolved, or reopened after its last resolution
         t["open"] = not t["resolutions"] or max(t["reopens"], default=-1) > max(t["resolutions"])
 
@@ -146,22 +161,28 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         for t in known.values():
             dims = {"window": window, "channel": t["channel"], "priority": t["priority"]}
             category = {"window": window, "category": t["category"]}
+            team = {"window": window, "team": t["team"]}
+            for at in t["transfers"]:
+                if inside(at):
+                    add("support_ticket_transfers", {"window": window})
             if inside(t["created"]):
                 add("support_tickets_created", dims)
-                add("support_team_tickets_created", {"window": window, "team": t["team"]})
+                add("support_team_tickets_created", team)
                 add("support_category_tickets_created", category)
             replies = sorted(t["replies"])
             if replies and inside(replies[0]):
                 first_response = max(0, replies[0] - t["created"]) / 1000
                 observe("support_first_response_seconds", dims, first_response)
                 observe("support_category_first_response_seconds", category, first_response)
+                observe("support_team_first_response_seconds", team, first_response)
             if t["resolved"] is not None and inside(t["resolved"]):
                 add("support_tickets_resolved", dims)
-                add("support_team_tickets_resolved", {"window": window, "team": t["team"]})
+                add("support_team_tickets_resolved", team)
                 add("support_category_tickets_resolved", category)
                 resolution = max(0, t["resolved"] - t["created"]) / 1000
                 observe("support_resolution_seconds", dims, resolution)
                 observe("support_category_resolution_seconds", category, resolution)
+                observe("support_team_resolution_seconds", team, resolution)
                 if sum(1 for r in replies if r <= t["resolved"]) == 1:
                     add("support_one_touch_resolutions", dims)
         for at, survey, score, ticket_id, channel in surveys:
@@ -182,6 +203,15 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 {
                     "window": window,
                     "category": ticket["category"] if ticket else "unknown",
+                    "survey": survey,
+                    "score": str(score),
+                },
+            )
+            add(
+                "support_team_survey_responses",
+                {
+                    "window": window,
+                    "team": ticket["team"] if ticket else "unknown",
                     "survey": survey,
                     "score": str(score),
                 },

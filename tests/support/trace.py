@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -73,10 +74,7 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             category=rng.choice([*CATEGORIES, None]),
             customer_id=f"C{n}",
         )
-        if rng.random() < 0.3:  # recategorised, some of them more than once
-            for _ in range(rng.choice([1, 1, 2])):
-                changed = rng.randint(created + 1, max(created + 2, now_ms - low))
-                emit("ticket-updated", changed, ticket_id=ticket, category=rng.choice(CATEGORIES))
+        _updates(emit, rng, ticket, created, now_ms - low)
         if rng.random() < 0.3:
             emit("agent-replied", created + 500, ticket_id=ticket, agent_id="bot", author="bot")
         if rng.random() < 0.2:
@@ -198,3 +196,19 @@ def invalid_messages(now_ms: int) -> list[tuple[str, bytes]]:
             ),
         ),
     ]
+
+
+def _updates(
+    emit: Callable[..., None], rng: random.Random, ticket: str, created: int, end: int
+) -> None:
+    """Recategorised and moved to another team (or its own team named again), some of them
+    more than once, between the creation and ``end``."""
+    if rng.random() < 0.3:
+        for _ in range(rng.choice([1, 1, 2])):
+            changed = rng.randint(created + 1, max(created + 2, end))
+            emit("ticket-updated", changed, ticket_id=ticket, category=rng.choice(CATEGORIES))
+    if rng.random() < 0.25:
+        for _ in range(rng.choice([1, 1, 2])):
+            moved = rng.randint(created + 1, max(created + 2, end))
+            team = rng.choice(["billing", "tech", "tier2"])
+            emit("ticket-updated", moved, ticket_id=ticket, team=team)

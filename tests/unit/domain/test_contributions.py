@@ -6,7 +6,9 @@ from collections import Counter
 
 from streams.domain import contributions as c
 from streams.domain.contributions import SUM, Contribution, Series
+from streams.domain.sla.policy import parse_policy
 from streams.domain.ticket import TicketRecord
+from streams.domain.transfers import TeamChange
 from tests.support.builders import S
 
 MODEL = c.KpiModel()
@@ -61,6 +63,8 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
         c.CATEGORY_RESOLVED,
         c.CATEGORY_FIRST_RESPONSE,
         c.CATEGORY_RESOLUTION,
+        c.TEAM_FIRST_RESPONSE,
+        c.TEAM_RESOLUTION,
     }
 
 
@@ -141,3 +145,63 @@ def test_contributions_are_named_hashable_and_equal_across_evaluations() -> None
     assert created.series == Series(c.CREATED, CHAT_HIGH) and created.series.bucket == SUM
     at_ms, series, amount = created
     assert (at_ms, series.kpi, amount) == (0, c.CREATED, 1)
+
+
+def test_every_team_figure_follows_the_current_team_and_transfers_count_at_their_time() -> None:
+    record = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        team="tier1",
+        team_name="tier1",
+        replies=(400 * S,),
+        resolutions=(900 * S,),
+        surveys=(("csat", 5, 950 * S, "chat"),),
+        team_changes=(
+            TeamChange(100 * S, "tier2", "tier2"),
+            TeamChange(200 * S, "tier2", "tier2"),  # its own team again: no transfer
+            TeamChange(300 * S, "billing", "billing"),
+        ),
+    )
+    got = _by_kpi(record)
+    billing = ("billing",)
+    assert got[c.TRANSFERS] == [(100 * S, (), SUM, 1), (300 * S, (), SUM, 1)]
+    assert got[c.TEAM_CREATED] == [(0, billing, SUM, 1)]
+    assert got[c.TEAM_RESOLVED] == [(900 * S, billing, SUM, 1)]
+    assert got[c.TEAM_FIRST_RESPONSE] == [
+        (400 * S, billing, MODEL.bucket_index(400 * S), 1),
+        (400 * S, billing, SUM, 400 * S),
+    ]
+    assert got[c.TEAM_RESOLUTION][1] == (900 * S, billing, SUM, 900 * S)
+    assert got[c.TEAM_SURVEY] == [(950 * S, ("billing", "csat", "5"), SUM, 1)]
+
+
+def test_a_team_change_at_or_before_the_creation_is_the_creation_team() -> None:
+    change = TeamChange(0, "tier2", "tier2")
+    record = TicketRecord(created_ms=0, team="tier1", team_name="tier1", team_changes=(change,))
+    got = _by_kpi(record)
+    assert got[c.TEAM_CREATED] == [(0, ("tier1",), SUM, 1)] and c.TRANSFERS not in got
+
+
+def test_sla_outcomes_count_per_current_team_too() -> None:
+    policy = parse_policy(
+        {
+            "version": 1,
+            "policies": [{"name": "std", "targets": {"high": {"first_response": "10m"}}}],
+        }
+    )
+    model = c.KpiModel(sla=policy)
+    record = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        team="tier1",
+        team_name="tier1",
+        replies=(400 * S,),
+    )
+    got = [(s.kpi, s.labels) for _, s, _ in model.contributions(record) if s.kpi.endswith("sla")]
+    met = "met"
+    assert got == [
+        (c.SLA, ("first_response", "high", met)),
+        (c.TEAM_SLA, ("tier1", "first_response", met)),
+    ]

@@ -115,8 +115,12 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
         c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")): 1,
         c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5,
         c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")): 1,
+        c.Series(c.TEAM_SURVEY, ("unknown", "csat", "5")): 1,
     }
-    state.apply(created("T", NOW - 5000, channel="chat", priority="low", category="refund"))
+    state.apply(
+        created("T", NOW - 5000, channel="chat", priority="low", category="refund", team="tier1")
+    )
+    assert totals(state)[c.Series(c.TEAM_SURVEY, ("tier1", "csat", "5"))] == 1
     assert totals(state)[c.Series(c.SURVEY, ("csat", "5", "chat", "low"))] == 1
     assert totals(state)[c.Series(c.CATEGORY_SURVEY, ("refund", "csat", "5"))] == 1
     assert c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")) not in totals(state)
@@ -129,15 +133,20 @@ _offsets = st.integers(min_value=0, max_value=200 * H)
 # a ticket's ticket-created events agree on its category, as they do on channel and priority
 # (two that differ at the very same time: the first applied wins, for every label alike)
 _categories = ("refund", "bug", None, "payment")
+_teams = ("tier1", None, "tier2", "billing")
 _event = st.one_of(
     st.builds(
-        lambda t, o, n: created(t, NOW - o, f"c{n}", category=_categories[int(t[-1])]),
+        lambda t, o, n: created(
+            t, NOW - o, f"c{n}", category=_categories[int(t[-1])], team=_teams[int(t[-1])]
+        ),
         _tickets,
         _offsets,
         st.integers(0, 3),
     ),
     st.builds(
-        lambda t, o, n: Event(Kind.UPDATED, f"u{n}", NOW - o, t, category=_categories[n % 2]),
+        lambda t, o, n: Event(
+            Kind.UPDATED, f"u{n}", NOW - o, t, category=_categories[n % 2], team=_teams[n % 4]
+        ),
         _tickets,
         _offsets,
         st.integers(0, 5),
@@ -177,6 +186,7 @@ def test_any_delivery_order_with_duplicates_gives_the_same_kpis(events: list[Eve
     assert shuffled.windows.totals() == in_order.windows.totals()
     assert shuffled.backlog() == in_order.backlog()
     assert shuffled.open_by_category == in_order.open_by_category
+    assert shuffled.open_by_team == in_order.open_by_team
     for totals_ in in_order.windows.totals().values():
         assert all(v > 0 for v in totals_.values())  # no negative counts or durations
 

@@ -15,6 +15,7 @@ from streams.domain.ticket import (
     event_digest,
     max_record_bytes,
 )
+from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT
 from tests.support.builders import H, created, replied
 
 APPLIED, DUPLICATE, CAPPED = Admission.APPLIED, Admission.DUPLICATE, Admission.CAPPED
@@ -184,7 +185,7 @@ def test_a_full_record_stays_far_below_a_broker_message() -> None:
         lambda n: Event(Kind.REPLIED, f"b{n}", 10 * H + n, "T-1"),
     ]  # a bot: no fact
     for n in range(70_000):
-        record.apply(kinds[n % len(kinds)](n), long, long, 10 * H)
+        record.apply(kinds[n % len(kinds)](n), long, long, 10 * H, team=f"{long}{n % 9}")
     assert len(record.seen) == MAX_TICKET_EVENTS * DIGEST_SIZE
     assert len(record.to_bytes()) < 200_000  # Kafka's default limit is 1 MB
     assert len(record.to_bytes()) < max_record_bytes(label_json_bytes=258)  # start-up check
@@ -267,3 +268,37 @@ def test_dropping_waiting_events_drops_the_category_changes_too() -> None:
     record = TicketRecord()
     record.apply(Event(Kind.UPDATED, "u-0", 11 * H, "T-1", category="refund"), "", "", 0)
     assert record.drop_waiting() == 1 and record.category_changes == ()
+
+
+def test_the_current_team_follows_event_time_and_waits_for_its_ticket() -> None:
+    record = TicketRecord()
+    later = Event(Kind.UPDATED, "u-2", 12 * H, "T-1", team="billing")
+    earlier = Event(Kind.UPDATED, "u-1", 11 * H, "T-1", team="tier2")
+    assert record.apply(later, "", "", 0, team="billing") is APPLIED
+    assert record.waiting_events == 1
+    assert record.apply(CREATED, "chat", "high", 0, team="tier1") is APPLIED
+    assert record.apply(earlier, "", "", 0, team="tier2") is APPLIED  # arrives last
+    assert (record.team, record.team_now, record.team_name_now) == ("tier1", "billing", "billing")
+    assert [change.at_ms for change in record.team_changes] == [11 * H, 12 * H]
+    assert TicketRecord.from_bytes(record.to_bytes()) == record
+    assert orjson.loads(record.to_bytes())[0] == 6  # team changes: the newest format
+
+
+def test_team_changes_are_capped_like_a_full_fact_sequence() -> None:
+    record = TicketRecord()
+    record.apply(CREATED, "chat", "high", 0, team="tier1")
+    for n in range(MAX_TEAM_CHANGES_KEPT):
+        move = Event(Kind.UPDATED, f"u-{n}", 11 * H + n, "T-1", team=f"t{n}")
+        assert record.apply(move, "", "", 0, team=f"t{n}") is APPLIED
+    one_more = Event(Kind.UPDATED, "u-x", 13 * H, "T-1", team="last")
+    assert record.apply(one_more, "", "", 0, team="last") is CAPPED
+    assert record.team_now == f"t{MAX_TEAM_CHANGES_KEPT - 1}"
+    status = Event(Kind.UPDATED, "u-s", 13 * H, "T-1", status="pending")
+    assert record.apply(status, "", "", 0) is APPLIED  # other changes still apply
+
+
+def test_a_record_with_categories_and_no_team_changes_is_written_in_format_5() -> None:
+    record = TicketRecord()
+    record.apply(CREATED, "chat", "high", 0, category="refund")
+    assert orjson.loads(record.to_bytes())[0] == 5
+    assert TicketRecord.from_bytes(record.to_bytes()) == record

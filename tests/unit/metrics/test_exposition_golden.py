@@ -69,6 +69,7 @@ def _events() -> list[Event]:
             "T2", NOW - 3 * H, channel="email", priority="urgent", team="support", category="bug"
         ),
         Event(Kind.UPDATED, "u-T2", NOW - 100 * M, "T2", category="outage"),
+        Event(Kind.UPDATED, "t-T2", NOW - 90 * M, "T2", team="billing"),  # a transfer
         replied("T2", NOW - 2 * H, f"r-T2-{NOW - 2 * H}"),
         Event(Kind.CUSTOMER_REPLIED, "m-T2", NOW - 90 * M, "T2"),
         replied("T2", NOW - 80 * M, f"r-T2-{NOW - 80 * M}"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streams.domain.contributions import SUM, KpiModel
 from streams.domain.sla.policy import parse_policy
 from streams.domain.ticket import TicketRecord
+from streams.domain.transfers import TeamChange
 from streams.metrics import contract
 from streams.metrics.kpis import KPIS, WINDOW, Shape
 from tests.support.builders import S
@@ -26,6 +27,8 @@ def _every_contribution() -> list[tuple[str, tuple[str, ...], int]]:
         channel="chat",
         priority="high",
         team="billing",
+        team_name="billing",
+        team_changes=(TeamChange(50 * S, "tier2", "tier2"),),  # a transfer
         replies=(30 * S, 200 * S),
         customer=(100 * S,),
         resolutions=(300 * S,),
