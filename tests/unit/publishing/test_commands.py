@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -14,13 +15,10 @@ from streams.publishing.publish import OutgoingEvent
 
 
 class RecordingPublisher:
-    """Stands in for ``Publisher``: keeps what would be sent, talks to no broker."""
+    """Stands in for a connected ``Publisher``: keeps what would be sent, talks to no broker."""
 
-    sent: list[OutgoingEvent] = []
-
-    @classmethod
-    def connect(cls, *args: Any, **options: Any) -> RecordingPublisher:
-        return cls()
+    def __init__(self, sent: list[OutgoingEvent]) -> None:
+        self.sent = sent
 
     def send(self, event: OutgoingEvent) -> None:
         self.sent.append(event)
@@ -35,8 +33,11 @@ class RecordingPublisher:
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list[OutgoingEvent]:
     sent: list[OutgoingEvent] = []
-    monkeypatch.setattr(RecordingPublisher, "sent", sent)
-    monkeypatch.setattr(publish, "Publisher", RecordingPublisher)
+
+    def connect(*args: Any, **options: Any) -> RecordingPublisher:
+        return RecordingPublisher(sent)
+
+    monkeypatch.setattr(publish, "Publisher", SimpleNamespace(connect=connect))
     return sent
 
 
