@@ -1,7 +1,10 @@
 """Realistic synthetic helpdesk traffic: arrival waves, a finite agent pool, a survey answer mix.
 
 The agent pool is sized for ~85% utilisation at the average arrival rate, so queues (and first
-response times) build up at the crest of each wave and drain in its trough.
+response times) build up at the crest of each wave and drain in its trough. Tickets have
+categories (routed to a team), some are transferred or recategorised, some come from returning
+customers; most surveys are announced by a ``survey-sent``, and not every send is answered. The
+weights and shares are in ``traffic_mix``.
 
 ``Simulator`` is a seeded discrete-event model that yields events in event-time order;
 ``publish`` sends them to Kafka in real time (``supportkpi simulate``), with work durations
@@ -16,27 +19,33 @@ import math
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import orjson
 
 from streams.config import Settings
+from streams.devtools import traffic_mix as mix
+from streams.devtools.traffic_mix import CHANNELS, FIRST_REPLY_MIN, PRIORITIES, PRIORITY_SPEEDUP
 from streams.domain.events import Kind
 
-CHANNELS = {"email": 40, "chat": 25, "web": 15, "phone": 10, "social": 5, "in_app": 5}
-PRIORITIES = {"low": 20, "normal": 55, "high": 20, "urgent": 5}
-#: mean minutes of agent work before the first reply, per channel
-FIRST_REPLY_MIN = {"email": 25, "chat": 2, "web": 20, "phone": 1, "social": 15, "in_app": 10}
-PRIORITY_SPEEDUP = {"low": 0.6, "normal": 1.0, "high": 1.8, "urgent": 4.0}
-CSAT_MIX = {5: 55, 4: 20, 3: 10, 2: 7, 1: 8}
-NPS_MIX = {10: 25, 9: 20, 8: 15, 7: 10, 6: 8, 5: 7, 4: 4, 3: 4, 2: 3, 1: 2, 0: 2}
-CES_MIX = {1: 5, 2: 8, 3: 10, 4: 15, 5: 25, 6: 22, 7: 15}
+DAY_MS = 86_400_000
+EVENTS_PER_TICKET = 6.7  # the mix's average (a unit test measures it): events/s to tickets/s
 
 
 def rfc3339(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+class RecentTicket(NamedTuple):
+    """A ticket a returning customer may have written before."""
+
+    at_ms: int
+    customer: str
+    category: str
 
 
 @dataclass
@@ -61,6 +70,8 @@ class Simulator:
         self._agent_free = [(self.start_ms, i) for i in range(self.agents)]
         self._next_arrival = self.start_ms
         self._tickets = 0
+        self._customers = 0
+        self._recent: deque[RecentTicket] = deque(maxlen=256)
 
     def _mean_work_s(self) -> float:
         """Mean agent time per ticket (first reply plus wrap-up), after speed compression."""
@@ -113,14 +124,18 @@ class Simulator:
         self._tickets += 1
         ticket = f"T-{self.seed}-{self._tickets}"
         channel, priority = str(self._pick(CHANNELS)), str(self._pick(PRIORITIES))
+        customer, category = self._customer(at_ms)
+        routed = self.rng.random() < mix.ROUTED_SHARE
+        team = mix.CATEGORY_TEAM[category] if routed else self.rng.choice(mix.TEAMS)
         self._emit(
             at_ms,
             Kind.CREATED,
             ticket_id=ticket,
             channel=channel,
             priority=priority,
-            team=self.rng.choice(["billing", "tech", "accounts", "enterprise"]),
-            customer_id=f"C-{self.rng.randrange(5000)}",
+            team=team,
+            category=category,
+            customer_id=customer,
         )
         if priority != "urgent" and self.rng.random() < 0.04:  # escalated after a while
             self._emit(at_ms + self._work_ms(5), Kind.UPDATED, ticket_id=ticket, priority="urgent")
@@ -131,6 +146,13 @@ class Simulator:
         reply_at = start + self._work_ms(mean)
         heapq.heappush(self._agent_free, (reply_at + self._work_ms(2), agent))
         agent_id = f"A-{agent}"
+        if self.rng.random() < mix.TRANSFER_SHARE:  # triage hands it on before the first reply
+            other_team = self.rng.choice([t for t in mix.TEAMS if t != team])
+            transfer_at = at_ms + (reply_at - at_ms) // 2
+            self._emit(transfer_at, Kind.UPDATED, ticket_id=ticket, team=other_team)
+        if self.rng.random() < mix.RECATEGORISED_SHARE:  # the first reply finds another cause
+            other_category = self.rng.choice([c for c in mix.CATEGORIES if c != category])
+            self._emit(reply_at + 50, Kind.UPDATED, ticket_id=ticket, category=other_category)
         if self.rng.random() < 0.3:  # an auto-acknowledgement, which is not a response
             self._emit(at_ms + 100, Kind.REPLIED, ticket_id=ticket, agent_id="bot", author="bot")
         if self.rng.random() < 0.1:
@@ -154,16 +176,53 @@ class Simulator:
                 self._emit(reopened, Kind.REOPENED, ticket_id=ticket)
                 resolved = reopened + self._work_ms(mean * 2)
                 self._emit(resolved, Kind.RESOLVED, ticket_id=ticket, agent_id=agent_id)
-            if self.rng.random() < 0.5:
-                survey = str(self._pick({"csat": 60, "nps": 25, "ces": 15}))
-                mix = {"csat": CSAT_MIX, "nps": NPS_MIX, "ces": CES_MIX}[survey]
-                self._emit(
-                    resolved + self._work_ms(10),
-                    Kind.SURVEY,
-                    ticket_id=ticket,
-                    survey=survey,
-                    score=int(str(self._pick(mix))),
-                )
+            self._survey(ticket, customer, resolved)
+
+    def _customer(self, at_ms: int) -> tuple[str, str]:
+        """The ticket's customer and category: for ``REPEAT_SHARE`` of the tickets a customer
+        with another ticket in the last days, often about the same thing; else a new one."""
+        recent = self._recent
+        while recent and recent[0].at_ms <= at_ms - mix.REPEAT_WITHIN_DAYS * DAY_MS:
+            recent.popleft()
+        if recent and self.rng.random() < mix.REPEAT_SHARE:
+            earlier = self.rng.choice(recent)
+            customer = earlier.customer
+            same = self.rng.random() < mix.SAME_PROBLEM_SHARE
+            category = earlier.category if same else str(self._pick(mix.CATEGORIES))
+        else:
+            self._customers += 1
+            customer = f"C-{self.seed}-{self._customers}"
+            category = str(self._pick(mix.CATEGORIES))
+        recent.append(RecentTicket(at_ms, customer, category))
+        return customer, category
+
+    def _survey(self, ticket: str, customer: str, resolved_ms: int) -> None:
+        """A survey-sent (answered or not), or an answer no send announced, or nothing."""
+        survey = str(self._pick(mix.SURVEYS))
+        if self.rng.random() < mix.SURVEY_SENT_SHARE:
+            method = str(self._pick(mix.SURVEY_METHODS))
+            sent_ms = resolved_ms + self._work_ms(mix.SEND_DELAY_MIN[method])
+            self._emit(
+                sent_ms,
+                Kind.SURVEY_SENT,
+                ticket_id=ticket,
+                survey=survey,
+                method=method,
+                customer_id=customer,
+            )
+            if self.rng.random() >= mix.RESPONSE_RATE[method]:
+                return  # never answered
+            answered_ms = sent_ms + self._work_ms(mix.ANSWER_DELAY_MIN[method])
+        elif self.rng.random() < mix.UNANNOUNCED_SHARE:
+            method = str(self._pick(mix.SURVEY_METHODS))
+            answered_ms = resolved_ms + self._work_ms(10)
+        else:
+            return
+        fields: dict[str, object] = {"ticket_id": ticket, "survey": survey}
+        fields["score"] = int(str(self._pick(mix.SCORE_MIX[survey])))
+        if self.rng.random() < mix.METHOD_ON_ANSWER_SHARE:
+            fields["method"] = method
+        self._emit(answered_ms, Kind.SURVEY, **fields)
 
 
 async def publish(
@@ -184,7 +243,7 @@ async def publish(
     )
     await producer.start()
     now_ms = int(time.time() * 1000)
-    sim = Simulator(seed=seed, tickets_per_s=rate / 4.6, speed=speed, start_ms=now_ms)
+    sim = Simulator(seed=seed, tickets_per_s=rate / EVENTS_PER_TICKET, speed=speed, start_ms=now_ms)
     t0, sent = time.monotonic(), 0
     try:
         for kind, payload in sim.events():

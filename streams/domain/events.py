@@ -26,6 +26,7 @@ class Kind(StrEnum):
     CUSTOMER_REPLIED = "customer-replied"
     UPDATED = "ticket-updated"
     REOPENED = "ticket-reopened"
+    SURVEY_SENT = "survey-sent"
 
 
 # a plain dict lookup per event: ``Kind(value)`` goes through the enum's lookup machinery
@@ -33,6 +34,10 @@ _KINDS = {kind.value: kind for kind in Kind}
 SURVEY_RANGES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 AUTHORS = ("human", "bot", "automation")
 STATUSES = ("open", "pending", "on_hold")
+#: how a survey reaches the customer; any other published method is counted as ``other``
+METHODS = ("email", "sms", "in_app", "phone", "social", "web", "chat")
+OTHER_METHOD = "other"
+_KNOWN_METHODS = frozenset(METHODS)
 MAX_ID_LENGTH = 256
 
 
@@ -60,6 +65,7 @@ class Event:
     score: int | None = None
     status: str | None = None
     category: str | None = None
+    method: str | None = None  # a survey's method, normalised by ``survey_method``
 
     @property
     def record_key(self) -> str:
@@ -69,7 +75,8 @@ class Event:
         return "survey/" + self.event_id
 
     def to_row(self) -> list[object]:
-        return [
+        """The packed form; without a method it keeps the 12 elements the previous release reads."""
+        row: list[object] = [
             self.kind.value,
             self.event_id,
             self.at_ms,
@@ -83,11 +90,20 @@ class Event:
             self.status,
             self.category,
         ]
+        if self.method is not None:
+            row.append(self.method)
+        return row
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
-        k, eid, at, tid, ch, pr, team, resp, survey, score, status, category = row
-        return cls(_KINDS[k], eid, at, tid, ch, pr, team, resp, survey, score, status, category)
+        """Reads 12-element rows (an older router, or no method) and 13-element ones."""
+        if len(row) > 13:
+            raise ValueError(f"a packed event has {len(row)} elements, at most 13")
+        k, eid, at, tid, ch, pr, team, resp, survey, score, status, category, *rest = row
+        method = rest[0] if rest else None
+        return cls(
+            _KINDS[k], eid, at, tid, ch, pr, team, resp, survey, score, status, category, method
+        )
 
 
 def pack(events: list[Event]) -> bytes:
@@ -119,6 +135,8 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
     at_ms = _timestamp(doc)
     if kind is Kind.SURVEY:
         return _survey(doc, event_id, at_ms)
+    if kind is Kind.SURVEY_SENT:
+        return _survey_sent(doc, event_id, at_ms)
     ticket_id = _required(doc, "ticket_id")
     if kind is Kind.CREATED:
         _string(doc, "customer_id")
@@ -174,10 +192,36 @@ def _status(doc: dict[str, Any]) -> str | None:
     return status
 
 
-def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
+def survey_method(published: str) -> str:
+    """A published survey method as a bounded label: a known method stays, any other is ``other``.
+
+    An unknown method is not rejected: publishers add methods before this list learns them.
+    """
+    return published if published in _KNOWN_METHODS else OTHER_METHOD
+
+
+def _method(doc: dict[str, Any], *, required: bool) -> str | None:
+    published = _string(doc, "method", required=required)
+    return None if published is None else survey_method(published)
+
+
+def _survey_type(doc: dict[str, Any]) -> str:
     survey = doc.get("survey")
     if not isinstance(survey, str) or survey not in SURVEY_RANGES:
         raise InvalidEvent(f"'survey' must be one of csat, nps, ces, got {survey!r}")
+    return survey
+
+
+def _survey_sent(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
+    survey = _survey_type(doc)
+    method = _method(doc, required=True)
+    _string(doc, "customer_id")
+    ticket_id = _string(doc, "ticket_id")
+    return Event(Kind.SURVEY_SENT, event_id, at_ms, ticket_id, survey=survey, method=method)
+
+
+def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
+    survey = _survey_type(doc)
     score = doc.get("score")
     low, high = SURVEY_RANGES[survey]
     if isinstance(score, float) and score.is_integer():  # JSON Schema: 5.0 is an integer
@@ -195,6 +239,7 @@ def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
         channel=_string(doc, "channel"),
         survey=survey,
         score=score,
+        method=_method(doc, required=False),
     )
 
 

@@ -141,8 +141,10 @@ def survey_answered(
     ticket_id: str | None = None,
     customer_id: str | None = None,
     channel: str | None = None,
+    method: str | None = None,
     **extra: Any,
 ) -> OutgoingEvent:
+    """An answer; without ``method`` the processor takes the matching ``survey_sent``'s."""
     return make_event(
         Kind.SURVEY,
         {
@@ -151,6 +153,28 @@ def survey_answered(
             "ticket_id": ticket_id,
             "customer_id": customer_id,
             "channel": channel,
+            "method": method,
+            **extra,
+        },
+    )
+
+
+def survey_sent(
+    survey: str,
+    *,
+    method: str,
+    ticket_id: str | None = None,
+    customer_id: str | None = None,
+    **extra: Any,
+) -> OutgoingEvent:
+    """A survey sent by ``method`` (email, sms, in_app, phone, social, web, chat; else other)."""
+    return make_event(
+        Kind.SURVEY_SENT,
+        {
+            "survey": survey,
+            "method": method,
+            "ticket_id": ticket_id,
+            "customer_id": customer_id,
             **extra,
         },
     )

@@ -35,10 +35,12 @@ FIELDS = [
     "category",
     "type",
     "customer_id",
+    "method",
 ]
 plausible = st.dictionaries(
     st.sampled_from(FIELDS),
-    json_values | st.sampled_from(["2026-11-23T10:00:00Z", "csat", "urgent", "human", "pending"]),
+    json_values
+    | st.sampled_from(["2026-11-23T10:00:00Z", "csat", "urgent", "human", "pending", "email"]),
     max_size=len(FIELDS),
 )
 FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

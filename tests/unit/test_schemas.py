@@ -110,3 +110,19 @@ def test_asyncapi_names_every_topic_and_every_schema_file_exists() -> None:
         ref = message["payload"].get("schema", {}).get("$ref")
         if ref:
             assert (SCHEMAS / ref).is_file(), ref
+
+
+def test_asyncapi_channel_of_every_topic_carries_its_own_schema() -> None:
+    """Each channel's messages resolve to components; each topic's message is its schema file."""
+    doc = yaml.safe_load((SCHEMAS / "asyncapi.yaml").read_text())
+    components = doc["components"]["messages"]
+    schema_of: dict[str, set[str]] = {}
+    for channel in doc["channels"].values():
+        for message in channel["messages"].values():
+            name = message["$ref"].removeprefix("#/components/messages/")
+            payload = components[name]["payload"]
+            schema_of.setdefault(channel["address"], set()).add(
+                payload.get("schema", {}).get("$ref", "")
+            )
+    for kind in Kind:
+        assert schema_of[kind.value] == {f"./{kind.value}.schema.json"}, kind

@@ -5,7 +5,16 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from streams.domain.events import Event, InvalidEvent, Kind, decode, pack, unpack
+from streams.domain.events import (
+    METHODS,
+    Event,
+    InvalidEvent,
+    Kind,
+    decode,
+    pack,
+    survey_method,
+    unpack,
+)
 
 WHEN = "2026-11-23T10:00:00.250+01:00"
 
@@ -137,6 +146,46 @@ def test_survey_without_ticket_gets_its_own_record_key() -> None:
             "must be an integer",
         ),
         (
+            _raw(event_id="e", occurred_at=WHEN, survey="csat", score=4, method=3),
+            Kind.SURVEY,
+            "'method' must be a string, got int",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="csat", score=4, method=""),
+            Kind.SURVEY,
+            "'method' must be 1..256 characters",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, ticket_id="T", survey="csat"),
+            Kind.SURVEY_SENT,
+            "missing required field 'method'",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="csat", method=["email"]),
+            Kind.SURVEY_SENT,
+            "'method' must be a string, got list",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="mood", method="email"),
+            Kind.SURVEY_SENT,
+            "'survey' must be one of",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, method="email"),
+            Kind.SURVEY_SENT,
+            "'survey' must be one of csat, nps, ces, got None",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="nps", method="sms", customer_id=7),
+            Kind.SURVEY_SENT,
+            "'customer_id' must be a string",
+        ),
+        (
+            _raw(event_id="e", occurred_at=WHEN, survey="nps", method="sms", ticket_id=""),
+            Kind.SURVEY_SENT,
+            "'ticket_id' must be 1..256 characters",
+        ),
+        (
             _raw(event_id="e", occurred_at=WHEN, ticket_id="T", type="ticket-created"),
             Kind.RESOLVED,
             "published on the ticket-resolved topic",
@@ -161,5 +210,74 @@ def test_packed_events_round_trip() -> None:
     events = [
         Event(Kind.SURVEY, "e", 5, None, channel="chat", survey="ces", score=3),
         Event(Kind.REPLIED, "r", 6, "T", counts_as_response=True),
+        Event(Kind.SURVEY_SENT, "s", 7, "T", survey="nps", method="sms"),
+        Event(Kind.SURVEY, "a", 8, "T", survey="csat", score=5, method="other"),
     ]
     assert unpack(pack(events)) == events
+
+
+def test_an_event_without_a_method_packs_to_the_twelve_elements_the_previous_release_reads() -> (
+    None
+):
+    assert len(Event(Kind.REPLIED, "r", 6, "T").to_row()) == 12
+    assert len(Event(Kind.SURVEY, "a", 8, "T", survey="csat", score=5, method="sms").to_row()) == 13
+
+
+def test_a_twelve_element_row_from_an_older_router_reads_as_no_method() -> None:
+    old_row = ["survey-answered", "a", 8, "T", None, None, None, False, "csat", 5, None, None]
+    assert Event.from_row(old_row) == Event(Kind.SURVEY, "a", 8, "T", survey="csat", score=5)
+    assert unpack(orjson.dumps([old_row]))[0].method is None
+
+
+def test_a_row_longer_than_this_release_writes_is_refused() -> None:
+    row = Event(Kind.SURVEY_SENT, "s", 7, "T", survey="nps", method="sms").to_row()
+    with pytest.raises(ValueError, match="14 elements"):
+        Event.from_row([*row, "from the future"])
+
+
+def test_survey_sent_keeps_survey_ticket_and_method_but_no_customer_or_score() -> None:
+    event = decode(
+        _raw(
+            event_id="s1",
+            occurred_at=WHEN,
+            ticket_id="T1",
+            survey="csat",
+            method="in_app",
+            customer_id="C-9",
+        ),
+        Kind.SURVEY_SENT,
+    )
+    assert event == Event(
+        Kind.SURVEY_SENT, "s1", 1795424400250, "T1", survey="csat", method="in_app"
+    )
+
+
+def test_survey_sent_without_ticket_gets_its_own_record_key() -> None:
+    event = decode(
+        _raw(event_id="s2", occurred_at=WHEN, survey="ces", method="web"), Kind.SURVEY_SENT
+    )
+    assert event.ticket_id is None and event.record_key == "survey/s2"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_known_method_stays_itself(method: str) -> None:
+    assert survey_method(method) == method
+    sent = decode(
+        _raw(event_id="s", occurred_at=WHEN, survey="nps", method=method), Kind.SURVEY_SENT
+    )
+    assert sent.method == method
+
+
+@pytest.mark.parametrize("method", ["carrier pigeon", "EMAIL", "unknown", "other", "x" * 256])
+def test_an_unknown_method_is_accepted_and_becomes_other(method: str) -> None:
+    assert survey_method(method) == "other"
+    for kind, fields in [(Kind.SURVEY_SENT, {}), (Kind.SURVEY, {"score": 3})]:
+        raw = _raw(event_id="s", occurred_at=WHEN, survey="csat", method=method, **fields)
+        assert decode(raw, kind).method == "other"
+
+
+def test_survey_answered_method_is_optional() -> None:
+    base = {"event_id": "a", "occurred_at": WHEN, "ticket_id": "T", "survey": "csat", "score": 4}
+    assert decode(orjson.dumps(base), Kind.SURVEY).method is None
+    assert decode(orjson.dumps({**base, "method": None}), Kind.SURVEY).method is None
+    assert decode(orjson.dumps({**base, "method": "chat"}), Kind.SURVEY).method == "chat"

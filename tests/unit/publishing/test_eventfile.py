@@ -40,13 +40,20 @@ def test_event_files_report_line_numbers_and_reasons(tmp_path: Path) -> None:
 def test_csv_files_type_their_numbers_and_booleans(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(
-        "type,event_id,occurred_at,ticket_id,agent_id,public,survey,score\n"
-        "agent-replied,r1,2026-11-23T09:00:00Z,T,a,false,,\n"
-        "survey-answered,s1,2026-11-23T09:00:00Z,T,,,csat,4\n"
+        "type,event_id,occurred_at,ticket_id,agent_id,public,survey,score,method\n"
+        "agent-replied,r1,2026-11-23T09:00:00Z,T,a,false,,,\n"
+        "survey-answered,s1,2026-11-23T09:00:00Z,T,,,csat,4,\n"
+        "survey-sent,s2,2026-11-23T08:00:00Z,T,,,csat,,email\n"
+        "survey-sent,s3,2026-11-23T08:00:00Z,T,,,csat,,\n"
     )
     lines = list(eventfile.read(path))
-    assert [line.number for line in lines] == [2, 3]
-    assert [eventfile.problem(line) for line in lines] == [None, None]
+    assert [line.number for line in lines] == [2, 3, 4, 5]
+    assert [eventfile.problem(line) for line in lines] == [
+        None,
+        None,
+        None,
+        "missing required field 'method'",
+    ]
     assert lines[0].fields["public"] is False and lines[1].fields["score"] == 4  # type: ignore[index]
 
 

@@ -320,6 +320,24 @@ def test_kafka_unavailable_is_503_with_retry_after_and_the_event_ids() -> None:
     run(scenario())
 
 
+def test_survey_sent_items_are_validated_like_the_others() -> None:
+    sent = {"type": "survey-sent", "ticket_id": "T-1", "survey": "csat", "method": "sms"}
+    answered = {"type": "survey-answered", "ticket_id": "T-1", "survey": "csat", "score": 4}
+
+    async def scenario() -> None:
+        async with serving() as client:
+            response = await client.post("/events", json=[sent, {**answered, "method": "fax"}])
+            assert response.status == 503  # valid: it got as far as Kafka
+            no_method = {k: v for k, v in sent.items() if k != "method"}
+            response = await client.post("/events", json=[answered, no_method])
+            assert response.status == 400
+            assert (await response.json())["errors"] == [
+                {"index": 1, "reason": "missing required field 'method'"}
+            ]
+
+    run(scenario())
+
+
 def test_a_failed_connection_leaks_no_kafka_client(caplog: pytest.LogCaptureFixture) -> None:
     async def scenario() -> None:
         async with serving() as client:

@@ -11,6 +11,7 @@ from streams.publishing.publish import (
     agent_replied,
     make_event,
     survey_answered,
+    survey_sent,
     ticket_created,
     ticket_updated,
 )
@@ -34,6 +35,10 @@ def test_builders_fill_ids_and_times_and_key_by_ticket() -> None:
     [
         (lambda: survey_answered("csat", 7), "outside 1..5"),
         (lambda: ticket_updated("ZD-1"), "changes nothing"),
+        (lambda: survey_sent("mood", method="email"), "'survey' must be one of"),
+        (lambda: survey_sent("csat", method=""), "'method' must be 1..256 characters"),
+        (lambda: survey_sent("csat", method=3), "'method' must be a string"),  # type: ignore[arg-type]
+        (lambda: survey_answered("csat", 4, method=["sms"]), "'method' must be a string"),  # type: ignore[arg-type]
         (lambda: agent_replied("ZD-1", agent_id="a", author="robot"), "'author' must be one of"),
         (
             lambda: make_event(
@@ -46,6 +51,21 @@ def test_builders_fill_ids_and_times_and_key_by_ticket() -> None:
 def test_builders_refuse_what_the_processor_would_dead_letter(build, reason: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidEvent, match=reason):
         build()
+
+
+def test_survey_sent_keys_by_ticket_and_keeps_the_published_method() -> None:
+    sent = survey_sent("nps", method="whatsapp", ticket_id="ZD-1", customer_id="C-1")
+    assert sent.kind is Kind.SURVEY_SENT and sent.key == b"ZD-1"
+    assert sent.payload["method"] == "whatsapp"  # sent as given; the processor counts it "other"
+    decoded = decode(sent.value, Kind.SURVEY_SENT)
+    assert (decoded.survey, decoded.method, decoded.ticket_id) == ("nps", "other", "ZD-1")
+    assert survey_sent("ces", method="sms").key is None  # no ticket: any partition is fine
+
+
+def test_survey_answered_carries_a_method_only_when_given() -> None:
+    assert "method" not in survey_answered("csat", 5, ticket_id="ZD-1").payload
+    answered = survey_answered("csat", 5, ticket_id="ZD-1", method="in_app")
+    assert decode(answered.value, Kind.SURVEY).method == "in_app"
 
 
 def test_the_public_path_streams_publish_gives_every_name_of_the_sdk() -> None:
