@@ -107,7 +107,7 @@ def test_quality_dashboard_shows_every_quality_rule_per_window() -> None:
 
 def test_the_team_comparison_joins_one_instant_series_per_team_and_column() -> None:
     table = next(p for p in _board("quality")["panels"] if p["title"] == "Team comparison")
-    assert [t["id"] for t in table["transformations"]][0] == "merge"
+    assert table["transformations"][0]["id"] == "merge"
     named = {o["matcher"]["options"] for o in table["fieldConfig"]["overrides"]}
     for target in table["targets"]:
         assert target["instant"] and target["format"] == "table", target["expr"]
