@@ -24,6 +24,7 @@ from streams.devtools.simulate import Simulator
 from streams.domain.contributions import KpiModel
 from streams.domain.events import SURVEY_RANGES, Kind, decode
 from streams.domain.partition import PartitionState
+from streams.domain.sla.clocks import BREACHED, MET
 from streams.domain.sla.policy import SLAS
 from streams.generate.markers import splice
 from streams.metrics import contract as m
@@ -44,7 +45,7 @@ SLA_TICK_EVENTS = 10  # the SLA timer runs about every 10 events (the worker: ev
 BUDGET = 6_000
 STAGES = ("router", "agent", "rebuild", "changelog")  # of support_processing_stalled
 FOLDED_LABELS = ("team", "category")  # of support_label_values_folded_total
-SLA_OUTCOMES = ("met", "breached")
+SLA_OUTCOMES = (MET, BREACHED)
 #: issue 15's survey methods (email, sms, in_app, phone, social, web, chat), other and unknown
 SURVEY_METHODS = 9
 SCORES = sum(high - low + 1 for low, high in SURVEY_RANGES.values())  # survey and score together
@@ -162,11 +163,15 @@ def table(rows: list[FamilySeries], values: Mapping[str, int]) -> str:
     def cell(value: int | None) -> str:
         return "—" if value is None else f"{value:,}"
 
-    caps = ", ".join(f"{label} {count}" for label, count in values.items())
+    events_outcomes = f" ({len(m.OUTCOMES)} of `support_events_total`)"
+    caps = ", ".join(
+        f"{label} {count}{events_outcomes if label == 'outcome' else ''}"
+        for label, count in values.items()
+    )
     lines = [
         f"Simulated: {EVENTS:,} events of `Simulator(seed={SEED}, "
         f"tickets_per_s={TICKETS_PER_S}, speed={SPEED})`. Values per label at the caps: "
-        f"{caps} (of `support_events_total`: {len(m.OUTCOMES)}); survey and score together "
+        f"{caps}; survey and score together "
         f"{SCORES}.",
         "",
         "| family | series (simulated) | at most (label caps) |",

@@ -41,11 +41,9 @@ def test_every_family_of_the_contract_is_counted_and_every_exported_series_too(
     assert len(rows) == len(contract.ALL_FAMILIES)
     exported = cardinality.exported(settings)
     assert sum(exported.values()) == sum(row.series for row in rows)
-    # the simulation reaches the families a busy worker exports, not only the health ones
-    counted = {row.name: row.series for row in rows}
-    assert counted["support_first_response_seconds"] > 0
-    assert counted["support_survey_responses"] > 0
-    assert counted["support_sla_tickets"] > 0
+    # a family the simulation never reaches would be documented at 0 series: feed it (the
+    # simulator's mix, or the state behind it in cardinality.exported), do not skip it
+    assert [row.name for row in rows if row.series == 0] == []
 
 
 def test_no_family_exports_more_series_than_its_bound_at_the_caps(
