@@ -6,10 +6,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from streams.domain.sla.policy import load_policy
-from streams.generate import dashboards, kpi_docs, openapi, prometheus_rules
+from streams.generate import (
+    cardinality,
+    dashboards,
+    kpi_docs,
+    openapi,
+    prometheus_rules,
+    quality_rules,
+)
 
 POLICY = Path("deploy/sla/policy.yaml")
-METRICS_DOC = Path("docs/metrics.md")  # only its KPI table is generated
+METRICS_DOC = Path("docs/metrics.md")  # only its KPI and cardinality tables are generated
 
 
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
@@ -18,9 +25,12 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         root / "deploy/prometheus/rules/supportkpi-sla.rules.yml": lambda: prometheus_rules.render(
             policy
         ),
+        root / "deploy/prometheus/rules/supportkpi-quality.rules.yml": quality_rules.render,
     }
     out[root / "streams/publishing/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")
-    out[root / METRICS_DOC] = lambda: kpi_docs.render((root / METRICS_DOC).read_text())
+    out[root / METRICS_DOC] = lambda: cardinality.render(
+        kpi_docs.render((root / METRICS_DOC).read_text()), root / POLICY
+    )
     for name in dashboards.DASHBOARDS:
         out[root / f"grafana/dashboards/supportkpi-{name}.json"] = lambda name=name: (
             dashboards.render(name, policy)

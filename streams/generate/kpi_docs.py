@@ -5,6 +5,7 @@ Only the part between the two markers is generated; the prose around it is writt
 
 from __future__ import annotations
 
+from streams.generate.markers import splice
 from streams.metrics.kpis import KPIS, Shape
 
 BEGIN = "<!-- generated from streams/metrics/kpis.py by `supportkpi generate`: edit it there -->"
@@ -22,8 +23,4 @@ def table() -> str:
 
 def render(document: str) -> str:
     """``document`` with the text between the markers replaced by the current table."""
-    head, begin, rest = document.partition(BEGIN + "\n")
-    _, end, tail = rest.partition(END)
-    if not begin or not end:
-        raise ValueError(f"docs/metrics.md needs the markers {BEGIN!r} and {END!r}")
-    return head + begin + table() + end + tail
+    return splice(document, BEGIN, END, table())

@@ -227,5 +227,10 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
+def dump(document: dict[str, Any]) -> str:
+    """A rule file as YAML, its multi-line expressions as literal blocks."""
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=100)
+
+
 def render(policy: SlaPolicy) -> str:
-    return HEADER + yaml.dump(rules(policy), Dumper=_Dumper, sort_keys=False, width=100)
+    return HEADER + dump(rules(policy))

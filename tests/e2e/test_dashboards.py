@@ -24,6 +24,7 @@ VARIABLES = {
     "$channel": ".*",
     "$priority": ".*",
     "$team": ".*",
+    "$category": ".*",
     "$__rate_interval": "1m",
 }
 

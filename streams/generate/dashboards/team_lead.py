@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import bargauge, dashboard, heatmap
-from grafana_foundation_sdk.models.dashboard import VariableRefresh
+from grafana_foundation_sdk.builders import bargauge, dashboard, heatmap, timeseries
 
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
-from streams.generate.dashboards.panels import DATASOURCE
-from streams.metrics.kpis import DIMS, KPIS, TEAM, WINDOW
+from streams.metrics.kpis import CATEGORY, DIMS, TEAM, WINDOW
 
 #: the team lead's filters: label names of the KPI table
-TEAM_LEAD_FILTERS = (WINDOW, *DIMS, TEAM)
-
-
-def _filter(label: str) -> dashboard.QueryVariable:
-    """A variable over a label's values, read from the first windowed family that has it."""
-    family = next(row.name for row in KPIS if label in row.family.labels)
-    variable = (
-        dashboard.QueryVariable(label)
-        .label(label.capitalize())
-        .query(f"label_values({family}, {label})")
-        .datasource(DATASOURCE)
-        .multi(True)
-        .include_all(True)
-        .all_value(".*")
-        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
-    )
-    if label == WINDOW:  # one window at a time: the panels' figures are per window
-        variable = variable.multi(False).include_all(False)
-    return variable
+TEAM_LEAD_FILTERS = (WINDOW, *DIMS, TEAM, CATEGORY)
 
 
 def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
@@ -43,7 +23,7 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
         .timezone("browser")
     )
     for label in TEAM_LEAD_FILTERS:
-        board = board.with_variable(_filter(label))
+        board = board.with_variable(p.label_variable(label))
     panels = [
         p.place(
             heatmap.Panel()
@@ -158,5 +138,55 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
             24,
             7,
         ),
+        *_category_panels(y=32),
     ]
     return p.with_panels(board, panels)
+
+
+def _category_panels(y: int) -> list[timeseries.Panel]:
+    """Volume and first response per current category, filtered by ``$category``."""
+    c = 'category=~"$category"'
+    return [
+        p.series(
+            "Tickets by category",
+            [
+                p.query(
+                    f'sum by (category) (support_category_tickets_created{{window="$window",{c}}})',
+                    "created {{category}}",
+                ),
+                p.query(
+                    "sum by (category) (support_category_tickets_resolved"
+                    f'{{window="$window",{c}}})',
+                    "resolved {{category}}",
+                ),
+                p.query(
+                    f"sum by (category) (support_category_open_tickets{{{c}}})", "open {{category}}"
+                ),
+            ],
+            "none",
+            0,
+            y,
+            12,
+            8,
+        ),
+        p.series(
+            "First response p90 by category",
+            [
+                p.query(
+                    p.quantile(
+                        0.9,
+                        "support_category_first_response_seconds",
+                        "$window",
+                        "category",
+                        f",{c}",
+                    ),
+                    "{{category}}",
+                )
+            ],
+            "s",
+            12,
+            y,
+            12,
+            8,
+        ),
+    ]

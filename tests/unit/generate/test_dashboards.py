@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from streams.generate import quality_rules
+from streams.generate.dashboards import DASHBOARDS
 from streams.metrics.kpis import KPIS
 from tests.support.tools import ROOT
 
@@ -22,12 +24,14 @@ def _datasource_uid() -> str:
     return str(doc["datasources"][0]["uid"])
 
 
-def test_there_are_three_dashboards() -> None:
+def test_every_generated_dashboard_is_committed_and_no_other() -> None:
     assert {p.stem for p in BOARDS} == {
         "supportkpi-wall",
         "supportkpi-team-lead",
+        "supportkpi-quality",
         "supportkpi-health",
     }
+    assert {f"supportkpi-{name}" for name in DASHBOARDS} == {p.stem for p in BOARDS}
 
 
 @pytest.mark.parametrize("path", BOARDS, ids=lambda p: p.stem)
@@ -60,25 +64,60 @@ def test_the_wall_display_needs_no_scrolling_and_colours_at_the_sla_targets() ->
     assert steps[-1] == {"color": "red", "value": 3600.0}  # the standard policy's urgent target
 
 
-def test_team_lead_dashboard_has_channel_priority_and_team_variables() -> None:
-    board = json.loads((ROOT / "grafana/dashboards/supportkpi-team-lead.json").read_text())
+def _board(name: str) -> dict[str, Any]:
+    return dict(json.loads((ROOT / f"grafana/dashboards/supportkpi-{name}.json").read_text()))
+
+
+def test_team_lead_dashboard_has_channel_priority_team_and_category_variables() -> None:
+    board = _board("team-lead")
     names = {v["name"] for v in board["templating"]["list"]}
-    assert {"channel", "priority", "team", "window"} <= names
+    assert {"channel", "priority", "team", "category", "window"} <= names
     assert any(p["type"] == "heatmap" for p in board["panels"])
 
 
-def test_team_lead_variables_read_label_values_of_families_that_carry_the_label() -> None:
-    board = json.loads((ROOT / "grafana/dashboards/supportkpi-team-lead.json").read_text())
+def test_the_category_variable_filters_every_category_query() -> None:
+    """A category panel that ignored the variable would show all categories whatever is picked;
+    a panel of another family filtered by category would show nothing."""
+    for name in ("team-lead", "quality"):
+        exprs = [t["expr"] for p in _board(name)["panels"] for t in p["targets"]]
+        by_category = [e for e in exprs if "support_category_" in e]
+        assert by_category, name
+        for expr in exprs:
+            filtered = 'category=~"$category"' in expr
+            assert filtered == ("support_category_" in expr), expr
+
+
+@pytest.mark.parametrize("name", ["team-lead", "quality"])
+def test_variables_read_label_values_of_families_that_carry_the_label(name: str) -> None:
     labels = {row.name: row.family.labels for row in KPIS}
-    for variable in board["templating"]["list"]:
+    for variable in _board(name)["templating"]["list"]:
         match = re.fullmatch(r"label_values\((\w+), (\w+)\)", variable["query"])
         assert match, variable["query"]
         family, label = match.groups()
         assert label == variable["name"] and label in labels[family], variable["query"]
 
 
+def test_quality_dashboard_shows_every_quality_rule_per_window() -> None:
+    exprs = [t["expr"] for p in _board("quality")["panels"] for t in p["targets"]]
+    for rule in quality_rules.rules():
+        assert any(rule["record"] in e for e in exprs), rule["record"]
+    for expr in exprs:
+        assert 'window="$window"' in expr, expr
+
+
+def test_the_team_comparison_joins_one_instant_series_per_team_and_column() -> None:
+    table = next(p for p in _board("quality")["panels"] if p["title"] == "Team comparison")
+    assert table["transformations"][0]["id"] == "merge"
+    named = {o["matcher"]["options"] for o in table["fieldConfig"]["overrides"]}
+    for target in table["targets"]:
+        assert target["instant"] and target["format"] == "table", target["expr"]
+        assert target["expr"].startswith("sum by (team) ("), target["expr"]
+        assert 'team=~"$team"' in target["expr"], target["expr"]
+        assert f"Value #{target['refId']}" in named
+
+
 def _health() -> dict[str, Any]:
-    return dict(json.loads((ROOT / "grafana/dashboards/supportkpi-health.json").read_text()))
+    return _board("health")
 
 
 def test_health_dashboard_shows_stalled_stages_and_quarantined_records() -> None:
