@@ -10,7 +10,6 @@ from streams.domain.record_limits import MAX_FACTS_KEPT
 from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT, TeamChange
 
 
-
 class _Sequences(Protocol):
     """The fact sequences of a record (``TicketRecord`` has them)."""
 
