@@ -17,6 +17,7 @@ from streams.domain.labels import UNKNOWN
 from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
 from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
 from streams.domain.sla.policy import SlaPolicy
+from streams.domain.surveys import SurveyAnswer, SurveySend, match
 from streams.domain.ticket import TicketRecord
 from streams.domain.transfers import transfer_times
 
@@ -41,6 +42,9 @@ CATEGORY_RESOLVED = "category_resolved"  # tickets resolved, per current categor
 CATEGORY_FIRST_RESPONSE = "category_first_response"  # histogram: FIRST_RESPONSE per category
 CATEGORY_RESOLUTION = "category_resolution"  # histogram: RESOLUTION per category
 CATEGORY_SURVEY = "category_survey"  # survey answers, by score, per category
+SURVEYS_SENT = "surveys_sent"  # survey-sent, per survey and method
+METHOD_RESPONSES = "method_responses"  # survey answers, per survey and method
+ANSWER_TIME = "answer_time"  # histogram: the matching survey-sent to the answer
 TRANSFERS = "transfers"  # moves of a ticket from one team to another
 TEAM_FIRST_RESPONSE = "team_first_response"  # histogram: FIRST_RESPONSE per current team
 TEAM_RESOLUTION = "team_resolution"  # histogram: RESOLUTION per current team
@@ -128,6 +132,10 @@ class KpiModel:
             self._sla_outcomes(out, record_clocks, record.evaluated_ms, record.team_now)
         if record.surveys:
             self._survey_answers(out, record)
+        if record.sends:
+            for send in record.sends:
+                labels = (send.survey, send.method)
+                out.append(Contribution(send.at_ms, self._series.sums[labels][SURVEYS_SENT], 1))
         return out
 
     def _lifecycle(
@@ -222,7 +230,8 @@ class KpiModel:
         known, sums = record.created_ms is not None, self._series.sums
         category = record.category_now if known else UNKNOWN
         team = record.team_now if known else UNKNOWN
-        for survey, score, at_ms, hint in record.surveys:
+        for answer in record.surveys:
+            survey, score, at_ms, hint, _ = answer
             channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
             answers = sums[(survey, str(score), channel, priority)][SURVEY]
             out.append(Contribution(at_ms, answers, 1))
@@ -232,6 +241,20 @@ class KpiModel:
             if score:
                 points = sums[(survey, channel, priority)][SURVEY_SCORE_SUM]
                 out.append(Contribution(at_ms, points, score))
+            self._by_method(out, answer, record.sends)
+
+    def _by_method(
+        self, out: list[Contribution], answer: SurveyAnswer, sends: tuple[SurveySend, ...]
+    ) -> None:
+        """An answer per survey and method, and the time from its send (when it has one)."""
+        method, send = match(answer, sends)
+        labels = (answer.survey, method)
+        sums = self._series.sums[labels]
+        out.append(Contribution(answer.at_ms, sums[METHOD_RESPONSES], 1))
+        if send is not None:
+            buckets = self._series.buckets[labels]
+            waited = answer.at_ms - send.at_ms
+            self._observe(out, answer.at_ms, ANSWER_TIME, sums, buckets, waited)
 
 
 def _replies_until(replies: Sequence[int], until_ms: int) -> int:

@@ -7,6 +7,7 @@ from typing import Protocol, TypeVar
 
 from streams.domain.events import Event, Kind
 from streams.domain.record_limits import MAX_FACTS_KEPT
+from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT, TeamChange
 
 
@@ -19,12 +20,13 @@ class _Sequences(Protocol):
     reopens: tuple[int, ...]
     statuses: tuple[tuple[int, str], ...]
     priorities: tuple[tuple[int, str], ...]
-    surveys: tuple[tuple[str, int, int, str], ...]
+    surveys: tuple[SurveyAnswer, ...]
+    sends: tuple[SurveySend, ...]
     category_changes: tuple[tuple[int, str], ...]
     team_changes: tuple[TeamChange, ...]
 
 
-_Fact = TypeVar("_Fact", int, tuple[int, str], TeamChange)
+_Fact = TypeVar("_Fact", int, tuple[int, str], TeamChange, SurveySend)
 
 
 def sequence_full(record: _Sequences, event: Event) -> bool:
@@ -34,6 +36,8 @@ def sequence_full(record: _Sequences, event: Event) -> bool:
         facts: tuple[object, ...] = record.replies if event.counts_as_response else ()
     elif kind is Kind.SURVEY:
         facts = record.surveys
+    elif kind is Kind.SURVEY_SENT:
+        facts = record.sends
     elif kind is Kind.RESOLVED:
         facts = record.resolutions
     elif kind is Kind.REOPENED:

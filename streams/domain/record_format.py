@@ -1,10 +1,11 @@
 """The changelog format of a ticket record: a JSON array, versioned, older versions still read.
 
-Format 6 adds the team changes (``transfers``); format 5 the category labels (the creation's
+Format 6 adds the team changes (``transfers``), the survey sends and the answers' methods
+(``surveys``); format 5 the category labels (the creation's
 and the changes'); format 4 the overflow ring of digests. A record is written in the oldest
-format that holds it: one without category labels, team changes or overflow in format 3, which
+format that holds it: one without category labels, format 6 facts or overflow in format 3, which
 releases before them read too (a rollback, or a mixed rolling deploy); one with category labels
-but no team changes in format 5. A record read from format 4 or older has its category label
+but no format 6 facts in format 5. A record read from format 4 or older has its category label
 decided again (``UNDECIDED``). Format 2 kept whole event ids; they are turned into digests when
 read.
 """
@@ -18,9 +19,11 @@ import orjson
 
 from streams.domain.digests import event_digest
 from streams.domain.labels import UNKNOWN
+from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.transfers import TeamChange
 
 FORMAT = 6
+_SURVEYS = 13  # the index of the surveys field
 _WITH_CATEGORIES = 5
 _WITH_OVERFLOW = 4
 _WITHOUT_OVERFLOW = 3
@@ -45,7 +48,7 @@ class Persisted(Protocol):
     reopens: tuple[int, ...]
     statuses: tuple[tuple[int, str], ...]
     priorities: tuple[tuple[int, str], ...]
-    surveys: tuple[tuple[str, int, int, str], ...]
+    surveys: tuple[SurveyAnswer, ...]
     seen: bytes
     overflow: bytes
     pending_since_ms: int | None
@@ -54,6 +57,7 @@ class Persisted(Protocol):
     category_label: str
     category_changes: tuple[tuple[int, str], ...]
     team_changes: tuple[TeamChange, ...]
+    sends: tuple[SurveySend, ...]
 
 
 class StoredRecord(NamedTuple):
@@ -71,7 +75,7 @@ class StoredRecord(NamedTuple):
     reopens: tuple[int, ...]
     statuses: tuple[tuple[int, str], ...]
     priorities: tuple[tuple[int, str], ...]
-    surveys: tuple[tuple[str, int, int, str], ...]
+    surveys: tuple[SurveyAnswer, ...]
     seen: bytes
     overflow: bytes
     pending_since_ms: int | None
@@ -80,6 +84,7 @@ class StoredRecord(NamedTuple):
     category_label: str
     category_changes: tuple[tuple[int, str], ...]
     team_changes: tuple[TeamChange, ...]
+    sends: tuple[SurveySend, ...]
 
 
 def intern_label(value: str | None) -> str | None:
@@ -102,16 +107,18 @@ def encode(record: Persisted) -> bytes:
         record.reopens,
         record.statuses,
         record.priorities,
-        record.surveys,
+        [answer[:4] for answer in record.surveys],  # (the method: format 6)
         record.seen.hex(),
         record.pending_since_ms,
         record.last_ms,
         record.evaluated_ms,
     ]
-    if record.team_changes:
+    if _needs_format_6(record):
         fields[0] = FORMAT
+        fields[_SURVEYS] = [tuple(answer) for answer in record.surveys]
         fields += [record.overflow.hex(), record.category_label, record.category_changes]
         fields.append([tuple(change) for change in record.team_changes])
+        fields.append([tuple(send) for send in record.sends])
     elif record.category_label != UNKNOWN or record.category_changes:
         fields[0] = _WITH_CATEGORIES
         fields += [record.overflow.hex(), record.category_label, record.category_changes]
@@ -119,6 +126,12 @@ def encode(record: Persisted) -> bytes:
         fields[0] = _WITH_OVERFLOW
         fields.append(record.overflow.hex())
     return orjson.dumps(fields)
+
+
+def _needs_format_6(record: Persisted) -> bool:
+    return bool(
+        record.team_changes or record.sends or any(answer.method for answer in record.surveys)
+    )
 
 
 def decode(blob: bytes) -> StoredRecord:
@@ -132,7 +145,9 @@ def decode(blob: bytes) -> StoredRecord:
     category_label = UNKNOWN if fields[6] is None else UNDECIDED  # no category: unknown
     category_changes: tuple[tuple[int, str], ...] = ()
     team_changes: tuple[TeamChange, ...] = ()
+    sends: tuple[SurveySend, ...] = ()
     if fmt == FORMAT:
+        sends = tuple(SurveySend(a, sys.intern(s), sys.intern(m)) for a, s, m in fields.pop())
         team_changes = tuple(
             TeamChange(a, sys.intern(t), sys.intern(n)) for a, t, n in fields.pop()
         )
@@ -178,7 +193,9 @@ def decode(blob: bytes) -> StoredRecord:
         tuple(reopens),
         tuple((a, intern(s)) for a, s in statuses),
         tuple((a, intern(p)) for a, p in priorities),
-        tuple((intern(s), n, a, intern(c)) for s, n, a, c in surveys),
+        tuple(
+            SurveyAnswer(intern(s), n, a, intern(c), *map(intern, m)) for s, n, a, c, *m in surveys
+        ),
         seen,
         overflow,
         pending,
@@ -187,4 +204,5 @@ def decode(blob: bytes) -> StoredRecord:
         category_label,
         category_changes,
         team_changes,
+        sends,
     )

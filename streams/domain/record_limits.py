@@ -30,10 +30,11 @@ def max_record_bytes(max_events: int = MAX_TICKET_EVENTS, label_json_bytes: int 
     times = 4 * MAX_FACTS_KEPT * 21  # replies, customer, resolutions, reopens: "1795...,"
     statuses = MAX_FACTS_KEPT * 32  # [1795000000000,"on_hold"],
     priorities = MAX_FACTS_KEPT * (20 + label_json_bytes)
-    surveys = MAX_FACTS_KEPT * (40 + label_json_bytes)
+    surveys = MAX_FACTS_KEPT * (50 + label_json_bytes)  # with a method
+    sends = MAX_FACTS_KEPT * 40  # [1795000000000,"csat","in_app"],
     category = 6 * MAX_ID_LENGTH + 2  # a category label: a published category, or a fold
     category_changes = 20 + category  # only the latest is kept
     team_changes = MAX_TEAM_CHANGES_KEPT * (20 + 2 * category)  # [at, label, name]
     strings = 5 * category + 3 * label_json_bytes + 200  # JSON escapes: <= 6x
-    facts = times + statuses + priorities + surveys + category_changes + team_changes
+    facts = times + statuses + priorities + surveys + sends + category_changes + team_changes
     return digests + facts + strings

@@ -25,6 +25,7 @@ from streams.domain.record_limits import (
     OVERFLOW_DIGESTS_KEPT,
     max_record_bytes,
 )
+from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.transfers import TeamChange, after_creation
 
 __all__ = [
@@ -66,8 +67,7 @@ class TicketRecord:
     reopens: tuple[int, ...] = ()  # sorted
     statuses: tuple[tuple[int, str], ...] = ()  # (at, status), sorted
     priorities: tuple[tuple[int, str], ...] = ()  # (at, label), sorted
-    # (survey, score, answered at, channel hint used while the ticket is unknown)
-    surveys: tuple[tuple[str, int, int, str], ...] = ()
+    surveys: tuple[SurveyAnswer, ...] = ()  # in arrival order
     seen: bytes = b""  # 8-byte digests of the event ids applied (dedupe), concatenated
     overflow: bytes = b""  # digests of the newest events once ``seen`` is full (a ring)
     pending_since_ms: int | None = None  # clock time an event first waited for ticket-created
@@ -76,6 +76,7 @@ class TicketRecord:
     category_label: str = UNKNOWN  # bounded label of the category it was created with
     category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of the latest ticket-updated
     team_changes: tuple[TeamChange, ...] = ()  # sorted; see ``transfers``
+    sends: tuple[SurveySend, ...] = ()  # survey-sent, sorted; see ``surveys``
 
     @property
     def resolved_ms(self) -> int | None:
@@ -224,7 +225,14 @@ class TicketRecord:
             self.customer = with_fact(self.customer, at)
         elif kind is Kind.SURVEY:
             assert event.survey is not None and event.score is not None
-            self.surveys += ((sys.intern(event.survey), event.score, at, channel),)
+            method = sys.intern(event.method) if event.method else ""
+            self.surveys += (
+                SurveyAnswer(sys.intern(event.survey), event.score, at, channel, method),
+            )
+        elif kind is Kind.SURVEY_SENT:
+            assert event.survey is not None and event.method is not None
+            send = SurveySend(at, sys.intern(event.survey), sys.intern(event.method))
+            self.sends = with_fact(self.sends, send)
 
     def has_seen(self, digest: bytes) -> bool:
         """Whether an event with this ``event_digest`` was seen (applied or capped)."""
@@ -254,6 +262,7 @@ class TicketRecord:
             self.category_label,
             self.category_changes,
             self.team_changes,
+            self.sends,
         )
 
     def drop_waiting(self) -> int:

@@ -167,6 +167,24 @@ KPIS = (
         meaning="survey answers, per current team (`unknown` while the ticket is unknown)",
     ),
     WindowedKpi(
+        c.SURVEYS_SENT,
+        "support_surveys_sent",
+        Shape.GAUGE,
+        ("survey", "method"),
+        help="Surveys sent in the window (survey-sent) by survey and method.",
+        meaning="`survey-sent` events; `method` ∈ email, sms, in_app, phone, social, web, chat, "
+        "other",
+    ),
+    WindowedKpi(
+        c.METHOD_RESPONSES,
+        "support_survey_method_responses",
+        Shape.GAUGE,
+        ("survey", "method"),
+        help="Survey answers in the window by survey and method (the answer's, else its "
+        "send's, else unknown).",
+        meaning="survey answers per method: the answer's own, else its send's, else `unknown`",
+    ),
+    WindowedKpi(
         c.FIRST_RESPONSE,
         "support_first_response_seconds",
         Shape.GAUGE_HISTOGRAM,
@@ -224,5 +242,13 @@ KPIS = (
         (TEAM,),
         help="Resolution time of resolutions in the window, per current team.",
         meaning="created → resolved, per current team",
+    ),
+    WindowedKpi(
+        c.ANSWER_TIME,
+        "support_survey_answer_seconds",
+        Shape.GAUGE_HISTOGRAM,
+        ("survey", "method"),
+        help="Time from survey-sent to the answer, of answers in the window that have a send.",
+        meaning="the matching `survey-sent` → `survey-answered`, observed at the answer",
     ),
 )

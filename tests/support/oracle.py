@@ -6,6 +6,7 @@ it imports nothing from ``streams``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from tests.support.scrape import Sample
@@ -53,7 +54,11 @@ KPI_FAMILIES = (
     "support_team_first_response_seconds",
     "support_team_resolution_seconds",
     "support_team_survey_responses",
+    "support_surveys_sent",
+    "support_survey_method_responses",
+    "support_survey_answer_seconds",
 )
+METHODS = {"email", "sms", "in_app", "phone", "social", "web", "chat"}
 
 
 def ms(text: str) -> int:
@@ -71,6 +76,8 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
     late_before = now_ms - max(WINDOWS.values()) - GRACE
     tickets: dict[str, dict] = {}
     surveys: list[tuple[int, str, int, str | None, str | None]] = []
+    sent: list[tuple[int, str, str, str | None]] = []  # (at, survey, method, ticket)
+    answered: list[tuple[int, str, str | None, str | None]] = []  # (at, survey, method, ticket)
     for topic, e in events:
         if topic == "survey-answered":
             surveys.append(
@@ -82,6 +89,12 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     e.get("channel"),
                 )
             )
+            method = e.get("method")
+            answered.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
+            continue
+        if topic == "survey-sent":
+            method = e["method"] if e["method"] in METHODS else "other"
+            sent.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
             continue
         t = tickets.setdefault(
             e["ticket_id"],
@@ -222,6 +235,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     {"window": window, "survey": survey, **dims},
                     score,
                 )
+    _surveys_by_method(sent, answered, now_ms, add, observe)
     for t in known.values():
         if t["open"]:
             dims = {"channel": t["channel"], "priority": t["priority"]}
@@ -231,6 +245,44 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             key = ("support_oldest_open_ticket_age_seconds", tuple(sorted(dims.items())))
             out[key] = max(out.get(key, 0.0), (now_ms - t["created"]) / 1000)
     return out
+
+
+def _surveys_by_method(
+    sent: list[tuple[int, str, str, str | None]],
+    answered: list[tuple[int, str, str | None, str | None]],
+    now_ms: int,
+    add: Callable[..., None],
+    observe: Callable[..., None],
+) -> None:
+    """Sends, and answers per method: the answer's own, else the one of the send it answers
+    (same ticket and survey: the latest at or before it, else the earliest after), else
+    unknown; the answer time runs from that send."""
+    for window, width in WINDOWS.items():
+
+        def inside(at: int, width: int = width) -> bool:
+            return now_ms - width < at <= now_ms + 60_000
+
+        for at, survey, method, _ in sent:
+            if inside(at):
+                add("support_surveys_sent", {"window": window, "survey": survey, "method": method})
+        for at, survey, own, ticket in answered:
+            if not inside(at):
+                continue
+            sends = sorted(
+                (s_at, s_method)
+                for s_at, s_survey, s_method, s_ticket in sent
+                if ticket is not None and s_ticket == ticket and s_survey == survey
+            )
+            before = [s for s in sends if s[0] <= at]
+            send = before[-1] if before else sends[0] if sends else None
+            if own is not None:
+                method = own if own in METHODS else "other"
+            else:
+                method = send[1] if send else "unknown"
+            labels = {"window": window, "survey": survey, "method": method}
+            add("support_survey_method_responses", labels)
+            if send is not None:
+                observe("support_survey_answer_seconds", labels, max(0, at - send[0]) / 1000)
 
 
 def expected_outcomes(

@@ -90,15 +90,7 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             if rng.random() < 0.7:
                 resolved = last + rng.randint(1000, max(2000, (end - last) // 3))
                 emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2")
-                if rng.random() < 0.6:
-                    survey, high_score = rng.choice([("csat", 5), ("nps", 10), ("ces", 7)])
-                    emit(
-                        "survey-answered",
-                        min(end, resolved + 1000),
-                        ticket_id=ticket,
-                        survey=survey,
-                        score=rng.randint(0 if survey == "nps" else 1, high_score),
-                    )
+                _survey(emit, rng, ticket, resolved, end)
     # surveys with no ticket, and one for a ticket this processor never hears of
     for n in range(4):
         emit(
@@ -110,6 +102,8 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             customer_id=f"S{n}",
         )
     emit("survey-answered", now_ms - 10 * MIN, ticket_id="TCK-never-created", survey="nps", score=9)
+    # a survey sent without a ticket: counted as sent, never matched
+    emit("survey-sent", now_ms - 20 * MIN, survey="nps", method="sms", customer_id="S9")
     # a reply to a ticket that never appears: waits (orphan horizon), counts nowhere
     emit("agent-replied", now_ms - 12 * MIN, ticket_id="TCK-orphan", agent_id="A1")
     # a ticket from long ago: older than the largest window plus grace, counted as late
@@ -171,6 +165,10 @@ def invalid_messages(now_ms: int) -> list[tuple[str, bytes]]:
             ),
         ),
         (
+            "survey-sent",
+            orjson.dumps({"event_id": "bad-6", "occurred_at": when, "survey": "csat"}),
+        ),
+        (
             "survey-answered",
             orjson.dumps({"event_id": "bad-3", "occurred_at": when, "survey": "csat", "score": 9}),
         ),
@@ -212,3 +210,25 @@ def _updates(
             moved = rng.randint(created + 1, max(created + 2, end))
             team = rng.choice(["billing", "tech", "tier2"])
             emit("ticket-updated", moved, ticket_id=ticket, team=team)
+
+
+def _survey(
+    emit: Callable[..., None], rng: random.Random, ticket: str, resolved: int, end: int
+) -> None:
+    """Most resolved tickets get a survey: sent (by a method; one unknown to the processor)
+    before most answers, some sends never answered, some answers naming their method."""
+    survey, high_score = rng.choice([("csat", 5), ("nps", 10), ("ces", 7)])
+    sent = rng.random() < 0.7
+    method = rng.choice(["email", "email", "in_app", "sms", "carrier_pigeon"])
+    if sent:
+        emit("survey-sent", resolved + 500, ticket_id=ticket, survey=survey, method=method)
+    if rng.random() < (0.8 if sent else 0.5):
+        own = rng.choice([None, None, method if sent else "web", "carrier_pigeon"])
+        emit(
+            "survey-answered",
+            min(end, resolved + 1000),
+            ticket_id=ticket,
+            survey=survey,
+            score=rng.randint(0 if survey == "nps" else 1, high_score),
+            method=own,
+        )

@@ -7,6 +7,7 @@ from collections import Counter
 from streams.domain import contributions as c
 from streams.domain.contributions import SUM, Contribution, Series
 from streams.domain.sla.policy import parse_policy
+from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.ticket import TicketRecord
 from streams.domain.transfers import TeamChange
 from tests.support.builders import S
@@ -117,7 +118,7 @@ def test_a_reply_timestamped_before_creation_counts_as_zero_not_negative() -> No
 
 
 def test_surveys_take_ticket_dims_once_known_else_their_own_channel() -> None:
-    record = TicketRecord(surveys=(("csat", 4, 5 * S, "email"),))
+    record = TicketRecord(surveys=(SurveyAnswer("csat", 4, 5 * S, "email"),))
     got = _by_kpi(record)
     assert got[c.SURVEY] == [(5 * S, ("csat", "4", "email", "unknown"), SUM, 1)]
     assert got[c.SURVEY_SCORE_SUM] == [(5 * S, ("csat", "email", "unknown"), SUM, 4)]
@@ -126,7 +127,7 @@ def test_surveys_take_ticket_dims_once_known_else_their_own_channel() -> None:
 
 
 def test_a_zero_score_is_an_answer_that_adds_no_points() -> None:
-    got = _by_kpi(TicketRecord(surveys=(("nps", 0, 5 * S, "web"),)))
+    got = _by_kpi(TicketRecord(surveys=(SurveyAnswer("nps", 0, 5 * S, "web"),)))
     assert got[c.SURVEY] == [(5 * S, ("nps", "0", "web", "unknown"), SUM, 1)]
     assert c.SURVEY_SCORE_SUM not in got
 
@@ -156,7 +157,7 @@ def test_every_team_figure_follows_the_current_team_and_transfers_count_at_their
         team_name="tier1",
         replies=(400 * S,),
         resolutions=(900 * S,),
-        surveys=(("csat", 5, 950 * S, "chat"),),
+        surveys=(SurveyAnswer("csat", 5, 950 * S, "chat"),),
         team_changes=(
             TeamChange(100 * S, "tier2", "tier2"),
             TeamChange(200 * S, "tier2", "tier2"),  # its own team again: no transfer
@@ -205,3 +206,38 @@ def test_sla_outcomes_count_per_current_team_too() -> None:
         (c.SLA, ("first_response", "high", met)),
         (c.TEAM_SLA, ("tier1", "first_response", met)),
     ]
+
+
+def test_sends_count_per_method_and_answers_take_their_sends_method_and_time() -> None:
+    record = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        sends=(SurveySend(100 * S, "csat", "email"), SurveySend(100 * S, "nps", "sms")),
+        surveys=(
+            SurveyAnswer("csat", 5, 700 * S, "chat"),  # names no method: its send's
+            SurveyAnswer("ces", 3, 800 * S, "chat", "web"),  # its own, and no send
+            SurveyAnswer("nps", 9, 900 * S, "chat", "phone"),  # its own, timed from its send
+        ),
+    )
+    got = _by_kpi(record)
+    assert got[c.SURVEYS_SENT] == [
+        (100 * S, ("csat", "email"), SUM, 1),
+        (100 * S, ("nps", "sms"), SUM, 1),
+    ]
+    assert got[c.METHOD_RESPONSES] == [
+        (700 * S, ("csat", "email"), SUM, 1),
+        (800 * S, ("ces", "web"), SUM, 1),
+        (900 * S, ("nps", "phone"), SUM, 1),
+    ]
+    assert got[c.ANSWER_TIME] == [
+        (700 * S, ("csat", "email"), MODEL.bucket_index(600 * S), 1),
+        (700 * S, ("csat", "email"), SUM, 600 * S),
+        (900 * S, ("nps", "phone"), MODEL.bucket_index(800 * S), 1),
+        (900 * S, ("nps", "phone"), SUM, 800 * S),
+    ]
+
+
+def test_a_send_without_a_ticket_counts_as_sent() -> None:
+    got = _by_kpi(TicketRecord(sends=(SurveySend(5 * S, "ces", "other"),)))
+    assert got == {c.SURVEYS_SENT: [(5 * S, ("ces", "other"), SUM, 1)]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from streams.domain.expiry import Cutoffs, Horizons
+from streams.domain.surveys import SurveyAnswer
 from streams.domain.ticket import TicketRecord
 from tests.support.builders import NOW, H
 
@@ -28,6 +29,6 @@ def test_only_a_closed_record_out_of_every_window_and_waiting_for_nothing_expire
     assert not CUT.expired(TicketRecord(created_ms=old - H, resolutions=(old,), last_ms=old + 1))
     reopened = TicketRecord(created_ms=old - H, resolutions=(old - 1,), reopens=(old,), last_ms=old)
     assert not CUT.expired(reopened)  # open: it stays in the backlog however old
-    assert CUT.expired(TicketRecord(surveys=(("csat", 4, old, "chat"),), last_ms=old))
+    assert CUT.expired(TicketRecord(surveys=(SurveyAnswer("csat", 4, old, "chat"),), last_ms=old))
     waiting = TicketRecord(replies=(old,), last_ms=old, pending_since_ms=old)
     assert not CUT.expired(waiting)  # its events wait for the orphan horizon, then it goes

@@ -116,6 +116,7 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
         c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5,
         c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")): 1,
         c.Series(c.TEAM_SURVEY, ("unknown", "csat", "5")): 1,
+        c.Series(c.METHOD_RESPONSES, ("csat", "unknown")): 1,  # no method, no send
     }
     state.apply(
         created("T", NOW - 5000, channel="chat", priority="low", category="refund", team="tier1")
@@ -165,6 +166,22 @@ _event = st.one_of(
         _offsets,
         st.integers(0, 5),
         st.integers(1, 5),
+    ),
+    st.builds(  # answers that name their method, and sends (which answers without one match)
+        lambda t, o, n, m: Event(
+            Kind.SURVEY, f"sm{n}", NOW - o, t, survey="csat", score=4, method=m
+        ),
+        _tickets,
+        _offsets,
+        st.integers(0, 3),
+        st.sampled_from(["email", "sms"]),
+    ),
+    st.builds(
+        lambda t, o, n, m: Event(Kind.SURVEY_SENT, f"ss{n}", NOW - o, t, survey="csat", method=m),
+        st.none() | _tickets,
+        _offsets,
+        st.integers(0, 3),
+        st.sampled_from(["email", "in_app"]),
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from streams.domain.events import Event, Kind
+from streams.domain.surveys import SurveyAnswer
 from streams.domain.ticket import (
     DIGEST_SIZE,
     MAX_FACTS_KEPT,
@@ -85,7 +86,7 @@ def test_a_record_written_by_the_previous_format_still_loads() -> None:
     )
     record = TicketRecord.from_bytes(blob)
     assert record.replies == (11 * H,) and record.statuses == ((10 * H, "open"),)
-    assert record.surveys == (("csat", 4, 12 * H, "chat"),)
+    assert record.surveys == (SurveyAnswer("csat", 4, 12 * H, "chat"),)
     another = created("T-1", 10 * H, "e-9", channel="chat")
     assert record.apply(CREATED, "chat", "high", 13 * H) is DUPLICATE
     assert record.apply(another, "chat", "high", 13 * H) is APPLIED
@@ -241,7 +242,7 @@ def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_
     quiet = Event(Kind.REPLIED, "bot", 16 * H, "T-1", counts_as_response=False)
     record.apply(quiet, "", "", 57 * H)
     assert (record.customer, record.resolutions, record.reopens) == ((9 * H,), (12 * H,), (14 * H,))
-    assert record.surveys == (("csat", 4, 15 * H, "email"),) and record.replies == ()
+    assert record.surveys == (SurveyAnswer("csat", 4, 15 * H, "email"),) and record.replies == ()
     assert record.last_ms == 16 * H and record.is_open
 
 
@@ -301,4 +302,27 @@ def test_a_record_with_categories_and_no_team_changes_is_written_in_format_5() -
     record = TicketRecord()
     record.apply(CREATED, "chat", "high", 0, category="refund")
     assert orjson.loads(record.to_bytes())[0] == 5
+    assert TicketRecord.from_bytes(record.to_bytes()) == record
+
+
+def test_sends_and_answer_methods_are_kept_and_written_in_format_6() -> None:
+    record = TicketRecord()
+    later = Event(Kind.SURVEY_SENT, "ss-2", 12 * H, "T-1", survey="nps", method="sms")
+    earlier = Event(Kind.SURVEY_SENT, "ss-1", 11 * H, "T-1", survey="csat", method="email")
+    for event in (later, earlier):
+        assert record.apply(event, "", "", 0) is APPLIED
+    assert [send.at_ms for send in record.sends] == [11 * H, 12 * H]  # sorted
+    assert record.waiting_events == 0  # a send waits for nothing
+    answer = Event(Kind.SURVEY, "sa-1", 13 * H, "T-1", survey="csat", score=4, method="web")
+    assert record.apply(answer, "chat", "", 0) is APPLIED
+    assert record.surveys == (SurveyAnswer("csat", 4, 13 * H, "chat", "web"),)
+    assert orjson.loads(record.to_bytes())[0] == 6
+    assert TicketRecord.from_bytes(record.to_bytes()) == record
+
+
+def test_a_record_without_format_6_facts_keeps_answers_in_the_older_shape() -> None:
+    record = TicketRecord()
+    record.apply(Event(Kind.SURVEY, "sa-1", 13 * H, "T-1", survey="csat", score=4), "chat", "", 0)
+    fields = orjson.loads(record.to_bytes())
+    assert fields[0] == 3 and fields[13] == [["csat", 4, 13 * H, "chat"]]
     assert TicketRecord.from_bytes(record.to_bytes()) == record

@@ -62,7 +62,8 @@ def _events() -> list[Event]:
         ),
         replied("T1", NOW - 45 * M, f"r-T1-{NOW - 45 * M}"),
         Event(Kind.RESOLVED, "x-T1", NOW - 30 * M, "T1"),
-        Event(Kind.SURVEY, "s-T1", NOW - 20 * M, "T1", survey="csat", score=4),
+        Event(Kind.SURVEY_SENT, "ss-T1", NOW - 29 * M, "T1", survey="csat", method="email"),
+        Event(Kind.SURVEY, "s-T1", NOW - 20 * M, "T1", survey="csat", score=4),  # by email
         # T2: urgent, first reply late (breached), customer writes back, reopened, still open;
         # created as a bug, then its category changes to an outage
         created(
@@ -83,7 +84,7 @@ def _events() -> list[Event]:
         ),
         # surveys: NPS and CES on a known ticket, CSAT on a ticket nobody created
         Event(Kind.SURVEY, "s-T2", NOW - 10 * M, "T2", survey="nps", score=9),
-        Event(Kind.SURVEY, "s2-T2", NOW - 9 * M, "T2", survey="ces", score=6),
+        Event(Kind.SURVEY, "s2-T2", NOW - 9 * M, "T2", survey="ces", score=6, method="in_app"),
         Event(Kind.SURVEY, "s-T9", NOW - 8 * M, "T9", channel="web", survey="csat", score=2),
     ]
 

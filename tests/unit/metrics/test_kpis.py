@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streams.domain.contributions import SUM, KpiModel
 from streams.domain.sla.policy import parse_policy
+from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.ticket import TicketRecord
 from streams.domain.transfers import TeamChange
 from streams.metrics import contract
@@ -33,11 +34,12 @@ def _every_contribution() -> list[tuple[str, tuple[str, ...], int]]:
         customer=(100 * S,),
         resolutions=(300 * S,),
         reopens=(400 * S,),
-        surveys=(("csat", 4, 500 * S, "chat"),),
+        surveys=(SurveyAnswer("csat", 4, 500 * S, "chat"),),
         evaluated_ms=600 * S,
     )
     one_touch = TicketRecord(created_ms=0, replies=(10 * S,), resolutions=(20 * S,))
-    orphan_survey = TicketRecord(surveys=(("nps", 9, 5 * S, "web"),))
+    ticket.sends = (SurveySend(450 * S, "csat", "email"),)
+    orphan_survey = TicketRecord(surveys=(SurveyAnswer("nps", 9, 5 * S, "web"),))
     model = KpiModel(sla=POLICY)
     return [
         (series.kpi, series.labels, series.bucket)
