@@ -34,7 +34,7 @@ def test_every_kpi_equals_the_oracle_with_one_worker(stack: Stack) -> None:
     )
     problems = oracle.differences(outcomes, wanted)
     assert not problems, "\n".join(problems)
-    assert sum(recorded.invalid.values()) == 9
+    assert sum(recorded.invalid.values()) == 10
 
 
 def test_invalid_messages_reach_the_dead_letter_topic_with_a_reason(stack: Stack) -> None:
