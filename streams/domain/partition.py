@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from enum import StrEnum
 
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
@@ -24,22 +23,13 @@ from streams.domain.event_labels import Labelling
 from streams.domain.events import Event
 from streams.domain.expiry import Cutoffs, Horizons
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
+from streams.domain.outcome import Outcome
 from streams.domain.recent import RecentContributions
 from streams.domain.sla.scan import SLA_SCAN_SLICE, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows
 
 __all__ = ["SLA_SCAN_SLICE", "Horizons", "Outcome", "PartitionState", "SlaGauges"]
-
-
-class Outcome(StrEnum):
-    """The ``outcome`` label of ``support_events_total`` (the router adds ``invalid``)."""
-
-    PROCESSED = "processed"
-    DUPLICATE = "duplicate"
-    LATE = "late"
-    CAPPED = "capped"  # its ticket's record is full (see ``ticket.MAX_TICKET_EVENTS``)
-    FAILED = "failed"  # applying it raised: rolled back and dead-lettered by the runtime
 
 
 class PartitionState:
