@@ -49,6 +49,10 @@ class Settings:
     max_teams: int = 50
     categories: tuple[str, ...] = ()  # allow-list; empty: first come, first served
     max_categories: int = 30
+    repeat_horizon: str = "7d"  # a ticket is a repeat contact after another this recent
+    # the key of the customer digests (HMAC-SHA256): the same on every worker, kept secret
+    customer_key: str = ""
+    customer_key_file: str = ""  # file holding that key (wins over customer_key)
     ingest_token: str = ""  # bearer token required by `supportkpi ingest` (empty: none)
     ingest_token_file: str = ""  # file holding that token (wins over ingest_token)
     ingest_max_concurrency: int = 64  # requests handled at once; more get 503 + Retry-After
@@ -89,7 +93,8 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        for text in (*self.windows, self.grace, self.orphan_horizon, self.max_future):
+        durations = (*self.windows, self.grace, self.orphan_horizon, self.max_future)
+        for text in (*durations, self.repeat_horizon):
             parse_duration_ms(text)
         if self.clock not in ("wall", "event"):
             raise ValueError(f"SUPPORTKPI_CLOCK must be 'wall' or 'event', not {self.clock!r}")
@@ -155,6 +160,15 @@ class Settings:
     @property
     def changelog_topic(self) -> str:
         return f"{self.app_id}-tickets-changelog"
+
+    @property
+    def customers_changelog_topic(self) -> str:
+        """The per-customer state's own changelog (repeat contacts), keyed by customer digest."""
+        return f"{self.app_id}-customers-changelog"
+
+    @property
+    def repeat_horizon_ms(self) -> int:
+        return parse_duration_ms(self.repeat_horizon)
 
     @property
     def window_widths_ms(self) -> dict[str, int]:

@@ -16,6 +16,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from streams.domain.customer_digest import customer_digest
+from streams.domain.events import Event, Kind
+
 _FIELDS = 5
 
 
@@ -63,3 +66,12 @@ def _contact(row: Any, n: int) -> Contact:
     if channel is not None and not isinstance(channel, str):
         raise ValueError(f"contact {n}: channel is neither a string nor null")
     return Contact(customer, ticket_id, created_ms, channel, event_id)
+
+
+def contact_of(event: Event, key: bytes) -> Contact | None:
+    """The contact a ticket-created with a ``customer_id`` makes, its customer digested under
+    ``key`` (None for any other event)."""
+    if event.kind is not Kind.CREATED or event.customer_id is None or event.ticket_id is None:
+        return None
+    customer = customer_digest(key, event.customer_id)
+    return Contact(customer, event.ticket_id, event.at_ms, event.channel, event.event_id)

@@ -7,7 +7,7 @@ rest of the processing). ``tests/unit/test_schemas.py`` proves the two agree on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -47,7 +47,10 @@ class InvalidEvent(ValueError):
 
 @dataclass(slots=True)
 class Event:
-    """A validated event, reduced to what the KPIs need (no customer or agent identifiers).
+    """A validated event, reduced to what the KPIs need (no agent identifiers).
+
+    ``customer_id`` of a ticket-created is kept only for the router, which turns it into a
+    keyed digest at once (``customer_digest``); it is never packed, stored or shown in a repr.
 
     Treat as immutable. Not ``frozen``: a frozen dataclass sets each field through
     ``object.__setattr__``, a cost paid on every event built (twice per event).
@@ -66,6 +69,7 @@ class Event:
     status: str | None = None
     category: str | None = None
     method: str | None = None  # a survey's method, normalised by ``survey_method``
+    customer_id: str | None = field(default=None, repr=False)  # ticket-created only
 
     @property
     def record_key(self) -> str:
@@ -139,7 +143,6 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
         return _survey_sent(doc, event_id, at_ms)
     ticket_id = _required(doc, "ticket_id")
     if kind is Kind.CREATED:
-        _string(doc, "customer_id")
         return Event(
             kind,
             event_id,
@@ -150,6 +153,7 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
             team=_string(doc, "team"),
             category=_string(doc, "category"),
             status=_status(doc),
+            customer_id=_string(doc, "customer_id"),
         )
     if kind is Kind.UPDATED:
         event = Event(

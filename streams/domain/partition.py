@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping
 
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
+from streams.domain.customer_state import Customers
+from streams.domain.customers import RepeatModel
 from streams.domain.event_labels import Labelling
 from streams.domain.events import Event
 from streams.domain.expiry import Cutoffs, Horizons
@@ -45,6 +47,7 @@ class PartitionState:
         teams: TeamLabels | None = None,
         max_ticket_events: int = MAX_TICKET_EVENTS,
         categories: CategoryLabels | None = None,
+        repeats: RepeatModel | None = None,
     ) -> None:
         self.model = model
         self.max_ticket_events = max_ticket_events
@@ -59,6 +62,9 @@ class PartitionState:
         self._sla = SlaScan()
         self._recent = RecentContributions()
         self.dirty: set[str] = set()
+        # the customers this partition owns (repeat contacts): their own records and changelog,
+        # the partition's windows
+        self.customers = Customers(repeats or RepeatModel(), labels, self._diff)
         self.evaluation_errors = 0  # records a timer could not evaluate (skipped, not fatal)
         self.now_ms = now_ms
         windows.advance(now_ms)
@@ -118,6 +124,7 @@ class PartitionState:
                 self._forget_index(key)
                 del self.records[key]
                 self.dirty.add(key)
+        self.customers.expire(cutoffs.retain_after_ms - self.customers.model.horizon_ms)
         return orphaned
 
     # -- writing -----------------------------------------------------------------------------

@@ -90,6 +90,8 @@ class HealthStats(Protocol):
     @property
     def events(self) -> Mapping[tuple[str, str], int]: ...  # (topic, outcome) -> events
     @property
+    def contacts(self) -> Mapping[str, int]: ...  # outcome -> contacts
+    @property
     def last_event_ms(self) -> int | None: ...  # the newest event time processed
     @property
     def rebalances(self) -> int: ...
@@ -139,6 +141,10 @@ class HealthCollector(Collector):
         for (topic, outcome), value in sorted(counts.items()):
             events.add_metric([topic, outcome], value)
         yield events
+        contacts = CounterMetricFamily(m.CONTACTS.name, m.CONTACTS.help, labels=m.CONTACTS.labels)
+        for outcome in m.CONTACT_OUTCOMES:
+            contacts.add_metric([outcome], stats.contacts.get(outcome, 0))
+        yield contacts
         yield CounterMetricFamily(
             m.ORPHANED_EVENTS.name, m.ORPHANED_EVENTS.help, value=stats.orphaned
         )

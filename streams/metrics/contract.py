@@ -48,6 +48,13 @@ EVENTS = Family(
     ("topic", "outcome"),
 )
 OUTCOMES = ("processed", "duplicate", "invalid", "late", "capped", "failed", "undecodable")
+CONTACTS = Family(
+    "support_customer_contacts",
+    "Contacts applied to the customer state (each ticket-created with a customer_id, re-keyed "
+    "by customer for repeat contacts), by outcome (processed, duplicate, late, capped, failed).",
+    ("outcome",),
+)
+CONTACT_OUTCOMES = ("processed", "duplicate", "late", "capped", "failed")
 PROCESSING_STALLED = Family(
     "support_processing_stalled",
     "1 while a stage of this worker (router, agent, rebuild, changelog) "
@@ -107,6 +114,7 @@ ALL_FAMILIES = (
     TEAM_OPEN_TICKETS,
     CATEGORY_OPEN_TICKETS,
     EVENTS,
+    CONTACTS,
     ORPHANED_EVENTS,
     FOLDED_LABEL_VALUES,
     LAST_EVENT_TIMESTAMP,

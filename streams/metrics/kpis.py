@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from streams.domain import contributions as c
+from streams.domain import customers
 from streams.metrics.family import Family
 
 WINDOW = "window"  # every windowed family's first label: one of SUPPORTKPI_WINDOWS
@@ -75,6 +76,24 @@ KPIS = (
         DIMS,
         help="Reopens in the window.",
         meaning="reopens in the window",
+    ),
+    WindowedKpi(
+        customers.REPEAT_CONTACTS,
+        "support_repeat_contacts",
+        Shape.GAUGE,
+        ("channel",),
+        help="Tickets created in the window whose customer created another ticket within "
+        "SUPPORTKPI_REPEAT_HORIZON before them.",
+        meaning="repeat contacts: tickets whose customer had another ticket created within "
+        "the repeat horizon (default 7d) before or at the same instant",
+    ),
+    WindowedKpi(
+        customers.REPEAT_CUSTOMERS,
+        "support_repeat_contact_customers",
+        Shape.GAUGE,
+        (),
+        help="Customers with at least one repeat contact created in the window.",
+        meaning="customers with at least one repeat contact in the window",
     ),
     WindowedKpi(
         c.TEAM_CREATED,

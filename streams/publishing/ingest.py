@@ -26,7 +26,6 @@ import hmac
 import json
 import uuid
 from importlib import resources
-from pathlib import Path
 from typing import Any, cast
 
 import orjson
@@ -36,6 +35,7 @@ from streams.config import Settings
 from streams.domain.events import InvalidEvent
 from streams.publishing.publish import AsyncPublisher, OutgoingEvent, make_event
 from streams.runtime.security import client_options
+from streams.secrets import SecretFileError, read_secret
 
 MAX_BODY = 1024 * 1024  # bytes of one request body
 MAX_BATCH = 1000  # events in one request
@@ -47,26 +47,15 @@ KAFKA_RETRY_S = 5
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://supportkpi.dev/ingest/event_id")
 
 
-class TokenFileError(ValueError):
-    """SUPPORTKPI_INGEST_TOKEN_FILE is set but gives no token."""
+TokenFileError = SecretFileError  # SUPPORTKPI_INGEST_TOKEN_FILE is set but gives no token
 
 
 def ingest_token(settings: Settings) -> str | None:
-    """The bearer token ``POST /events`` requires, or None for an open endpoint.
-
-    The file wins over ``SUPPORTKPI_INGEST_TOKEN``. A file that is empty or unreadable is an
-    error: starting open when the operator meant it closed would be the worse failure.
-    """
-    path = settings.ingest_token_file
-    if not path:
-        return settings.ingest_token or None
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TokenFileError(f"SUPPORTKPI_INGEST_TOKEN_FILE {path!r} is unreadable: {exc}") from exc
-    if not token:
-        raise TokenFileError(f"SUPPORTKPI_INGEST_TOKEN_FILE {path!r} is empty")
-    return token
+    """The bearer token ``POST /events`` requires, or None for an open endpoint (the file wins
+    over ``SUPPORTKPI_INGEST_TOKEN``; see ``streams.secrets``)."""
+    return read_secret(
+        settings.ingest_token, settings.ingest_token_file, "SUPPORTKPI_INGEST_TOKEN_FILE"
+    )
 
 
 def content_id(item: dict[str, Any]) -> str:

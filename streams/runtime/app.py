@@ -55,14 +55,21 @@ class Processor:
         self.stats = ProcessorStats(self.clock)
         self.liveness = liveness = Liveness(s.stall_seconds)
         liveness.register(AGENT_STAGE)
-        read_changelog = partial(changelog.read_partition, s)
+        read_changelog = partial(changelog.read_changelogs, s)
         self.ownership = Ownership(new_state, read_changelog, liveness, self.stats, self.clock)
 
         self.app = app = faust.App(s.app_id, **faust_options.for_worker(s))
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
         self.events = app.topic(s.events_topic, partitions=s.partitions, internal=True, **raw)
         owned, owns = self.ownership.owned, self.ownership.owns
-        self.writes = Writes(app.producer, s.changelog_topic, s.dead_letter_topic, owns, liveness)
+        self.writes = Writes(
+            app.producer,
+            s.changelog_topic,
+            s.dead_letter_topic,
+            owns,
+            liveness,
+            s.customers_changelog_topic,
+        )
         self.batches = BatchApplier(self.ownership, self.writes, self.stats, self.clock, s)
         # mode types a receiver as (sender, *args, signal, **kwargs); Faust sends it
         # (app, assigned, signal=...), which ``_on_assigned`` takes by name

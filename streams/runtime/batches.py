@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from streams.config import Settings
+from streams.domain.contacts import Contact, is_contacts, pack_contacts, unpack_contacts
 from streams.domain.events import Event, Kind, pack, unpack
 from streams.domain.partition import Outcome, PartitionState
 from streams.runtime.clock import EventClock
@@ -25,11 +26,12 @@ log = logging.getLogger(__name__)
 
 
 class Decoded(NamedTuple):
-    """The events of one internal message, and the message (a Faust message): its partition
-    routes them, its topic, offset and key go into their dead letters."""
+    """The events (or contacts) of one internal message, and the message (a Faust message):
+    its partition routes them, its topic, offset and key go into their dead letters."""
 
     message: Any
     events: list[Event]
+    contacts: list[Contact] = []  # noqa: RUF012 -- never mutated; a message holds one kind
 
 
 class BatchApplier:
@@ -57,6 +59,9 @@ class BatchApplier:
         decoded: list[Decoded] = []
         for message in messages:
             try:
+                if is_contacts(message.value):
+                    decoded.append(Decoded(message, [], unpack_contacts(message.value)))
+                    continue
                 events = unpack(message.value)
             except Exception as exc:  # not a message this version wrote: keep its bytes
                 self.stats.count(message.topic, "undecodable")
@@ -73,12 +78,12 @@ class BatchApplier:
     async def apply(self, decoded: list[Decoded], letters: list[DeadLetter]) -> None:
         """Apply every event, then send the dead letters (waiting) and the changed records."""
         stats, topic_of, saw = self.stats, self.topic_of, self.clock.saw
-        for _, events in decoded:  # first: in replay mode the newest event time is "now"
+        for _, events, _ in decoded:  # first: in replay mode the newest event time is "now"
             for event in events:
                 saw(event.at_ms)
         now = self.clock.now_ms()
         touched: dict[int, PartitionState] = {}
-        for message, events in decoded:
+        for message, events, contacts in decoded:
             partition = message.partition
             state = touched.get(partition)
             if state is None:
@@ -87,6 +92,8 @@ class BatchApplier:
                     continue  # fetched before it moved away; its new owner reads it again
                 state.advance(now)
                 touched[partition] = state
+            if contacts:
+                self._apply_contacts(state, message, contacts, letters)
             for event in events:
                 try:
                     outcome = state.apply(event)
@@ -109,6 +116,25 @@ class BatchApplier:
                 stats.count(topic_of[event.kind], outcome.value)
         await self.writes.dead_letter(letters)
         await self.writes.persist(touched)
+
+    def _apply_contacts(
+        self,
+        state: PartitionState,
+        message: Any,
+        contacts: list[Contact],
+        letters: list[DeadLetter],
+    ) -> None:
+        """Contacts to the partition's customer state; one that raises is dead-lettered."""
+        customers, counts = state.customers, self.stats.contacts
+        for contact in contacts:
+            try:
+                outcome = customers.apply(contact, state.late_before_ms)
+            except Exception as exc:  # rolled back by the state; this contact alone is lost
+                outcome = Outcome.FAILED
+                reason = f"applying the contact of ticket {contact.ticket_id!r} failed: {why(exc)}"
+                letters.append(self._letter(message, pack_contacts([contact]), reason))
+                log.error("%s", reason)
+            counts[outcome.value] += 1
 
     def _letter(self, message: Any, value: bytes | None, reason: str) -> DeadLetter:
         """A dead letter for an internal message (or one event of it)."""

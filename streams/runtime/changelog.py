@@ -1,4 +1,5 @@
-"""The ticket-record changelog: a compacted topic, one key per ticket, read back by its owner.
+"""The changelogs: compacted topics, one key per ticket (and one per customer, in the
+customers' own changelog), read back by the partition's owner.
 
 The agent writes it directly (``writes.Writes.persist``) and a partition is rebuilt by reading
 it here, from the beginning to its true end (``ownership``). It is not a Faust Table: Faust
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import NamedTuple
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -20,8 +22,29 @@ from streams.runtime.aiokafka_fixes import UndecodableRecord
 log = logging.getLogger(__name__)
 
 
-async def read_partition(
+class Changelogs(NamedTuple):
+    """The latest value of every live key of one partition, per changelog."""
+
+    tickets: dict[bytes, bytes]
+    customers: dict[bytes, bytes]
+
+
+async def read_changelogs(
     settings: Settings, partition: int, progress: Callable[[int], None] = lambda quarantined: None
+) -> Changelogs:
+    """Both changelogs of one partition (see ``read_partition``)."""
+    tickets = await read_partition(settings, partition, progress)
+    customers = await read_partition(
+        settings, partition, progress, settings.customers_changelog_topic
+    )
+    return Changelogs(tickets, customers)
+
+
+async def read_partition(
+    settings: Settings,
+    partition: int,
+    progress: Callable[[int], None] = lambda quarantined: None,
+    topic: str | None = None,
 ) -> dict[bytes, bytes]:
     """Latest value of every live key in one changelog partition (tombstones remove keys).
 
@@ -29,7 +52,7 @@ async def read_partition(
     since the last call: a keyless record, or an offset whose batch cannot be decoded (logged,
     and counted by the caller), never stops a rebuild.
     """
-    tp = TopicPartition(settings.changelog_topic, partition)
+    tp = TopicPartition(topic or settings.changelog_topic, partition)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         enable_auto_commit=False,

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Set
 from typing import Protocol
 
 from streams.domain.partition import PartitionState
+from streams.runtime.changelog import Changelogs
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness, retry_pause, why
 from streams.runtime.stats import ProcessorStats
@@ -37,11 +38,10 @@ SLA_SHARE_MIN = 1_000  # records per partition and SLA tick, however many partit
 
 
 class ChangelogReader(Protocol):
-    """Reads one partition's changelog (``changelog.read_partition``, bound to the settings)."""
+    """Reads one partition's changelogs (``changelog.read_changelogs``, bound to the
+    settings)."""
 
-    def __call__(
-        self, partition: int, progress: Callable[[int], None], /
-    ) -> Awaitable[dict[bytes, bytes]]:
+    def __call__(self, partition: int, progress: Callable[[int], None], /) -> Awaitable[Changelogs]:
         """The latest value of every live key; ``progress(quarantined)`` after every fetch."""
         ...
 
@@ -188,7 +188,8 @@ class Ownership:
             finally:
                 self.liveness.done(STAGE)  # read or not: no longer busy
             state = self.new_state()
-            self._load(partition, state, records)
+            self._load(partition, state.load, records.tickets)
+            self._load(partition, state.customers.load, records.customers)
             newest = max((r.last_ms for r in state.records.values()), default=0)
             if newest:  # replay mode resumes at the newest event it had applied
                 self.clock.saw(newest)
@@ -197,17 +198,20 @@ class Ownership:
             log.info(
                 "partition %d rebuilt from %d records in %.1f s",
                 partition,
-                len(records),
+                len(records.tickets) + len(records.customers),
                 time.monotonic() - started,
             )
             return state
 
-    def _load(self, partition: int, state: PartitionState, records: dict[bytes, bytes]) -> None:
-        """Load every record into ``state``; one that cannot be loaded is quarantined."""
+    def _load(
+        self, partition: int, load: Callable[[str, bytes], None], records: dict[bytes, bytes]
+    ) -> None:
+        """Load every record (``load``: into the tickets or the customers of a state); one
+        that cannot be loaded is quarantined."""
         quarantined = 0
         for key, blob in records.items():
             try:
-                state.load(key.decode(), blob)
+                load(key.decode(), blob)
             except Exception as exc:
                 quarantined += 1
                 if quarantined <= QUARANTINE_LOGGED:

@@ -27,6 +27,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from streams.config import Settings
+from streams.domain.customer_digest import UNSET_KEY
 from streams.domain.events import pack
 from streams.runtime import security
 from streams.runtime.aiokafka_fixes import UndecodableRecord
@@ -35,8 +36,22 @@ from streams.runtime.liveness import Liveness, retry_pause, why
 from streams.runtime.routing import Rejected, route
 from streams.runtime.sending import RECORD_OVERHEAD, Outgoing, is_retriable, send_all
 from streams.runtime.stats import ProcessorStats
+from streams.secrets import read_secret
 
 log = logging.getLogger(__name__)
+
+
+def customer_key(settings: Settings) -> bytes:
+    """The key of the customer digests; without one they still work, with a warning."""
+    secret = read_secret(
+        settings.customer_key, settings.customer_key_file, "SUPPORTKPI_CUSTOMER_KEY_FILE"
+    )
+    if secret is None:
+        log.warning(
+            "SUPPORTKPI_CUSTOMER_KEY is not set: customer digests use a key anyone can know"
+        )
+        return UNSET_KEY
+    return secret.encode()
 
 
 class Router(ConsumerRebalanceListener):
@@ -51,6 +66,7 @@ class Router(ConsumerRebalanceListener):
         liveness.register(self.STAGE, beats=True)
         self.joined = False  # has taken part in a group assignment (maybe owning nothing)
         self.max_bytes = settings.max_message_bytes - RECORD_OVERHEAD  # per packed message
+        self.customer_key = customer_key(settings)
 
     @property
     def group_id(self) -> str:
@@ -135,17 +151,27 @@ class Router(ConsumerRebalanceListener):
     ) -> None:
         s = self.settings
         routed = route(
-            (r for records in batches.values() for r in records), s, int(time.time() * 1000)
+            (r for records in batches.values() for r in records),
+            s,
+            int(time.time() * 1000),
+            self.customer_key,
         )
         packed = list(routed.messages(self.max_bytes))  # may add rejects: before the letters
+        contacts = list(routed.contact_messages(self.max_bytes))
         refused = await send_all(
             producer,
             [
-                Outgoing(s.events_topic, b"%d" % p.partition, p.blob, p.partition, None)
-                for p in packed
+                *(
+                    Outgoing(s.events_topic, b"%d" % p.partition, p.blob, p.partition, None)
+                    for p in packed
+                ),
+                *(Outgoing(s.events_topic, b"%d" % p, blob, p, None) for p, blob in contacts),
             ],
         )
-        for message, exc in zip(packed, refused, strict=True):
+        for (partition, _), exc in zip(contacts, refused[len(packed) :], strict=True):
+            if exc is not None:  # cannot happen below the smallest limit; never stops routing
+                log.error("contacts for internal partition %d refused: %s", partition, exc)
+        for message, exc in zip(packed, refused[: len(packed)], strict=True):
             if exc is not None:  # refused for good: each event alone, refused ones dead
                 log.warning(
                     "internal message of %d events refused (%s); sending them one by one",

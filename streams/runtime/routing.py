@@ -10,6 +10,8 @@ from typing import Any, NamedTuple
 from aiokafka.structs import ConsumerRecord
 
 from streams.config import Settings
+from streams.domain.contacts import Contact, contact_of, pack_contacts
+from streams.domain.customer_digest import UNSET_KEY
 from streams.domain.events import Event, InvalidEvent, decode, pack
 from streams.runtime.partitioning import partition_for
 
@@ -40,6 +42,17 @@ class Routed:
     events: dict[int, list[Event]] = field(default_factory=dict)
     sources: dict[int, list[ConsumerRecord[Any, Any]]] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
+    # each ticket-created with a customer, re-keyed by customer (the repeat-contact stage)
+    contacts: dict[int, list[Contact]] = field(default_factory=dict)
+
+    def contact_messages(self, max_bytes: int) -> Iterator[tuple[int, bytes]]:
+        """Packed contacts per partition, like ``messages`` (one contact always fits: its
+        strings are bounded by the decoder, far below the smallest message limit)."""
+        for partition, contacts in self.contacts.items():
+            for start in range(0, len(contacts), PACKED_EVENTS_MAX):
+                yield from _fitting_contacts(
+                    partition, contacts[start : start + PACKED_EVENTS_MAX], max_bytes
+                )
 
     def messages(self, max_bytes: int) -> Iterator[Packed]:
         """Packed events per partition, in arrival order, each message at most
@@ -79,8 +92,26 @@ class Routed:
             yield from self._fitting(partition, events[half:], sources[half:], max_bytes)
 
 
-def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings, now_ms: int) -> Routed:
-    """Decode and validate ``records``; group good events by the partition that owns them.
+def _fitting_contacts(
+    partition: int, contacts: list[Contact], max_bytes: int
+) -> Iterator[tuple[int, bytes]]:
+    blob = pack_contacts(contacts)
+    if len(blob) <= max_bytes or len(contacts) == 1:
+        yield partition, blob
+    else:
+        half = len(contacts) // 2
+        yield from _fitting_contacts(partition, contacts[:half], max_bytes)
+        yield from _fitting_contacts(partition, contacts[half:], max_bytes)
+
+
+def route(
+    records: Iterable[ConsumerRecord[Any, Any]],
+    settings: Settings,
+    now_ms: int,
+    customer_key: bytes = UNSET_KEY,
+) -> Routed:
+    """Decode and validate ``records``; group good events by the partition that owns them, and
+    the contacts of ticket-created events with a customer by the partition of the customer.
 
     ``now_ms`` is the wall clock: event times are bounded against it whatever the processor's
     clock (``SUPPORTKPI_MIN_EVENT_TIME``, ``SUPPORTKPI_MAX_FUTURE``; see ``TimeBounds``).
@@ -110,4 +141,8 @@ def route(records: Iterable[ConsumerRecord[Any, Any]], settings: Settings, now_m
         else:
             target.append(event)
             sources[partition].append(record)
+        contact = contact_of(event, customer_key)
+        if contact is not None:
+            owner = partition_for(contact.customer.encode(), partitions)
+            out.contacts.setdefault(owner, []).append(contact)
     return out

@@ -7,6 +7,7 @@ import logging
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
+from streams.domain.customers import RepeatModel
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.sla.policy import load_policy
@@ -31,6 +32,7 @@ class StateFactory:
         # shared by the worker's partitions: one set of team and of category labels per worker
         self.teams = TeamLabels(s.max_teams, frozenset(s.teams))
         self.categories = CategoryLabels(s.max_categories, frozenset(s.categories))
+        self.repeats = RepeatModel(horizon_ms=s.repeat_horizon_ms)
         self.horizons = Horizons(parse_duration_ms(s.grace), parse_duration_ms(s.orphan_horizon))
 
     def __call__(self) -> PartitionState:
@@ -43,4 +45,5 @@ class StateFactory:
             self.teams,
             self.settings.max_ticket_events,
             self.categories,
+            self.repeats,
         )

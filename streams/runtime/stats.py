@@ -32,6 +32,7 @@ PartitionT = TypeVar("PartitionT", bound=TopicPartitionLike)
 class ProcessorStats:
     clock: EventClock  # the worker's: read for the newest event time
     events: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome) -> n
+    contacts: Counter[str] = field(default_factory=Counter)  # outcome -> n
     rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
     quarantined: int = 0  # changelog records a rebuild could not load (left out, logged)

@@ -27,8 +27,9 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
             settings.dead_letter_topic, n, rf, topic_configs={"retention.ms": str(30 * 86_400_000)}
         )
     )
-    specs.append(
-        NewTopic(settings.changelog_topic, n, rf, topic_configs={"cleanup.policy": "compact"})
+    specs.extend(
+        NewTopic(name, n, rf, topic_configs={"cleanup.policy": "compact"})
+        for name in (settings.changelog_topic, settings.customers_changelog_topic)
     )
     return specs
 
@@ -59,7 +60,12 @@ async def message_limit(settings: Settings) -> int | None:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.bootstrap_servers, **client_options(settings)
     )
-    topics = (settings.events_topic, settings.changelog_topic, settings.dead_letter_topic)
+    topics = (
+        settings.events_topic,
+        settings.changelog_topic,
+        settings.customers_changelog_topic,
+        settings.dead_letter_topic,
+    )
     try:
         await admin.start()
         try:

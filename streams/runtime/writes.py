@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, Protocol, cast
 
 from streams.domain.partition import PartitionState
@@ -47,11 +47,20 @@ class Producer(Protocol):
     async def flush(self) -> None: ...
 
 
+class Store(Protocol):
+    """Records of one changelog: the partition's tickets, or its customers."""
+
+    dirty: set[str]
+
+    def drain_dirty(self) -> Iterator[tuple[str, bytes | None]]: ...
+
+
 class PendingWrite(NamedTuple):
     """A changelog write sent and not yet confirmed."""
 
     partition: int
     state: PartitionState  # the state it was written from: stale once its partition moved
+    store: Store  # which of its records: the key is marked dirty there again if the write fails
     key: str
     delivery: asyncio.Future[Any]
 
@@ -66,9 +75,11 @@ class Writes:
         dead_letter_topic: str,
         owns: Callable[[int, PartitionState], bool],
         liveness: Liveness,
+        customers_changelog_topic: str,
     ) -> None:
         self.producer = producer
         self.changelog_topic = changelog_topic
+        self.customers_changelog_topic = customers_changelog_topic
         self.dead_letter_topic = dead_letter_topic
         self.owns = owns  # whether a state is still its partition's (see Ownership.owns)
         self.liveness = liveness
@@ -98,23 +109,31 @@ class Writes:
         """Send each changed record once, without waiting for the broker: ``confirm`` waits
         for them all before any offset is committed. Sends go straight to the Kafka client's
         batches (Faust's own send buffer logs and throttles at 100 messages)."""
-        send, topic = self.producer.send, self.changelog_topic
         for partition, state in states.items():
             if not self.owns(partition, state):
                 continue  # moved away during an await: its new owner has rebuilt it
-            for key, blob in state.drain_dirty():
-                try:
-                    future = cast(
-                        asyncio.Future[Any],
-                        await send(topic, key.encode(), blob, partition, None, None),
-                    )
-                except Exception as exc:  # refused before sending
-                    future = _failed(exc)
-                # self's list each time: a commit may have taken the list during the await
-                # (the writes it must confirm are those sent before it)
-                self.unconfirmed.append(PendingWrite(partition, state, key, future))
+            await self._send_dirty(partition, state, state, self.changelog_topic)
+            await self._send_dirty(
+                partition, state, state.customers, self.customers_changelog_topic
+            )
         if len(self.unconfirmed) > UNCONFIRMED_PRUNED_AT:  # while nothing commits
             self.unconfirmed = [w for w in self.unconfirmed if not _succeeded(w.delivery)]
+
+    async def _send_dirty(
+        self, partition: int, state: PartitionState, store: Store, topic: str
+    ) -> None:
+        send = self.producer.send
+        for key, blob in store.drain_dirty():
+            try:
+                future = cast(
+                    asyncio.Future[Any],
+                    await send(topic, key.encode(), blob, partition, None, None),
+                )
+            except Exception as exc:  # refused before sending
+                future = _failed(exc)
+            # self's list each time: a commit may have taken the list during the await (the
+            # writes it must confirm are those sent before it)
+            self.unconfirmed.append(PendingWrite(partition, state, store, key, future))
 
     async def confirm(self) -> None:
         """Every changelog write sent so far is acknowledged by the broker, or sent again.
@@ -142,7 +161,7 @@ class Writes:
                     "cancelled" if future.cancelled() else why(future.exception() or Exception())
                 )
                 for write in failed:
-                    write.state.dirty.add(write.key)
+                    write.store.dirty.add(write.key)
                 if attempt + 1 == PERSIST_ATTEMPTS:
                     break  # the keys stay dirty: nothing is taken as written
                 await self._pause_after(f"{len(failed)} changelog writes failed: {reason}", attempt)

@@ -23,7 +23,7 @@ def _raw(**fields: object) -> bytes:
     return orjson.dumps(fields)
 
 
-def test_ticket_created_decodes_to_epoch_ms_and_keeps_no_customer_id() -> None:
+def test_ticket_created_decodes_to_epoch_ms_and_keeps_the_customer_only_for_the_router() -> None:
     event = decode(
         _raw(
             event_id="e1",
@@ -36,7 +36,11 @@ def test_ticket_created_decodes_to_epoch_ms_and_keeps_no_customer_id() -> None:
         ),
         Kind.CREATED,
     )
-    assert event == Event(Kind.CREATED, "e1", 1795424400250, "T1", channel="email", priority="high")
+    assert event == Event(
+        Kind.CREATED, "e1", 1795424400250, "T1", channel="email", priority="high", customer_id="C-9"
+    )
+    assert "C-9" not in repr(event)  # never in a log line
+    assert b"C-9" not in pack([event])  # never in an internal message
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 
+from streams.domain.contacts import Contact
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.partition import PartitionState
@@ -47,6 +48,7 @@ class _Stats:
     events: Counter[tuple[str, str]] = field(
         default_factory=lambda: Counter({("ticket-created", "processed"): 7})
     )
+    contacts: Counter[str] = field(default_factory=lambda: Counter({"processed": 3}))
     last_event_ms: int | None = NOW - 5 * S
     rebalances: int = 2
     orphaned: int = 1
@@ -96,6 +98,13 @@ def _state_reaching_every_family() -> PartitionState:
     for event in _events():
         state.advance(event.at_ms)
         state.apply(event)
+    # C1 is a returning customer: T4 a day ago, then T1 (a repeat contact); C2 came once
+    for contact in (
+        Contact("C1", "T4", NOW - 20 * H, "chat", "c-T4"),
+        Contact("C1", "T1", NOW - 50 * M, "chat", "c-T1"),
+        Contact("C2", "T2", NOW - 3 * H, "email", "c-T2"),
+    ):
+        state.customers.apply(contact, state.late_before_ms)
     state.advance(NOW)
     state.tick()
     return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from streams.domain.contributions import SUM, KpiModel
+from streams.domain.customers import CustomerRecord, CustomerTicket, RepeatModel
 from streams.domain.sla.policy import parse_policy
 from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.ticket import TicketRecord
@@ -41,11 +42,17 @@ def _every_contribution() -> list[tuple[str, tuple[str, ...], int]]:
     ticket.sends = (SurveySend(450 * S, "csat", "email"),)
     orphan_survey = TicketRecord(surveys=(SurveyAnswer("nps", 9, 5 * S, "web"),))
     model = KpiModel(sla=POLICY)
+    returning = CustomerRecord(
+        tickets=(
+            CustomerTicket(0, b"T-1" * 2 + b"xx", "chat"),
+            CustomerTicket(S, b"T-2" * 2 + b"xx", "web"),
+        )
+    )  # its second ticket is a repeat contact
     return [
         (series.kpi, series.labels, series.bucket)
         for record in (ticket, one_touch, orphan_survey)
         for _, series, _ in model.contributions(record)
-    ]
+    ] + [(s.kpi, s.labels, s.bucket) for _, s, _ in RepeatModel().contributions(returning)]
 
 
 def test_every_kpi_the_domain_emits_has_exactly_one_row_and_every_row_is_emitted() -> None:

@@ -11,6 +11,7 @@ from faust.types import TP
 
 from streams.config import Settings
 from streams.runtime.app import Processor
+from streams.runtime.changelog import Changelogs
 
 
 def test_an_assignment_from_faust_rebuilds_the_events_partitions_and_prunes_their_lag(
@@ -21,12 +22,10 @@ def test_an_assignment_from_faust_rebuilds_the_events_partitions_and_prunes_thei
     )
     reads: list[int] = []
 
-    async def changelog_never_ends(
-        partition: int, progress: Callable[[int], None]
-    ) -> dict[bytes, bytes]:
+    async def changelog_never_ends(partition: int, progress: Callable[[int], None]) -> Changelogs:
         reads.append(partition)
         await asyncio.Event().wait()
-        return {}
+        return Changelogs({}, {})
 
     processor.ownership.read_changelog = changelog_never_ends
     events, source = processor.settings.events_topic, "ticket-created"

@@ -23,6 +23,7 @@ from streams.domain.contributions import CREATED, Series
 from streams.domain.partition import PartitionState
 from streams.runtime import liveness
 from streams.runtime.batches import BatchApplier, Decoded
+from streams.runtime.changelog import Changelogs
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
 from streams.runtime.ownership import AGENT_STAGE, Ownership
@@ -208,6 +209,7 @@ def test_a_packed_message_refused_for_good_is_resent_event_by_event_then_committ
 
 SETTINGS = Settings(sla_policy="")
 CHANGELOG, DEAD_LETTERS = SETTINGS.changelog_topic, SETTINGS.dead_letter_topic
+CUSTOMERS = SETTINGS.customers_changelog_topic
 
 
 @pytest.fixture(autouse=True)
@@ -219,10 +221,19 @@ def _writes(producer: FaustProducer, owned: dict[int, PartitionState]) -> Writes
     """Writes through ``producer``, with the commit gate around its flush, as the worker has;
     a state is its partition's while ``owned`` maps the partition to it."""
     writes = Writes(
-        producer, CHANGELOG, DEAD_LETTERS, lambda p, state: owned.get(p) is state, Liveness(60)
+        producer,
+        CHANGELOG,
+        DEAD_LETTERS,
+        lambda p, state: owned.get(p) is state,
+        Liveness(60),
+        CUSTOMERS,
     )
     writes.gate_commits()
     return writes
+
+
+async def _empty_changelog(partition: int, progress: Callable[[int], None]) -> Changelogs:
+    return Changelogs({}, {})
 
 
 RECENT_MS = wall_clock_ms() - 60_000  # a minute ago: inside every window, never "late"
@@ -360,12 +371,9 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
     new_state = StateFactory(SETTINGS, clock)
     new_state.model = ExplodingModel(error=RuntimeError, message="boom")
 
-    async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
-        return {}
-
-    ownership = Ownership(new_state, empty_changelog, live, stats, clock)
+    ownership = Ownership(new_state, _empty_changelog, live, stats, clock)
     producer = FaustProducer()
-    writes = Writes(producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live)
+    writes = Writes(producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS)
     batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
     message = SimpleNamespace(topic=SETTINGS.events_topic, partition=0, offset=7, key=b"0")
     batch = [
@@ -396,11 +404,8 @@ def test_an_internal_message_this_version_cannot_read_is_dead_lettered_with_its_
     stats = ProcessorStats(clock)
     live.register(AGENT_STAGE)
 
-    async def empty_changelog(partition: int, progress: Callable[[int], None]) -> dict[Any, Any]:
-        return {}
-
-    ownership = Ownership(StateFactory(SETTINGS, clock), empty_changelog, live, stats, clock)
-    writes = Writes(FaustProducer(), CHANGELOG, DEAD_LETTERS, ownership.owns, live)
+    ownership = Ownership(StateFactory(SETTINGS, clock), _empty_changelog, live, stats, clock)
+    writes = Writes(FaustProducer(), CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS)
     batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
     topic = SETTINGS.events_topic
     good = SimpleNamespace(topic=topic, partition=0, offset=1, key=b"0", value=b"[]")

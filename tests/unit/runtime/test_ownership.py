@@ -15,6 +15,7 @@ import pytest
 from streams.config import Settings
 from streams.domain.ticket import TicketRecord
 from streams.runtime import liveness
+from streams.runtime.changelog import Changelogs
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
 from streams.runtime.ownership import AGENT_STAGE, SLA_SHARE_MIN, Ownership
@@ -33,16 +34,14 @@ class Changelog:
         self.reads: list[int] = []
         self.failures: dict[int, list[Exception]] = {}  # raised by the next reads, in turn
 
-    async def read_partition(
-        self, partition: int, progress: Callable[[int], None]
-    ) -> dict[bytes, bytes]:
+    async def read_partition(self, partition: int, progress: Callable[[int], None]) -> Changelogs:
         self.reads.append(partition)
         failure = self.failures.get(partition)
         if failure:
             self.failures[partition] = failure[1:]
             raise failure[0]
         await self.gates.setdefault(partition, asyncio.Event()).wait()
-        return dict(self.records.get(partition, {}))
+        return Changelogs(dict(self.records.get(partition, {})), {})
 
     def open(self, partition: int) -> None:
         self.gates.setdefault(partition, asyncio.Event()).set()
