@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from streams.domain import contributions as c
-from streams.domain.events import Event, Kind
+from streams.domain.contacts import Contact
+from streams.domain.customers import (
+    MAX_CUSTOMER_TICKETS_KEPT,
+    REPEAT_CONTACTS,
+    REPEAT_CUSTOMERS,
+    max_customer_record_bytes,
+)
+from streams.domain.events import Event, InvalidEvent, Kind, decode
+from streams.domain.labels import CategoryLabels
 from streams.domain.partition import Outcome
-from tests.support.builders import NOW, H, created, partition_state, totals
+from tests.support.builders import NOW, H, S, created, partition_state, totals
+
+SENT, ANSWER = Kind.SURVEY_SENT, Kind.SURVEY
 
 pytestmark = pytest.mark.reliability
 
@@ -41,7 +52,71 @@ def test_a_survey_for_a_ticket_never_seen_counts_under_unknown() -> None:
         c.Series(c.SURVEY, ("csat", "2", "unknown", "unknown")): 1,
         c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 2,
         c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "2")): 1,
+        c.Series(c.TEAM_SURVEY, ("unknown", "csat", "2")): 1,
+        c.Series(c.METHOD_RESPONSES, ("csat", "unknown")): 1,  # no method and no send
     }
+
+
+def test_an_unknown_survey_method_is_counted_as_other_not_rejected() -> None:
+    doc = {"event_id": "s", "occurred_at": "2026-12-01T10:00:00Z", "survey": "nps"}
+    sent = decode(orjson.dumps({**doc, "method": "carrier pigeon", "ticket_id": "T"}), SENT)
+    answered = decode(orjson.dumps({**doc, "event_id": "a", "score": 9, "method": "fax"}), ANSWER)
+    assert (sent.method, answered.method) == ("other", "other")
+    with pytest.raises(InvalidEvent, match="'method' must be a string"):
+        decode(orjson.dumps({**doc, "method": 7}), SENT)  # dead-lettered with this reason
+    with pytest.raises(InvalidEvent, match="missing required field 'method'"):
+        decode(orjson.dumps(doc), SENT)
+
+
+def test_a_survey_sent_without_a_ticket_counts_as_sent_and_matches_no_answer() -> None:
+    state = partition_state({"24h": 24 * H})
+    send = Event(Kind.SURVEY_SENT, "ss", NOW - 2 * H, None, survey="csat", method="sms")
+    assert state.apply(send) is Outcome.PROCESSED
+    answer = Event(Kind.SURVEY, "sa", NOW - H, None, survey="csat", score=5)
+    assert state.apply(answer) is Outcome.PROCESSED
+    got = totals(state, "24h")
+    assert got[c.Series(c.SURVEYS_SENT, ("csat", "sms"))] == 1
+    assert got[c.Series(c.METHOD_RESPONSES, ("csat", "unknown"))] == 1
+    assert not any(series.kpi == c.ANSWER_TIME for series in got)
+
+
+def test_an_answer_with_no_matching_send_keeps_its_own_method_and_has_no_answer_time() -> None:
+    state = partition_state({"24h": 24 * H})
+    state.apply(created())
+    other_survey = Event(Kind.SURVEY_SENT, "ss", NOW - 3 * H, "T", survey="nps", method="sms")
+    state.apply(other_survey)
+    state.apply(Event(Kind.SURVEY, "sa", NOW - H, "T", survey="csat", score=4, method="web"))
+    state.apply(Event(Kind.SURVEY, "sb", NOW - H, "T", survey="ces", score=2))
+    got = totals(state, "24h")
+    assert got[c.Series(c.METHOD_RESPONSES, ("csat", "web"))] == 1
+    assert got[c.Series(c.METHOD_RESPONSES, ("ces", "unknown"))] == 1
+    assert not any(series.kpi == c.ANSWER_TIME for series in got)
+
+
+def test_a_customer_with_ten_thousand_tickets_keeps_a_bounded_record() -> None:
+    state = partition_state({"7d": 7 * 24 * H})
+    for n in range(10_000):
+        contact = Contact("C", f"T{n}", NOW - 10_000 * S + n * S, "chat", f"c{n}")
+        assert state.customers.apply(contact, state.late_before_ms) is Outcome.PROCESSED
+    record = state.customers.records["C"]
+    assert len(record.tickets) == MAX_CUSTOMER_TICKETS_KEPT
+    assert len(record.to_bytes()) <= max_customer_record_bytes(MAX_CUSTOMER_TICKETS_KEPT)
+    # every ticket but the first is a repeat; the forgotten ones stay counted
+    assert totals(state, "7d")[c.Series(REPEAT_CONTACTS, ("chat",))] == 9_999
+    assert totals(state, "7d")[c.Series(REPEAT_CUSTOMERS, ())] == 1
+
+
+def test_a_flood_of_distinct_categories_is_folded_into_other() -> None:
+    state = partition_state({"24h": 24 * H}, categories=CategoryLabels(cap=30))
+    for n in range(500):
+        state.apply(created(f"T{n}", NOW - H, category=f"cat-{n}"))
+    per_category = {
+        series.labels[0]: count
+        for series, count in totals(state, "24h").items()
+        if series.kpi == c.CATEGORY_CREATED
+    }
+    assert len(per_category) == 31 and per_category["other"] == 470
+    assert state.categories.folded == 470  # support_label_values_folded_total{label="category"}
 
 
 def test_the_same_event_id_with_different_content_keeps_the_first() -> None:

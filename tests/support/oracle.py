@@ -57,7 +57,10 @@ KPI_FAMILIES = (
     "support_surveys_sent",
     "support_survey_method_responses",
     "support_survey_answer_seconds",
+    "support_repeat_contacts",
+    "support_repeat_contact_customers",
 )
+REPEAT_HORIZON = 7 * DAY
 METHODS = {"email", "sms", "in_app", "phone", "social", "web", "chat"}
 
 
@@ -236,6 +239,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     score,
                 )
     _surveys_by_method(sent, answered, now_ms, add, observe)
+    _repeat_contacts(events, now_ms, add)
     for t in known.values():
         if t["open"]:
             dims = {"channel": t["channel"], "priority": t["priority"]}
@@ -283,6 +287,33 @@ def _surveys_by_method(
             add("support_survey_method_responses", labels)
             if send is not None:
                 observe("support_survey_answer_seconds", labels, max(0, at - send[0]) / 1000)
+
+
+def _repeat_contacts(events: list[tuple[str, dict]], now_ms: int, add: Callable[..., None]) -> None:
+    """A ticket is a repeat contact when its customer created another ticket within the
+    horizon before it, or at the same instant; a customer counts once per window in which it
+    has one."""
+    created: dict[str, tuple[int, str, str]] = {}  # ticket -> (earliest creation, customer, ch)
+    for topic, e in events:
+        if topic == "ticket-created" and e.get("customer_id") is not None:
+            at = ms(e["occurred_at"])
+            if e["ticket_id"] not in created or at < created[e["ticket_id"]][0]:
+                channel = bounded(e["channel"], CHANNELS)
+                created[e["ticket_id"]] = (at, e["customer_id"], channel)
+    by_customer: dict[str, list[tuple[int, str]]] = {}
+    for ticket, (at, customer, _) in created.items():
+        by_customer.setdefault(customer, []).append((at, ticket))
+    repeats = [
+        (at, customer, channel)
+        for ticket, (at, customer, channel) in created.items()
+        if any(t != ticket and at - REPEAT_HORIZON <= a <= at for a, t in by_customer[customer])
+    ]
+    for window, width in WINDOWS.items():
+        inside = [r for r in repeats if now_ms - width < r[0] <= now_ms + 60_000]
+        for _, _, channel in inside:
+            add("support_repeat_contacts", {"window": window, "channel": channel})
+        for _ in {customer for _, customer, _ in inside}:
+            add("support_repeat_contact_customers", {"window": window})
 
 
 def expected_outcomes(

@@ -72,7 +72,8 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             priority=priority,
             team=rng.choice(["billing", "tech"]),
             category=rng.choice([*CATEGORIES, None]),
-            customer_id=f"C{n}",
+            # a quarter are returning customers (repeat contacts within the horizon, or not)
+            customer_id=f"C{rng.randrange(n)}" if n and rng.random() < 0.25 else f"C{n}",
         )
         _updates(emit, rng, ticket, created, now_ms - low)
         if rng.random() < 0.3:

@@ -135,6 +135,8 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
     import random
     import zlib
 
+    from streams.domain.contacts import contact_of
+    from streams.domain.customer_digest import UNSET_KEY
     from streams.domain.events import InvalidEvent, decode
     from tests.support import oracle, trace
 
@@ -149,6 +151,10 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
         except InvalidEvent:
             continue
         states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
+        contact = contact_of(event, UNSET_KEY)  # re-keyed by customer, as the router does
+        if contact is not None:
+            owner = states[zlib.crc32(contact.customer.encode()) % 2]
+            owner.customers.apply(contact, owner.late_before_ms)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(KpiCollector(lambda: states, lambda: NOW, KpiModel().buckets_ms))
     scraped = oracle.kpi_samples(parse(generate_latest(registry).decode()))
@@ -156,4 +162,5 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
     assert any(name.startswith("support_category_") for name, _ in wanted)
     assert any(name == "support_ticket_transfers" for name, _ in wanted)
     assert any(name == "support_survey_answer_seconds_gsum" for name, _ in wanted)
+    assert any(name == "support_repeat_contact_customers" for name, _ in wanted)
     assert oracle.differences(scraped, wanted) == []
