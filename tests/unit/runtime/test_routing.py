@@ -9,7 +9,8 @@ import orjson
 from aiokafka.structs import ConsumerRecord
 
 from streams.config import Settings
-from streams.domain.events import unpack
+from streams.domain.contacts import unpack_contacts
+from streams.domain.events import pack, unpack
 from streams.runtime.deadletters import dead_letter, dead_letter_of
 from streams.runtime.partitioning import partition_for
 from streams.runtime.routing import PACKED_EVENTS_MAX, route
@@ -208,3 +209,39 @@ def test_only_errors_a_retry_can_fix_are_retried() -> None:
     assert is_retriable(KafkaConnectionError()) and is_retriable(RequestTimedOutError())
     assert not is_retriable(MessageSizeTooLargeError())
     assert not is_retriable(AssertionError("Need at least one: key or value"))
+
+
+def test_a_ticket_created_with_a_customer_is_also_a_contact_on_the_customers_partition() -> None:
+    records = [
+        consumer_record(
+            "ticket-created", n, created_payload(f"T-{n}", MINUTE_AGO, customer_id="C-42")
+        )
+        for n in range(3)
+    ]
+    records.append(consumer_record("ticket-created", 3, created_payload("T-9", MINUTE_AGO)))
+    routed = route(records, SETTINGS, NOW_MS, b"secret")
+    [(partition, contacts)] = routed.contacts.items()  # one customer: one partition
+    assert [c.ticket_id for c in contacts] == ["T-0", "T-1", "T-2"]  # T-9 names no customer
+    digest = contacts[0].customer
+    assert {c.customer for c in contacts} == {digest} and partition == partition_for(
+        digest.encode(), 4
+    )
+    assert digest != route(records, SETTINGS, NOW_MS, b"another key").contacts.popitem()[1][0][0]
+    [(_, blob)] = routed.contact_messages(SETTINGS.max_message_bytes)
+    assert b"C-42" not in blob  # the raw customer id never leaves the router
+    assert unpack_contacts(blob) == contacts
+    for events in routed.events.values():
+        assert b"C-42" not in pack(events)
+
+
+def test_many_contacts_are_packed_in_messages_that_fit() -> None:
+    records = [
+        consumer_record(
+            "ticket-created", n, created_payload(f"T-{n}", MINUTE_AGO, customer_id="C-1")
+        )
+        for n in range(600)
+    ]
+    routed = route(records, SETTINGS, NOW_MS)
+    messages = list(routed.contact_messages(16_384))
+    assert len(messages) > 3 and all(len(blob) <= 16_384 for _, blob in messages)
+    assert sum(len(unpack_contacts(blob)) for _, blob in messages) == 600
