@@ -23,9 +23,9 @@ def test_the_file_wins_and_an_unset_secret_is_none(tmp_path: Path) -> None:
 def test_an_empty_or_missing_file_is_an_error_naming_the_setting(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_text("  \n")
-    with pytest.raises(SecretFileError, match="X_FILE .* is empty"):
+    with pytest.raises(SecretFileError, match=r"X_FILE .* is empty"):
         read_secret("fallback", str(empty), "X_FILE")
-    with pytest.raises(SecretFileError, match="X_FILE .* is unreadable"):
+    with pytest.raises(SecretFileError, match=r"X_FILE .* is unreadable"):
         read_secret("fallback", str(tmp_path / "absent"), "X_FILE")
 
 
