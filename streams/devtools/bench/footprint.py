@@ -17,21 +17,23 @@ import orjson
 
 from streams.config import Settings
 from streams.domain.events import Kind
+from streams.domain.partition import PartitionState
 
 
 def footprint_report(open_tickets: int, repeat: int = 1) -> str:
     """Memory per open ticket (two ticket shapes) and /metrics render time, min/median/max."""
     rows = [
         "| open tickets | shape | bytes per open ticket (min / median / max) | "
-        "/metrics render ms (min / median / max) | series |",
-        "|---|---|---|---|---:|",
+        "/metrics render ms (min / median / max) | series | customers |",
+        "|---|---|---|---|---:|---:|",
     ]
     for shape in SHAPES:
         runs = [_footprint_in_subprocess(open_tickets, shape) for _ in range(repeat)]
         per, render = ([r[k] for r in runs] for k in ("bytes_per_open_ticket", "metrics_render_ms"))
         rows.append(
             f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
-            f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} |"
+            f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} | "
+            f"{int(runs[0]['customers']):,} |"
         )
     text = "\n".join(rows)
     print(text)
@@ -61,8 +63,11 @@ def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, float]:
 
 # "new": created, nothing else yet (the bulk of a backlog after a spike); "in progress":
 # created, a bot acknowledgement, the first agent reply, a customer answer waiting for the next
-# reply, and a status change -- five events, two running SLA clocks
-SHAPES = ("new", "in progress")
+# reply, a status change and a transfer to another team -- six events, two running SLA
+# clocks. Each ticket names a category and a customer (about 0.9 customers per ticket, so some
+# return: the customers' state is counted too); "new, no customer" leaves the customers out, so
+# the difference is what the customers' state costs.
+SHAPES = ("new", "in progress", "new, no customer")
 
 
 def footprint_events(
@@ -86,8 +91,11 @@ def footprint_events(
             }
         )
 
+    categories = ["technical_fault", "payment", "product_quality", "delivery", "account"]
+    customers = max(1, open_tickets * 9 // 10)
     for n in range(open_tickets):
         ticket, at = f"T-{seed}-{n}", now_ms - rng.randrange(86_400_000)
+        customer = None if shape.endswith("no customer") else f"C-{rng.randrange(customers)}"
         yield event(
             Kind.CREATED,
             at,
@@ -95,7 +103,8 @@ def footprint_events(
             channel=rng.choice(channels),
             priority=rng.choice(priorities),
             team=rng.choice(teams),
-            customer_id=f"C-{rng.randrange(5000)}",
+            category=rng.choice(categories),
+            customer_id=customer,
         )
         if shape == "in progress":
             agent = f"A-{rng.randrange(500)}"
@@ -103,6 +112,7 @@ def footprint_events(
             yield event(Kind.REPLIED, at + 60_000, ticket_id=ticket, agent_id=agent)
             yield event(Kind.UPDATED, at + 60_100, ticket_id=ticket, status="pending")
             yield event(Kind.CUSTOMER_REPLIED, at + 120_000, ticket_id=ticket)
+            yield event(Kind.UPDATED, at + 130_000, ticket_id=ticket, team=rng.choice(teams))
 
 
 def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
@@ -115,6 +125,8 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
     from prometheus_client import CollectorRegistry, generate_latest
 
+    from streams.domain.contacts import contact_of
+    from streams.domain.customer_digest import UNSET_KEY
     from streams.domain.events import decode
     from streams.metrics.collectors import HealthCollector, KpiCollector
     from streams.runtime.clock import EventClock
@@ -128,12 +140,14 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for kind, raw in footprint_events(open_tickets, shape, now):
-        state.apply(decode(raw, kind))
+        event = decode(raw, kind)
+        state.apply(event)
+        contact = contact_of(event, UNSET_KEY)  # what the router re-keys by customer
+        if contact is not None:
+            state.customers.apply(contact, state.late_before_ms)
         if len(state.dirty) >= 1000:  # the worker drains after every batch
-            for _ in state.drain_dirty():
-                pass
-    for _ in state.drain_dirty():
-        pass
+            _drain(state)
+    _drain(state)
     state.drop_caches()  # the small recent-contributions cache is not per-ticket state
     gc.collect()
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
@@ -153,4 +167,11 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
         "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
         "metrics_render_ms": statistics.median(renders) * 1000,
         "metrics_series": body.count(b"\n") - body.count(b"# "),
+        "customers": len(state.customers.records),
     }
+
+
+def _drain(state: PartitionState) -> None:
+    for store in (state, state.customers):
+        for _ in store.drain_dirty():
+            pass
