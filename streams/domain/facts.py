@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 from bisect import insort
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from streams.domain.events import Event, Kind
+from streams.domain.record_format import Persisted
 from streams.domain.record_limits import MAX_FACTS_KEPT
-from streams.domain.surveys import SurveyAnswer, SurveySend
+from streams.domain.surveys import SurveySend
 from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT, TeamChange
-
-
-class _Sequences(Protocol):
-    """The fact sequences of a record (``TicketRecord`` has them)."""
-
-    replies: tuple[int, ...]
-    customer: tuple[int, ...]
-    resolutions: tuple[int, ...]
-    reopens: tuple[int, ...]
-    statuses: tuple[tuple[int, str], ...]
-    priorities: tuple[tuple[int, str], ...]
-    surveys: tuple[SurveyAnswer, ...]
-    sends: tuple[SurveySend, ...]
-    category_changes: tuple[tuple[int, str], ...]
-    team_changes: tuple[TeamChange, ...]
-
 
 _Fact = TypeVar("_Fact", int, tuple[int, str], TeamChange, SurveySend)
 
 
-def sequence_full(record: _Sequences, event: Event) -> bool:
+def sequence_full(record: Persisted, event: Event) -> bool:
     """Whether the sequence this event would grow is full (it would change nothing)."""
     kind = event.kind
     if kind is Kind.REPLIED:
