@@ -84,6 +84,10 @@ class BenchWorker:
         must not load the worker with rendering every KPI (thousands of series)."""
         return consumed(self.get("/metrics?name[]=support_events_total")[1].decode())
 
+    def topics(self) -> set[str]:
+        """The source topics it reads: ``support_events_total`` has their series from the start."""
+        return known_topics(self.get("/metrics?name[]=support_events_total")[1].decode())
+
     def ready(self) -> list[int] | None:
         """The partitions it owns once ready; None before."""
         status, body = self.get("/ready")
@@ -113,6 +117,15 @@ def consumed(text: str) -> int:
         if line.startswith("support_events_total{") and 'outcome="duplicate"' not in line:
             total += float(line.rsplit(" ", 1)[1])
     return int(total)
+
+
+def known_topics(text: str) -> set[str]:
+    """The ``topic`` labels of ``support_events_total`` in a /metrics page."""
+    return {
+        line.split('topic="', 1)[1].split('"', 1)[0]
+        for line in text.splitlines()
+        if line.startswith("support_events_total{") and 'topic="' in line
+    }
 
 
 def metric_sum(text: str, name: str) -> float:
