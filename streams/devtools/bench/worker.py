@@ -84,6 +84,13 @@ class BenchWorker:
         must not load the worker with rendering every KPI (thousands of series)."""
         return consumed(self.get("/metrics?name[]=support_events_total")[1].decode())
 
+    def contacts(self) -> int | None:
+        """Contacts applied to the customers' state (None: a checkout without them)."""
+        text = self.get("/metrics?name[]=support_customer_contacts_total")[1].decode()
+        if "support_customer_contacts_total" not in text:
+            return None
+        return int(metric_sum(text, "support_customer_contacts_total"))
+
     def topics(self) -> set[str]:
         """The source topics it reads: ``support_events_total`` has their series from the start."""
         return known_topics(self.get("/metrics?name[]=support_events_total")[1].decode())

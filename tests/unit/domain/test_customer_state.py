@@ -31,7 +31,7 @@ def _customers_of(state: PartitionState, horizon_ms: int = 7 * D, **kwargs: int)
     return Customers(RepeatModel(horizon_ms=horizon_ms), LabelPolicy(), state._diff, **kwargs)
 
 
-def _repeat_contacts(state: PartitionState, window: str) -> int:
+def _repeats_in(state: PartitionState, window: str) -> int:
     return sum(n for s, n in totals(state, window).items() if s.kpi == REPEAT_CONTACTS)
 
 
@@ -65,7 +65,7 @@ def test_an_earlier_ticket_created_moves_the_ticket_and_its_repeat() -> None:
     customers = _customers_of(state, horizon_ms=H)
     customers.apply(_contact_at("A", NOW - 2 * H), state.late_before_ms)
     customers.apply(_contact_at("B", NOW - 30 * M), state.late_before_ms)
-    assert _repeat_contacts(state, "24h") == 0  # 90 minutes apart, the horizon is 1h
+    assert _repeats_in(state, "24h") == 0  # 90 minutes apart, the horizon is 1h
     moved = customers.apply(_contact_at("B", NOW - 90 * M), state.late_before_ms)
     assert moved is Outcome.PROCESSED
     assert totals(state) == {}  # the repeat is at B's creation, 90 minutes ago
@@ -78,7 +78,7 @@ def test_the_customer_counts_once_at_its_latest_repeat_which_moves() -> None:
     for ticket, at in (("A", NOW - 3 * D), ("B", NOW - 2 * D), ("C", NOW - 30 * M)):
         customers.apply(_contact_at(ticket, at), state.late_before_ms)
     assert totals(state, "7d")[REPEATS] == 1
-    assert _repeat_contacts(state, "7d") == 2
+    assert _repeats_in(state, "7d") == 2
     assert totals(state) == {Series(REPEAT_CONTACTS, ("email",)): 1, REPEATS: 1}
     other = _contact_at("X", NOW - D, customer="beef")  # another customer, no repeat yet
     customers.apply(other, state.late_before_ms)
@@ -100,12 +100,12 @@ def test_a_customer_past_the_cap_stays_bounded_and_keeps_its_forgotten_repeats()
         for i, t in enumerate(times)
     )
     assert 0 < by_definition < len(times)
-    assert _repeat_contacts(state, "1h") == by_definition
+    assert _repeats_in(state, "1h") == by_definition
     assert totals(state)[REPEATS] == 1
     # the oldest ticket again, and an unknown one as old: before the kept span, capped
     for contact in (_contact_at("T0", times[0]), _contact_at("new", times[0])):
         assert customers.apply(contact, state.late_before_ms) is Outcome.CAPPED
-    assert _repeat_contacts(state, "1h") == by_definition
+    assert _repeats_in(state, "1h") == by_definition
 
 
 def test_late_contacts_of_unknown_customers_are_kept_nowhere() -> None:
@@ -120,7 +120,7 @@ def test_late_contacts_of_unknown_customers_are_kept_nowhere() -> None:
     assert customers.apply(predecessor, state.late_before_ms) is Outcome.PROCESSED
     in_window = _contact_at("C", state.late_before_ms + H, customer="beef")
     customers.apply(in_window, state.late_before_ms)
-    assert _repeat_contacts(state, "7d") == 1
+    assert _repeats_in(state, "7d") == 1
     # a known customer's old contact is applied (its record decides), not late
     old = _contact_at("D", too_old, customer="beef")
     assert customers.apply(old, state.late_before_ms) is Outcome.PROCESSED
@@ -237,7 +237,7 @@ def test_any_delivery_order_with_duplicates_gives_the_same_windows(
             for other, when in created.items()
         ):
             repeats.setdefault(customer, []).append(at)
-    assert _repeat_contacts(in_order, "30d") == sum(len(times) for times in repeats.values())
+    assert _repeats_in(in_order, "30d") == sum(len(times) for times in repeats.values())
     # the 1h and 24h windows start on a step (NOW is on a whole hour); no contact is near 30d
     for window, width in _WINDOWS.items():
         with_one = sum(any(at >= NOW - width for at in times) for times in repeats.values())
