@@ -139,6 +139,13 @@ class Simulator:
         )
         if priority != "urgent" and self.rng.random() < 0.04:  # escalated after a while
             self._emit(at_ms + self._work_ms(5), Kind.UPDATED, ticket_id=ticket, priority="urgent")
+        if self.rng.random() < mix.CONTAINED_SHARE:  # a bot answers and resolves it, no human
+            answered = at_ms + self._work_ms(1)
+            self._emit(answered, Kind.REPLIED, ticket_id=ticket, agent_id="bot", author="bot")
+            resolved = answered + self._work_ms(3)
+            self._emit(resolved, Kind.RESOLVED, ticket_id=ticket, resolved_by="bot")
+            self._survey(ticket, customer, resolved)
+            return
         # the next free agent answers; the queue in front of it is the agent capacity limit
         free_from, agent = heapq.heappop(self._agent_free)
         mean = FIRST_REPLY_MIN[channel] / PRIORITY_SPEEDUP[priority]
@@ -170,7 +177,9 @@ class Simulator:
             self._emit(last, Kind.UPDATED, ticket_id=ticket, status="open")
         if self.rng.random() < 0.9:
             resolved = last + self._work_ms(5)
-            self._emit(resolved, Kind.RESOLVED, ticket_id=ticket, agent_id=agent_id)
+            self._emit(
+                resolved, Kind.RESOLVED, ticket_id=ticket, agent_id=agent_id, resolved_by="human"
+            )
             if self.rng.random() < 0.05:  # not fixed after all
                 reopened = resolved + self._work_ms(30)
                 self._emit(reopened, Kind.REOPENED, ticket_id=ticket)

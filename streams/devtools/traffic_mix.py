@@ -33,6 +33,7 @@ CATEGORY_TEAM = {
 }
 ROUTED_SHARE = 0.8
 TRANSFER_SHARE = 0.05  # tickets handed to another team before the first reply
+CONTAINED_SHARE = 0.08  # tickets a bot answers and resolves with no human reply (contained)
 RECATEGORISED_SHARE = 0.03  # tickets whose category the first reply corrects
 
 #: tickets from a customer with another ticket in the last REPEAT_WITHIN_DAYS (the rest: new)

@@ -35,6 +35,9 @@ FIRST_RESPONSE = "first_response"  # histogram: created to the first reply
 RESOLUTION = "resolution"  # histogram: created to the first resolution
 NEXT_REPLY = "next_reply"  # histogram: oldest unanswered customer message to the next reply
 SLA = "sla"  # SLA clocks decided (met or breached)
+BOT_FIRST_RESPONSE = "bot_first_response"  # histogram: created to the first bot reply
+CONTAINED = "contained"  # resolved with no public human reply (nor resolved_by human)
+RESOLUTION_TOUCHES = "resolution_touches"  # histogram of public human replies to a resolution
 SURVEY = "survey"  # survey answers, by score
 SURVEY_SCORE_SUM = "survey_score_sum"  # the scores of survey answers, added
 CATEGORY_CREATED = "category_created"  # tickets created, per current category
@@ -66,6 +69,9 @@ _CATEGORY_KPIS = _GroupKpis(
 )
 _TEAM_KPIS = _GroupKpis(TEAM_CREATED, TEAM_RESOLVED, TEAM_FIRST_RESPONSE, TEAM_RESOLUTION)
 
+#: public human replies up to a resolution: one-, two- and multi-touch rates are exact at these
+TOUCH_BUCKETS: tuple[int, ...] = (0, 1, 2, 3, 5, 10)
+
 #: The usual SLA targets, so ``histogram_quantile`` and "share under target" are exact at them.
 DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
     60,
@@ -92,9 +98,11 @@ class KpiModel:
     buckets_ms: tuple[int, ...] = tuple(s * 1000 for s in DEFAULT_DURATION_BUCKETS_S)
     sla: SlaPolicy | None = None
     _series: SeriesMemo = field(init=False, repr=False, compare=False)
+    _touches: SeriesMemo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_series", SeriesMemo(len(self.buckets_ms) + 1))  # with +Inf
+        object.__setattr__(self, "_touches", SeriesMemo(len(TOUCH_BUCKETS) + 1))
 
     def bucket_index(self, duration_ms: int) -> int:
         """Index of the smallest bucket whose upper bound (inclusive, ``le``) holds the value."""
@@ -121,6 +129,11 @@ class KpiModel:
             self._lifecycle(out, record, created, sums, buckets)
             if record.replies:
                 self._replies(out, record, created, sums, buckets)
+            bot = record.first_bot_reply_ms
+            if bot is not None:
+                channel = (record.channel,)
+                bot_sums, bot_buckets = self._series.sums[channel], self._series.buckets[channel]
+                self._observe(out, bot, BOT_FIRST_RESPONSE, bot_sums, bot_buckets, bot - created)
             self._per_group(out, record, created, (record.category_now,), _CATEGORY_KPIS)
             self._per_group(out, record, created, (record.team_now,), _TEAM_KPIS)
             if record.team_changes:
@@ -152,11 +165,30 @@ class KpiModel:
         if resolved is not None:
             out.append(Contribution(resolved, sums[RESOLVED], 1))
             self._observe(out, resolved, RESOLUTION, sums, buckets, resolved - created)
-            if _replies_until(record.replies, resolved) == 1:
+            touches = _replies_until(record.replies, resolved)
+            if touches == 1:
                 out.append(Contribution(resolved, sums[ONE_TOUCH], 1))
+            self._touched(out, record, resolved, touches)
         if record.reopens:
             reopened = sums[REOPENED]
             out.extend(Contribution(at_ms, reopened, 1) for at_ms in record.reopens)
+
+    def _touched(
+        self, out: list[Contribution], record: TicketRecord, resolved: int, touches: int
+    ) -> None:
+        """The resolution's touches (public human replies up to it), and whether it was
+        contained: no public human reply, and not resolved by a human."""
+        labels = (record.channel, record.priority)
+        index = bisect_left(TOUCH_BUCKETS, touches)
+        out.append(
+            Contribution(resolved, self._touches.buckets[labels][RESOLUTION_TOUCHES][index], 1)
+        )
+        if touches:
+            out.append(
+                Contribution(resolved, self._touches.sums[labels][RESOLUTION_TOUCHES], touches)
+            )
+        elif record.human_resolved_ms != resolved:
+            out.append(Contribution(resolved, self._series.sums[(record.channel,)][CONTAINED], 1))
 
     def _replies(
         self,

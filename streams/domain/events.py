@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from streams.domain.timeparse import parse_rfc3339_ms
+from streams.domain.fields import InvalidEvent as InvalidEvent  # raised by decode: part of its API
+from streams.domain.fields import required, string, timestamp
 
 
 class Kind(StrEnum):
@@ -33,16 +34,12 @@ class Kind(StrEnum):
 _KINDS = {kind.value: kind for kind in Kind}
 SURVEY_RANGES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 AUTHORS = ("human", "bot", "automation")
+RESOLVERS = ("human", "bot", "automation", "customer")  # ticket-resolved's ``resolved_by``
 STATUSES = ("open", "pending", "on_hold")
 #: how a survey reaches the customer; any other published method is counted as ``other``
 METHODS = ("email", "sms", "in_app", "phone", "social", "web", "chat")
 OTHER_METHOD = "other"
 _KNOWN_METHODS = frozenset(METHODS)
-MAX_ID_LENGTH = 256
-
-
-class InvalidEvent(ValueError):
-    """A message that cannot be processed; ``str(exc)`` is the dead-letter reason."""
 
 
 @dataclass(slots=True)
@@ -70,6 +67,8 @@ class Event:
     category: str | None = None
     method: str | None = None  # a survey's method, normalised by ``survey_method``
     customer_id: str | None = field(default=None, repr=False)  # ticket-created only
+    bot_response: bool = False  # agent-replied: a public reply by a bot or an automation
+    resolved_by: str | None = None  # ticket-resolved: one of ``RESOLVERS``, if given
 
     @property
     def record_key(self) -> str:
@@ -79,7 +78,8 @@ class Event:
         return "survey/" + self.event_id
 
     def to_row(self) -> list[object]:
-        """The packed form; without a method it keeps the 12 elements the previous release reads."""
+        """The packed form. Its optional tail (method, bot response, resolved by) is cut after
+        the last one set: most events keep the 12 elements the previous release reads."""
         row: list[object] = [
             self.kind.value,
             self.event_id,
@@ -94,20 +94,24 @@ class Event:
             self.status,
             self.category,
         ]
-        if self.method is not None:
-            row.append(self.method)
+        tail: list[object] = [self.method, True if self.bot_response else None, self.resolved_by]
+        while tail and tail[-1] is None:
+            tail.pop()
+        row.extend(tail)
         return row
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
-        """Reads 12-element rows (an older router, or no method) and 13-element ones."""
-        if len(row) > 13:
-            raise ValueError(f"a packed event has {len(row)} elements, at most 13")
+        """Reads rows of 12 elements (an older router, or no optional tail) to 15."""
+        if len(row) > 15:
+            raise ValueError(f"a packed event has {len(row)} elements, at most 15")
         k, eid, at, tid, ch, pr, team, resp, survey, score, status, category, *rest = row
-        method = rest[0] if rest else None
-        return cls(
+        method, bot, resolved_by = (*rest, None, None, None)[:3]
+        event = cls(
             _KINDS[k], eid, at, tid, ch, pr, team, resp, survey, score, status, category, method
         )
+        event.bot_response, event.resolved_by = bool(bot), resolved_by
+        return event
 
 
 def pack(events: list[Event]) -> bytes:
@@ -135,25 +139,25 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
     declared = doc.get("type", kind.value)
     if declared != kind.value:
         raise InvalidEvent(f"event of type {declared!r} published on the {kind.value} topic")
-    event_id = _required(doc, "event_id")
-    at_ms = _timestamp(doc)
+    event_id = required(doc, "event_id")
+    at_ms = timestamp(doc)
     if kind is Kind.SURVEY:
         return _survey(doc, event_id, at_ms)
     if kind is Kind.SURVEY_SENT:
         return _survey_sent(doc, event_id, at_ms)
-    ticket_id = _required(doc, "ticket_id")
+    ticket_id = required(doc, "ticket_id")
     if kind is Kind.CREATED:
         return Event(
             kind,
             event_id,
             at_ms,
             ticket_id,
-            channel=_required(doc, "channel"),
-            priority=_required(doc, "priority"),
-            team=_string(doc, "team"),
-            category=_string(doc, "category"),
+            channel=required(doc, "channel"),
+            priority=required(doc, "priority"),
+            team=string(doc, "team"),
+            category=string(doc, "category"),
             status=_status(doc),
-            customer_id=_string(doc, "customer_id"),
+            customer_id=string(doc, "customer_id"),
         )
     if kind is Kind.UPDATED:
         event = Event(
@@ -161,9 +165,9 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
             event_id,
             at_ms,
             ticket_id,
-            priority=_string(doc, "priority"),
-            team=_string(doc, "team"),
-            category=_string(doc, "category"),
+            priority=string(doc, "priority"),
+            team=string(doc, "team"),
+            category=string(doc, "category"),
             status=_status(doc),
         )
         if (event.priority, event.team, event.category, event.status) == (None,) * 4:
@@ -172,21 +176,38 @@ def decode(raw: bytes | None, kind: Kind, max_bytes: int = 65536) -> Event:
             )
         return event
     if kind in (Kind.CUSTOMER_REPLIED, Kind.REOPENED):
-        _string(doc, "customer_id")
+        string(doc, "customer_id")
         return Event(kind, event_id, at_ms, ticket_id)
     if kind is Kind.REPLIED:
-        _required(doc, "agent_id")
-        public = doc.get("public", True)
-        if not isinstance(public, bool):
-            raise InvalidEvent(f"'public' must be true or false, got {public!r}")
-        author = doc.get("author", "human")
-        if author not in AUTHORS:
-            raise InvalidEvent(f"'author' must be one of {', '.join(AUTHORS)}, got {author!r}")
-        return Event(
-            kind, event_id, at_ms, ticket_id, counts_as_response=public and author == "human"
-        )
-    _string(doc, "agent_id")
+        return _replied(doc, event_id, at_ms, ticket_id)
+    string(doc, "agent_id")
+    if kind is Kind.RESOLVED:
+        resolved_by = doc.get("resolved_by")
+        if resolved_by is not None and resolved_by not in RESOLVERS:
+            raise InvalidEvent(
+                f"'resolved_by' must be one of {', '.join(RESOLVERS)}, got {resolved_by!r}"
+            )
+        return Event(kind, event_id, at_ms, ticket_id, resolved_by=resolved_by)
     return Event(kind, event_id, at_ms, ticket_id)
+
+
+def _replied(doc: dict[str, Any], event_id: str, at_ms: int, ticket_id: str) -> Event:
+    required(doc, "agent_id")
+    public = doc.get("public", True)
+    if not isinstance(public, bool):
+        raise InvalidEvent(f"'public' must be true or false, got {public!r}")
+    author = doc.get("author", "human")
+    if author not in AUTHORS:
+        raise InvalidEvent(f"'author' must be one of {', '.join(AUTHORS)}, got {author!r}")
+    human = author == "human"
+    return Event(
+        Kind.REPLIED,
+        event_id,
+        at_ms,
+        ticket_id,
+        counts_as_response=public and human,
+        bot_response=public and not human,
+    )
 
 
 def _status(doc: dict[str, Any]) -> str | None:
@@ -205,7 +226,7 @@ def survey_method(published: str) -> str:
 
 
 def _method(doc: dict[str, Any], *, required: bool) -> str | None:
-    published = _string(doc, "method", required=required)
+    published = string(doc, "method", required=required)
     return None if published is None else survey_method(published)
 
 
@@ -219,8 +240,8 @@ def _survey_type(doc: dict[str, Any]) -> str:
 def _survey_sent(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
     survey = _survey_type(doc)
     method = _method(doc, required=True)
-    _string(doc, "customer_id")
-    ticket_id = _string(doc, "ticket_id")
+    string(doc, "customer_id")
+    ticket_id = string(doc, "ticket_id")
     return Event(Kind.SURVEY_SENT, event_id, at_ms, ticket_id, survey=survey, method=method)
 
 
@@ -234,47 +255,14 @@ def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
         raise InvalidEvent(f"'score' must be an integer, got {score!r}")
     if not low <= score <= high:
         raise InvalidEvent(f"{survey} score {score} is outside {low}..{high}")
-    _string(doc, "customer_id")
+    string(doc, "customer_id")
     return Event(
         Kind.SURVEY,
         event_id,
         at_ms,
-        _string(doc, "ticket_id"),
-        channel=_string(doc, "channel"),
+        string(doc, "ticket_id"),
+        channel=string(doc, "channel"),
         survey=survey,
         score=score,
         method=_method(doc, required=False),
     )
-
-
-def _required(doc: dict[str, Any], field: str) -> str:
-    value = _string(doc, field, required=True)
-    assert value is not None
-    return value
-
-
-def _string(doc: dict[str, Any], field: str, *, required: bool = False) -> str | None:
-    value = doc.get(field)
-    if value is None:
-        if required:
-            raise InvalidEvent(f"missing required field {field!r}")
-        return None
-    if not isinstance(value, str):
-        raise InvalidEvent(f"{field!r} must be a string, got {type(value).__name__}")
-    if not value or len(value) > MAX_ID_LENGTH:
-        raise InvalidEvent(f"{field!r} must be 1..{MAX_ID_LENGTH} characters long")
-    return value
-
-
-def _timestamp(doc: dict[str, Any]) -> int:
-    value = doc.get("occurred_at")
-    if not isinstance(value, str):
-        raise InvalidEvent(
-            "missing required field 'occurred_at'"
-            if value is None
-            else "'occurred_at' must be an RFC 3339 string"
-        )
-    try:
-        return parse_rfc3339_ms(value)
-    except ValueError as exc:
-        raise InvalidEvent(str(exc)) from None

@@ -1,13 +1,13 @@
 """The changelog format of a ticket record: a JSON array, versioned, older versions still read.
 
 Format 6 adds the team changes (``transfers``), the survey sends and the answers' methods
-(``surveys``); format 5 the category labels (the creation's
-and the changes'); format 4 the overflow ring of digests. A record is written in the oldest
-format that holds it: one without category labels, format 6 facts or overflow in format 3, which
-releases before them read too (a rollback, or a mixed rolling deploy); one with category labels
-but no format 6 facts in format 5. A record read from format 4 or older has its category label
-decided again (``UNDECIDED``). Format 2 kept whole event ids; they are turned into digests when
-read.
+(``surveys``), the first bot reply and the first human resolution; format 5 the category labels
+(the creation's and the changes'); format 4 the overflow ring of digests. A record is written
+in the oldest format that holds it: one without category labels, format 6 facts or overflow in
+format 3, which releases before them read too (a rollback, or a mixed rolling deploy); one with
+category labels but no format 6 facts in format 5. A record read from format 4 or older has its
+category label decided again (``UNDECIDED``). Format 2 kept whole event ids; they are turned
+into digests when read.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class Persisted(Protocol):
     category_changes: tuple[tuple[int, str], ...]
     team_changes: tuple[TeamChange, ...]
     sends: tuple[SurveySend, ...]
+    first_bot_reply_ms: int | None
+    human_resolved_ms: int | None
 
 
 class StoredRecord(NamedTuple):
@@ -85,6 +87,8 @@ class StoredRecord(NamedTuple):
     category_changes: tuple[tuple[int, str], ...]
     team_changes: tuple[TeamChange, ...]
     sends: tuple[SurveySend, ...]
+    first_bot_reply_ms: int | None
+    human_resolved_ms: int | None
 
 
 def intern_label(value: str | None) -> str | None:
@@ -119,6 +123,7 @@ def encode(record: Persisted) -> bytes:
         fields += [record.overflow.hex(), record.category_label, record.category_changes]
         fields.append([tuple(change) for change in record.team_changes])
         fields.append([tuple(send) for send in record.sends])
+        fields += [record.first_bot_reply_ms, record.human_resolved_ms]
     elif record.category_label != UNKNOWN or record.category_changes:
         fields[0] = _WITH_CATEGORIES
         fields += [record.overflow.hex(), record.category_label, record.category_changes]
@@ -130,7 +135,11 @@ def encode(record: Persisted) -> bytes:
 
 def _needs_format_6(record: Persisted) -> bool:
     return bool(
-        record.team_changes or record.sends or any(answer.method for answer in record.surveys)
+        record.team_changes
+        or record.sends
+        or any(answer.method for answer in record.surveys)
+        or record.first_bot_reply_ms is not None
+        or record.human_resolved_ms is not None
     )
 
 
@@ -146,7 +155,10 @@ def decode(blob: bytes) -> StoredRecord:
     category_changes: tuple[tuple[int, str], ...] = ()
     team_changes: tuple[TeamChange, ...] = ()
     sends: tuple[SurveySend, ...] = ()
+    first_bot: int | None = None
+    human_resolved: int | None = None
     if fmt == FORMAT:
+        first_bot, human_resolved = fields.pop(-2), fields.pop()
         sends = tuple(SurveySend(a, sys.intern(s), sys.intern(m)) for a, s, m in fields.pop())
         team_changes = tuple(
             TeamChange(a, sys.intern(t), sys.intern(n)) for a, t, n in fields.pop()
@@ -205,4 +217,6 @@ def decode(blob: bytes) -> StoredRecord:
         category_changes,
         team_changes,
         sends,
+        first_bot,
+        human_resolved,
     )

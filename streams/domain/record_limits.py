@@ -7,7 +7,7 @@ bound is checked at start-up against the broker's message limit.
 from __future__ import annotations
 
 from streams.domain.digests import DIGEST_SIZE
-from streams.domain.events import MAX_ID_LENGTH
+from streams.domain.fields import MAX_ID_LENGTH
 from streams.domain.transfers import MAX_TEAM_CHANGES_KEPT
 
 MAX_FACTS_KEPT = 200  # per sequence (replies, surveys, ...): far above real tickets

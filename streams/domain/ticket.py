@@ -77,6 +77,8 @@ class TicketRecord:
     category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of the latest ticket-updated
     team_changes: tuple[TeamChange, ...] = ()  # sorted; see ``transfers``
     sends: tuple[SurveySend, ...] = ()  # survey-sent, sorted; see ``surveys``
+    first_bot_reply_ms: int | None = None  # the earliest public reply by a bot or automation
+    human_resolved_ms: int | None = None  # the earliest resolution with resolved_by "human"
 
     @property
     def resolved_ms(self) -> int | None:
@@ -217,8 +219,12 @@ class TicketRecord:
         if kind is Kind.REPLIED:
             if event.counts_as_response:
                 self.replies = with_fact(self.replies, at)
+            elif event.bot_response:
+                self.first_bot_reply_ms = _earliest(self.first_bot_reply_ms, at)
         elif kind is Kind.RESOLVED:
             self.resolutions = with_fact(self.resolutions, at)
+            if event.resolved_by == "human":
+                self.human_resolved_ms = _earliest(self.human_resolved_ms, at)
         elif kind is Kind.REOPENED:
             self.reopens = with_fact(self.reopens, at)
         elif kind is Kind.CUSTOMER_REPLIED:
@@ -263,6 +269,8 @@ class TicketRecord:
             self.category_changes,
             self.team_changes,
             self.sends,
+            self.first_bot_reply_ms,
+            self.human_resolved_ms,
         )
 
     def drop_waiting(self) -> int:
@@ -281,3 +289,7 @@ class TicketRecord:
     @classmethod
     def from_bytes(cls, blob: bytes) -> TicketRecord:
         return cls(*record_format.decode(blob))
+
+
+def _earliest(known: int | None, at_ms: int) -> int:
+    return at_ms if known is None else min(known, at_ms)

@@ -154,13 +154,16 @@ def measure(settings: Settings) -> list[FamilySeries]:
     counts = exported(settings)
     values = label_values(settings)
     buckets = len(KpiModel().buckets_ms)
-    histograms = {row.name for row in KPIS if row.shape is Shape.GAUGE_HISTOGRAM}
+    histograms = {row.name: buckets for row in KPIS if row.shape is Shape.GAUGE_HISTOGRAM}
+    histograms.update(
+        (row.name, len(row.buckets)) for row in KPIS if row.shape is Shape.COUNT_HISTOGRAM
+    )
     rows = []
     for family in m.ALL_FAMILIES:
         name = family.name + "_total" if family.name + "_total" in counts else family.name
         outcomes = {m.EVENTS: len(m.OUTCOMES), m.CONTACTS: len(m.CONTACT_OUTCOMES)}
         family_values = dict(values, outcome=outcomes[family]) if family in outcomes else values
-        per = buckets if family.name in histograms else 0
+        per = histograms.get(family.name, 0)
         rows.append(FamilySeries(name, counts[name], bound(family.labels, family_values, per)))
     return rows
 

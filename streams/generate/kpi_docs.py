@@ -15,7 +15,7 @@ END = "<!-- end of the generated table -->"
 def table() -> str:
     lines = ["| metric | type | labels | meaning |", "|---|---|---|---|"]
     for row in KPIS:
-        kind = "gauge histogram" if row.shape is Shape.GAUGE_HISTOGRAM else "gauge"
+        kind = row.shape.value
         labels = ", ".join(row.family.labels)
         lines.append(f"| `{row.name}` | {kind} | {labels} | {row.meaning} |")
     return "\n".join(lines) + "\n"

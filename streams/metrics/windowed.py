@@ -22,7 +22,9 @@ def windowed_families(
     for row in rows:
         per_window = by_kpi.get(row.kpi, {})
         if row.shape is Shape.GAUGE_HISTOGRAM:
-            yield _histogram(row, per_window, les)
+            yield _histogram(row, per_window, les, 1000)  # the sums are milliseconds
+        elif row.shape is Shape.COUNT_HISTOGRAM:
+            yield _histogram(row, per_window, [*map(str, row.buckets), "+Inf"], 1)
         else:
             yield _gauge(row, per_window)
 
@@ -44,7 +46,8 @@ def _gauge(row: WindowedKpi, per_window: PerWindow) -> Metric:
     return family
 
 
-def _histogram(row: WindowedKpi, per_window: PerWindow, les: list[str]) -> Metric:
+def _histogram(row: WindowedKpi, per_window: PerWindow, les: list[str], unit: int) -> Metric:
+    """A gauge histogram; its sums are divided by ``unit`` (ms to s, or counts as they are)."""
     family = GaugeHistogramMetricFamily(row.name, row.help, labels=row.family.labels)
     for window, sums in per_window.items():
         buckets: dict[tuple[str, ...], list[int]] = {}
@@ -59,5 +62,5 @@ def _histogram(row: WindowedKpi, per_window: PerWindow, les: list[str]) -> Metri
             for le, count in zip(les, counts, strict=True):
                 running += count
                 cumulative.append((le, float(running)))
-            family.add_metric([window, *labels], cumulative, total_ms.get(labels, 0) / 1000)
+            family.add_metric([window, *labels], cumulative, total_ms.get(labels, 0) / unit)
     return family

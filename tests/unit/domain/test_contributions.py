@@ -66,6 +66,7 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
         c.CATEGORY_RESOLUTION,
         c.TEAM_FIRST_RESPONSE,
         c.TEAM_RESOLUTION,
+        c.RESOLUTION_TOUCHES,
     }
 
 
@@ -241,3 +242,34 @@ def test_sends_count_per_method_and_answers_take_their_sends_method_and_time() -
 def test_a_send_without_a_ticket_counts_as_sent() -> None:
     got = _by_kpi(TicketRecord(sends=(SurveySend(5 * S, "ces", "other"),)))
     assert got == {c.SURVEYS_SENT: [(5 * S, ("ces", "other"), SUM, 1)]}
+
+
+def test_touches_bots_and_containment_count_at_the_resolution() -> None:
+    two_touch = TicketRecord(
+        created_ms=0,
+        channel="chat",
+        priority="high",
+        replies=(10 * S, 20 * S, 90 * S),
+        resolutions=(30 * S,),
+        first_bot_reply_ms=2 * S,
+    )
+    got = _by_kpi(two_touch)
+    assert got[c.RESOLUTION_TOUCHES] == [
+        (30 * S, CHAT_HIGH, c.TOUCH_BUCKETS.index(2), 1),
+        (30 * S, CHAT_HIGH, SUM, 2),  # the reply after the resolution is not a touch
+    ]
+    assert got[c.BOT_FIRST_RESPONSE] == [
+        (2 * S, ("chat",), MODEL.bucket_index(2 * S), 1),
+        (2 * S, ("chat",), SUM, 2 * S),
+    ]
+    assert c.CONTAINED not in got
+    by_bot = TicketRecord(created_ms=0, channel="web", resolutions=(30 * S,))
+    got = _by_kpi(by_bot)
+    assert got[c.CONTAINED] == [(30 * S, ("web",), SUM, 1)]
+    assert got[c.RESOLUTION_TOUCHES] == [(30 * S, ("web", "unknown"), 0, 1)]  # no sum of 0
+    by_hand = TicketRecord(
+        created_ms=0, channel="web", resolutions=(30 * S,), human_resolved_ms=30 * S
+    )
+    assert c.CONTAINED not in _by_kpi(by_hand)  # resolved by a human without a public reply
+    many = TicketRecord(created_ms=0, replies=tuple(range(1, 13)), resolutions=(30 * S,))
+    assert _by_kpi(many)[c.RESOLUTION_TOUCHES][0][2] == len(c.TOUCH_BUCKETS)  # +Inf

@@ -234,9 +234,43 @@ def test_a_twelve_element_row_from_an_older_router_reads_as_no_method() -> None:
 
 
 def test_a_row_longer_than_this_release_writes_is_refused() -> None:
-    row = Event(Kind.SURVEY_SENT, "s", 7, "T", survey="nps", method="sms").to_row()
-    with pytest.raises(ValueError, match="14 elements"):
+    row = Event(Kind.RESOLVED, "x", 7, "T", resolved_by="bot").to_row()
+    assert len(row) == 15
+    with pytest.raises(ValueError, match="16 elements"):
         Event.from_row([*row, "from the future"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "bot", "human"),
+    [
+        ({}, False, True),
+        ({"author": "bot"}, True, False),
+        ({"author": "automation"}, True, False),
+        ({"author": "bot", "public": False}, False, False),  # a bot's internal note
+    ],
+)
+def test_a_public_bot_or_automation_reply_is_a_bot_response(
+    fields: dict[str, object], bot: bool, human: bool
+) -> None:
+    raw = _raw(event_id="e", occurred_at=WHEN, ticket_id="T", agent_id="A", **fields)
+    event = decode(raw, Kind.REPLIED)
+    assert (event.bot_response, event.counts_as_response) == (bot, human)
+    assert Event.from_row(event.to_row()) == event
+
+
+@pytest.mark.parametrize("resolved_by", ["human", "bot", "automation", "customer", None])
+def test_ticket_resolved_keeps_who_resolved_it(resolved_by: str | None) -> None:
+    raw = _raw(event_id="x", occurred_at=WHEN, ticket_id="T", resolved_by=resolved_by)
+    event = decode(raw, Kind.RESOLVED)
+    assert event.resolved_by == resolved_by
+    assert Event.from_row(event.to_row()) == event
+    assert len(event.to_row()) == (12 if resolved_by is None else 15)
+
+
+def test_an_unknown_resolver_is_invalid() -> None:
+    raw = _raw(event_id="x", occurred_at=WHEN, ticket_id="T", resolved_by="magic")
+    with pytest.raises(InvalidEvent, match="'resolved_by' must be one of human, bot"):
+        decode(raw, Kind.RESOLVED)
 
 
 def test_survey_sent_keeps_survey_ticket_and_method_but_no_customer_or_score() -> None:

@@ -80,6 +80,10 @@ def _events() -> list[Event]:
         Event(Kind.REOPENED, "o-T2", NOW - 40 * M, "T2"),
         # T3: urgent, unanswered: at risk now, no team and no category (unknown)
         created("T3", NOW - 6 * M, channel="phone", priority="urgent", team=None),
+        # T5: a bot answers and resolves it: contained
+        created("T5", NOW - 40 * M, channel="web", priority="low"),
+        Event(Kind.REPLIED, "b-T5", NOW - 39 * M, "T5", bot_response=True),
+        Event(Kind.RESOLVED, "x-T5", NOW - 35 * M, "T5", resolved_by="bot"),
         # T4: created a day ago, only in the 24h window, open: oldest in the backlog
         created(
             "T4", NOW - 20 * H, channel="chat", priority="high", team="billing", category="refund"

@@ -39,6 +39,7 @@ def _every_contribution() -> list[tuple[str, tuple[str, ...], int]]:
         evaluated_ms=600 * S,
     )
     one_touch = TicketRecord(created_ms=0, replies=(10 * S,), resolutions=(20 * S,))
+    contained = TicketRecord(created_ms=0, first_bot_reply_ms=5 * S, resolutions=(20 * S,))
     ticket.sends = (SurveySend(450 * S, "csat", "email"),)
     orphan_survey = TicketRecord(surveys=(SurveyAnswer("nps", 9, 5 * S, "web"),))
     model = KpiModel(sla=POLICY)
@@ -50,7 +51,7 @@ def _every_contribution() -> list[tuple[str, tuple[str, ...], int]]:
     )  # its second ticket is a repeat contact
     return [
         (series.kpi, series.labels, series.bucket)
-        for record in (ticket, one_touch, orphan_survey)
+        for record in (ticket, one_touch, contained, orphan_survey)
         for _, series, _ in model.contributions(record)
     ] + [(s.kpi, s.labels, s.bucket) for _, s, _ in RepeatModel().contributions(returning)]
 
@@ -71,7 +72,10 @@ def test_each_series_has_the_labels_its_row_names_and_buckets_only_for_histogram
         if row.shape is Shape.GAUGE:
             assert bucket == SUM, kpi
     histograms = {kpi for kpi, _, bucket in _every_contribution() if bucket != SUM}
-    assert histograms == {row.kpi for row in KPIS if row.shape is Shape.GAUGE_HISTOGRAM}
+    assert histograms == {row.kpi for row in KPIS if row.shape is not Shape.GAUGE}
+    for kpi, _, bucket in _every_contribution():  # a count histogram's buckets are its own
+        if by_kpi[kpi].shape is Shape.COUNT_HISTOGRAM:
+            assert bucket == SUM or 0 <= bucket <= len(by_kpi[kpi].buckets), kpi
 
 
 def test_windowed_families_lead_with_the_window_label() -> None:
