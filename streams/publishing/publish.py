@@ -126,8 +126,16 @@ def ticket_updated(
     )
 
 
-def ticket_resolved(ticket_id: str, *, agent_id: str | None = None, **extra: Any) -> OutgoingEvent:
-    return make_event(Kind.RESOLVED, {"ticket_id": ticket_id, "agent_id": agent_id, **extra})
+def ticket_resolved(
+    ticket_id: str,
+    *,
+    agent_id: str | None = None,
+    resolved_by: str | None = None,
+    **extra: Any,
+) -> OutgoingEvent:
+    """``resolved_by``: human, bot, automation or customer (optional)."""
+    fields = {"ticket_id": ticket_id, "agent_id": agent_id, "resolved_by": resolved_by}
+    return make_event(Kind.RESOLVED, {**fields, **extra})
 
 
 def ticket_reopened(ticket_id: str, **extra: Any) -> OutgoingEvent:

@@ -59,7 +59,11 @@ KPI_FAMILIES = (
     "support_survey_answer_seconds",
     "support_repeat_contacts",
     "support_repeat_contact_customers",
+    "support_bot_first_response_seconds",
+    "support_contained_resolutions",
+    "support_resolution_touches",
 )
+TOUCH_BUCKETS = [0, 1, 2, 3, 5, 10]
 REPEAT_HORIZON = 7 * DAY
 METHODS = {"email", "sms", "in_app", "phone", "social", "web", "chat"}
 
@@ -110,6 +114,8 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 "escalations": [],
                 "recategorised": [],
                 "moves": [],
+                "bot_replies": [],
+                "human_resolutions": [],
             },
         )
         at = ms(e["occurred_at"])
@@ -132,9 +138,13 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 t["replies"].append(at)
+            elif e.get("public", True):  # a bot or an automation, in public
+                t["bot_replies"].append(at)
         elif topic == "ticket-resolved":
             t["resolved"] = at if t["resolved"] is None else min(t["resolved"], at)
             t["resolutions"].append(at)
+            if e.get("resolved_by") == "human":
+                t["human_resolutions"].append(at)
         elif topic == "ticket-reopened":
             t["reopens"].append(at)
     known = {tid: t for tid, t in tickets.items() if "created" in t and not t["late"]}
@@ -199,8 +209,25 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 observe("support_resolution_seconds", dims, resolution)
                 observe("support_category_resolution_seconds", category, resolution)
                 observe("support_team_resolution_seconds", team, resolution)
-                if sum(1 for r in replies if r <= t["resolved"]) == 1:
+                touches = sum(1 for r in replies if r <= t["resolved"])
+                if touches == 1:
                     add("support_one_touch_resolutions", dims)
+                for le in TOUCH_BUCKETS:
+                    add("support_resolution_touches_bucket", {**dims, "le": str(le)}, touches <= le)
+                add("support_resolution_touches_bucket", {**dims, "le": "+Inf"})
+                add("support_resolution_touches_gcount", dims)
+                add("support_resolution_touches_gsum", dims, touches)
+                if touches == 0 and t["resolved"] not in t["human_resolutions"]:
+                    add(
+                        "support_contained_resolutions", {"window": window, "channel": t["channel"]}
+                    )
+            if t["bot_replies"] and inside(min(t["bot_replies"])):
+                bot = max(0, min(t["bot_replies"]) - t["created"]) / 1000
+                observe(
+                    "support_bot_first_response_seconds",
+                    {"window": window, "channel": t["channel"]},
+                    bot,
+                )
         for at, survey, score, ticket_id, channel in surveys:
             if not inside(at):
                 continue

@@ -90,8 +90,13 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
                 emit("agent-replied", last, ticket_id=ticket, agent_id="A2", author="human")
             if rng.random() < 0.7:
                 resolved = last + rng.randint(1000, max(2000, (end - last) // 3))
-                emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2")
+                by = rng.choice(["human", "human", None])
+                emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2", resolved_by=by)
                 _survey(emit, rng, ticket, resolved, end)
+        elif rng.random() < 0.5:  # no human reply: resolved by a bot, the customer, or silently
+            resolved = created + rng.randint(1000, max(2000, (end - created) // 2))
+            by = rng.choice(["bot", "customer", "human", None])
+            emit("ticket-resolved", resolved, ticket_id=ticket, resolved_by=by)
     # surveys with no ticket, and one for a ticket this processor never hears of
     for n in range(4):
         emit(
