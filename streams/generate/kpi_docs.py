@@ -6,7 +6,7 @@ Only the part between the two markers is generated; the prose around it is writt
 from __future__ import annotations
 
 from streams.generate.markers import splice
-from streams.metrics.kpis import KPIS, Shape
+from streams.metrics.kpis import KPIS
 
 BEGIN = "<!-- generated from streams/metrics/kpis.py by `supportkpi generate`: edit it there -->"
 END = "<!-- end of the generated table -->"
