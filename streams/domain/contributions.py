@@ -13,16 +13,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from streams.domain.labels import UNKNOWN
+from streams.domain import survey_contributions as surveys
 from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
 from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
 from streams.domain.sla.policy import SlaPolicy
-from streams.domain.surveys import SurveyAnswer, SurveySend, match
+from streams.domain.survey_contributions import (
+    ANSWER_TIME,
+    CATEGORY_SURVEY,
+    METHOD_RESPONSES,
+    SURVEY,
+    SURVEY_SATISFIED,
+    SURVEY_SCORE_SUM,
+    SURVEYS_SENT,
+    TEAM_SURVEY,
+)
 from streams.domain.ticket import TicketRecord
 from streams.domain.transfers import transfer_times
 
-# the re-exports from ``series``, and the model; the KPI ids below are this module's own names
-__all__ = ["SUM", "Contribution", "KpiModel", "Series"]
+__all__ = [  # the re-exports: ``series``, and the survey KPI ids; the model
+    "ANSWER_TIME",
+    "CATEGORY_SURVEY",
+    "METHOD_RESPONSES",
+    "SUM",
+    "SURVEY",
+    "SURVEYS_SENT",
+    "SURVEY_SATISFIED",
+    "SURVEY_SCORE_SUM",
+    "TEAM_SURVEY",
+    "Contribution",
+    "KpiModel",
+    "Series",
+]
 
 # The KPI ids (``streams.metrics.kpis`` names each one's labels, in the order emitted here).
 CREATED = "created"  # tickets created
@@ -38,20 +59,13 @@ SLA = "sla"  # SLA clocks decided (met or breached)
 BOT_FIRST_RESPONSE = "bot_first_response"  # histogram: created to the first bot reply
 CONTAINED = "contained"  # resolved with no public human reply (nor resolved_by human)
 RESOLUTION_TOUCHES = "resolution_touches"  # histogram of public human replies to a resolution
-SURVEY = "survey"  # survey answers, by score
-SURVEY_SCORE_SUM = "survey_score_sum"  # the scores of survey answers, added
 CATEGORY_CREATED = "category_created"  # tickets created, per current category
 CATEGORY_RESOLVED = "category_resolved"  # tickets resolved, per current category
 CATEGORY_FIRST_RESPONSE = "category_first_response"  # histogram: FIRST_RESPONSE per category
 CATEGORY_RESOLUTION = "category_resolution"  # histogram: RESOLUTION per category
-CATEGORY_SURVEY = "category_survey"  # survey answers, by score, per category
-SURVEYS_SENT = "surveys_sent"  # survey-sent, per survey and method
-METHOD_RESPONSES = "method_responses"  # survey answers, per survey and method
-ANSWER_TIME = "answer_time"  # histogram: the matching survey-sent to the answer
 TRANSFERS = "transfers"  # moves of a ticket from one team to another
 TEAM_FIRST_RESPONSE = "team_first_response"  # histogram: FIRST_RESPONSE per current team
 TEAM_RESOLUTION = "team_resolution"  # histogram: RESOLUTION per current team
-TEAM_SURVEY = "team_survey"  # survey answers, by score, per current team
 TEAM_SLA = "team_sla"  # SLA clocks decided, per current team
 
 
@@ -143,12 +157,8 @@ class KpiModel:
             if record_clocks is None:
                 record_clocks = self.clocks(record)
             self._sla_outcomes(out, record_clocks, record.evaluated_ms, record.team_now)
-        if record.surveys:
-            self._survey_answers(out, record)
-        if record.sends:
-            for send in record.sends:
-                labels = (send.survey, send.method)
-                out.append(Contribution(send.at_ms, self._series.sums[labels][SURVEYS_SENT], 1))
+        if record.surveys or record.sends:
+            surveys.contribute(out, record, self._series, self._observe)
         return out
 
     def _lifecycle(
@@ -252,41 +262,6 @@ class KpiModel:
                 outcome, at_ms = decided
                 out.append(Contribution(at_ms, sums[(clock.sla, clock.priority, outcome)][SLA], 1))
                 out.append(Contribution(at_ms, sums[(team, clock.sla, outcome)][TEAM_SLA], 1))
-
-    def _survey_answers(self, out: list[Contribution], record: TicketRecord) -> None:
-        """Answers by score, and their scores added (averages need no label maths).
-
-        A survey takes its ticket's dims, category and team once the ticket is known, else its
-        own channel, and ``unknown`` for the rest.
-        """
-        known, sums = record.created_ms is not None, self._series.sums
-        category = record.category_now if known else UNKNOWN
-        team = record.team_now if known else UNKNOWN
-        for answer in record.surveys:
-            survey, score, at_ms, hint, _ = answer
-            channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
-            answers = sums[(survey, str(score), channel, priority)][SURVEY]
-            out.append(Contribution(at_ms, answers, 1))
-            by_category = sums[(category, survey, str(score))][CATEGORY_SURVEY]
-            out.append(Contribution(at_ms, by_category, 1))
-            out.append(Contribution(at_ms, sums[(team, survey, str(score))][TEAM_SURVEY], 1))
-            if score:
-                points = sums[(survey, channel, priority)][SURVEY_SCORE_SUM]
-                out.append(Contribution(at_ms, points, score))
-            self._by_method(out, answer, record.sends)
-
-    def _by_method(
-        self, out: list[Contribution], answer: SurveyAnswer, sends: tuple[SurveySend, ...]
-    ) -> None:
-        """An answer per survey and method, and the time from its send (when it has one)."""
-        method, send = match(answer, sends)
-        labels = (answer.survey, method)
-        sums = self._series.sums[labels]
-        out.append(Contribution(answer.at_ms, sums[METHOD_RESPONSES], 1))
-        if send is not None:
-            buckets = self._series.buckets[labels]
-            waited = answer.at_ms - send.at_ms
-            self._observe(out, answer.at_ms, ANSWER_TIME, sums, buckets, waited)
 
 
 def _replies_until(replies: Sequence[int], until_ms: int) -> int:

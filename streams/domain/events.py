@@ -15,6 +15,7 @@ import orjson
 
 from streams.domain.fields import InvalidEvent as InvalidEvent  # raised by decode: part of its API
 from streams.domain.fields import required, string, timestamp
+from streams.domain.survey_scales import SCALES, default_scale, score_range
 
 
 class Kind(StrEnum):
@@ -69,6 +70,7 @@ class Event:
     customer_id: str | None = field(default=None, repr=False)  # ticket-created only
     bot_response: bool = False  # agent-replied: a public reply by a bot or an automation
     resolved_by: str | None = None  # ticket-resolved: one of ``RESOLVERS``, if given
+    scale: int | None = None  # survey-answered on a scale other than its survey's default
 
     @property
     def record_key(self) -> str:
@@ -94,7 +96,8 @@ class Event:
             self.status,
             self.category,
         ]
-        tail: list[object] = [self.method, True if self.bot_response else None, self.resolved_by]
+        bot = True if self.bot_response else None
+        tail: list[object] = [self.method, bot, self.resolved_by, self.scale]
         while tail and tail[-1] is None:
             tail.pop()
         row.extend(tail)
@@ -102,15 +105,15 @@ class Event:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Event:
-        """Reads rows of 12 elements (an older router, or no optional tail) to 15."""
-        if len(row) > 15:
-            raise ValueError(f"a packed event has {len(row)} elements, at most 15")
+        """Reads rows of 12 elements (an older router, or no optional tail) to 16."""
+        if len(row) > 16:
+            raise ValueError(f"a packed event has {len(row)} elements, at most 16")
         k, eid, at, tid, ch, pr, team, resp, survey, score, status, category, *rest = row
-        method, bot, resolved_by = (*rest, None, None, None)[:3]
+        method, bot, resolved_by, scale = (*rest, None, None, None, None)[:4]
         event = cls(
             _KINDS[k], eid, at, tid, ch, pr, team, resp, survey, score, status, category, method
         )
-        event.bot_response, event.resolved_by = bool(bot), resolved_by
+        event.bot_response, event.resolved_by, event.scale = bool(bot), resolved_by, scale
         return event
 
 
@@ -247,12 +250,14 @@ def _survey_sent(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
 
 def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
     survey = _survey_type(doc)
-    score = doc.get("score")
-    low, high = SURVEY_RANGES[survey]
-    if isinstance(score, float) and score.is_integer():  # JSON Schema: 5.0 is an integer
-        score = int(score)
-    if not isinstance(score, int) or isinstance(score, bool):
-        raise InvalidEvent(f"'score' must be an integer, got {score!r}")
+    score = _integer(doc, "score")
+    scale = doc.get("scale")
+    if scale is not None:
+        scale = _integer(doc, "scale")
+        if scale not in SCALES[survey]:
+            allowed = " or ".join(map(str, SCALES[survey]))
+            raise InvalidEvent(f"a {survey} 'scale' must be {allowed}, got {scale}")
+    low, high = score_range(survey, scale or default_scale(survey))
     if not low <= score <= high:
         raise InvalidEvent(f"{survey} score {score} is outside {low}..{high}")
     string(doc, "customer_id")
@@ -265,4 +270,14 @@ def _survey(doc: dict[str, Any], event_id: str, at_ms: int) -> Event:
         survey=survey,
         score=score,
         method=_method(doc, required=False),
+        scale=None if scale == default_scale(survey) else scale,
     )
+
+
+def _integer(doc: dict[str, Any], field: str) -> int:
+    value = doc.get(field)
+    if isinstance(value, float) and value.is_integer():  # JSON Schema: 5.0 is an integer
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidEvent(f"{field!r} must be an integer, got {value!r}")
+    return value

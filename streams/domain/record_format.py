@@ -137,7 +137,7 @@ def _needs_format_6(record: Persisted) -> bool:
     return bool(
         record.team_changes
         or record.sends
-        or any(answer.method for answer in record.surveys)
+        or any(answer.method or answer.scale for answer in record.surveys)
         or record.first_bot_reply_ms is not None
         or record.human_resolved_ms is not None
     )
@@ -205,9 +205,7 @@ def decode(blob: bytes) -> StoredRecord:
         tuple(reopens),
         tuple((a, intern(s)) for a, s in statuses),
         tuple((a, intern(p)) for a, p in priorities),
-        tuple(
-            SurveyAnswer(intern(s), n, a, intern(c), *map(intern, m)) for s, n, a, c, *m in surveys
-        ),
+        tuple(_answer(*fields) for fields in surveys),
         seen,
         overflow,
         pending,
@@ -220,3 +218,11 @@ def decode(blob: bytes) -> StoredRecord:
         first_bot,
         human_resolved,
     )
+
+
+def _answer(
+    survey: str, score: int, at_ms: int, channel: str, method: str = "", scale: int = 0
+) -> SurveyAnswer:
+    """A survey answer of any format: four fields, five (the method) or six (the scale)."""
+    intern = sys.intern
+    return SurveyAnswer(intern(survey), score, at_ms, intern(channel), intern(method), scale)

@@ -22,6 +22,7 @@ class SurveyAnswer(NamedTuple):
     at_ms: int
     channel: str  # its own channel label: used while the ticket is unknown
     method: str = ""  # as the answer named it; "" when it named none
+    scale: int = 0  # its scale when not the survey's default (0); see ``survey_scales``
 
 
 class SurveySend(NamedTuple):

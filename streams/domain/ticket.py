@@ -232,9 +232,10 @@ class TicketRecord:
         elif kind is Kind.SURVEY:
             assert event.survey is not None and event.score is not None
             method = sys.intern(event.method) if event.method else ""
-            self.surveys += (
-                SurveyAnswer(sys.intern(event.survey), event.score, at, channel, method),
+            answer = SurveyAnswer(
+                sys.intern(event.survey), event.score, at, channel, method, event.scale or 0
             )
+            self.surveys += (answer,)
         elif kind is Kind.SURVEY_SENT:
             assert event.survey is not None and event.method is not None
             send = SurveySend(at, sys.intern(event.survey), sys.intern(event.method))

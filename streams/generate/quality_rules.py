@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streams.domain.survey_scales import satisfied_labels
 from streams.generate.prometheus_rules import dump
 
 HEADER = (
@@ -19,7 +20,8 @@ HEADER = (
     "# divided by a denominator above 0: no sample when the denominator is 0 or absent.\n"
 )
 GROUP = "supportkpi-quality"
-CSAT_SATISFIED = 'score=~"4|5"'  # as window:support_csat:percent
+# satisfied on any scale (4-5 of 5, 8-10 of 10), as window:support_csat:percent
+CSAT_SATISFIED = f'score=~"{"|".join(satisfied_labels("csat"))}"'
 
 
 def share(numerator: str, denominator: str, by: str) -> str:

@@ -33,6 +33,7 @@ class WindowedKpi:
     help: str
     meaning: str  # for the docs table (markdown)
     buckets: tuple[int, ...] = ()  # a COUNT_HISTOGRAM's upper bounds (then +Inf)
+    unit: int = 1  # a GAUGE's amounts per exported unit (score points are kept in thousandths)
 
     @property
     def family(self) -> Family:

@@ -10,6 +10,7 @@ are in the order the families are exposed.
 from __future__ import annotations
 
 from streams.domain import contributions as c
+from streams.domain import survey_scales
 from streams.metrics.kpi_row import CATEGORY, DIMS, TEAM, WINDOW, Shape, WindowedKpi
 from streams.metrics.kpis_breakdowns import BREAKDOWNS
 
@@ -65,13 +66,24 @@ _CORE = (
         meaning="survey answers (`survey` ∈ csat, nps, ces)",
     ),
     WindowedKpi(
+        c.SURVEY_SATISFIED,
+        "support_survey_satisfied",
+        Shape.GAUGE,
+        ("survey", *DIMS),
+        help="Satisfied CSAT (4-5 of 5, 8-10 of 10) and easy CES (5-7 of 7, 4-5 of 5) answers "
+        "in the window, whatever their scale.",
+        meaning="satisfied CSAT and easy CES answers, on any scale (CSAT % = satisfied / "
+        "responses)",
+    ),
+    WindowedKpi(
         c.SURVEY_SCORE_SUM,
         "support_survey_score_points",
         Shape.GAUGE,
         ("survey", *DIMS),
-        help="Sum of the scores of survey answers in the window (averages such as "
-        "CES = score points / responses).",
-        meaning="sum of the scores of those answers (for averages)",
+        help="Sum of the scores of survey answers in the window, on each survey's default "
+        "scale (CSAT 5, CES 7; other scales mapped linearly): CES = score points / responses.",
+        meaning="sum of the scores of those answers on the default scale (for averages)",
+        unit=survey_scales.POINT,
     ),
     WindowedKpi(
         c.FIRST_RESPONSE,

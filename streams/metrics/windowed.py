@@ -42,7 +42,9 @@ def _gauge(row: WindowedKpi, per_window: PerWindow) -> Metric:
     family = GaugeMetricFamily(row.name, row.help, labels=row.family.labels)
     for window, sums in per_window.items():
         for series, value in sorted(sums.items()):
-            family.add_metric([window, *series.labels], value)
+            family.add_metric(
+                [window, *series.labels], value / row.unit if row.unit != 1 else value
+            )
     return family
 
 

@@ -150,9 +150,11 @@ def survey_answered(
     customer_id: str | None = None,
     channel: str | None = None,
     method: str | None = None,
+    scale: int | None = None,
     **extra: Any,
 ) -> OutgoingEvent:
-    """An answer; without ``method`` the processor takes the matching ``survey_sent``'s."""
+    """An answer; without ``method`` the processor takes the matching ``survey_sent``'s;
+    ``scale``: CSAT 5 or 10, CES 7 or 5 (None: the survey's default)."""
     return make_event(
         Kind.SURVEY,
         {
@@ -162,6 +164,7 @@ def survey_answered(
             "customer_id": customer_id,
             "channel": channel,
             "method": method,
+            "scale": scale,
             **extra,
         },
     )

@@ -50,7 +50,7 @@ def test_a_survey_for_a_ticket_never_seen_counts_under_unknown() -> None:
     state.apply(Event(Kind.SURVEY, "s", NOW - H, "NOPE", survey="csat", score=2))
     assert totals(state, "24h") == {
         c.Series(c.SURVEY, ("csat", "2", "unknown", "unknown")): 1,
-        c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 2,
+        c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 2000,
         c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "2")): 1,
         c.Series(c.TEAM_SURVEY, ("unknown", "csat", "2")): 1,
         c.Series(c.METHOD_RESPONSES, ("csat", "unknown")): 1,  # no method and no send

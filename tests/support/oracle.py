@@ -40,6 +40,7 @@ KPI_FAMILIES = (
     "support_resolution_seconds",
     "support_survey_responses",
     "support_survey_score_points",
+    "support_survey_satisfied",
     "support_open_tickets",
     "support_team_tickets_created",
     "support_team_tickets_resolved",
@@ -94,6 +95,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     e["score"],
                     e.get("ticket_id"),
                     e.get("channel"),
+                    e.get("scale"),
                 )
             )
             method = e.get("method")
@@ -228,9 +230,10 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     {"window": window, "channel": t["channel"]},
                     bot,
                 )
-        for at, survey, score, ticket_id, channel in surveys:
+        for at, survey, score, ticket_id, channel, scale in surveys:
             if not inside(at):
                 continue
+            label, points, is_satisfied = _on_scale(survey, score, scale)
             ticket = known.get(ticket_id) if ticket_id else None
             dims = (
                 {"channel": ticket["channel"], "priority": ticket["priority"]}
@@ -239,15 +242,17 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             )
             add(
                 "support_survey_responses",
-                {"window": window, "survey": survey, "score": str(score), **dims},
+                {"window": window, "survey": survey, "score": label, **dims},
             )
+            if is_satisfied:
+                add("support_survey_satisfied", {"window": window, "survey": survey, **dims})
             add(
                 "support_category_survey_responses",
                 {
                     "window": window,
                     "category": ticket["category"] if ticket else "unknown",
                     "survey": survey,
-                    "score": str(score),
+                    "score": label,
                 },
             )
             add(
@@ -256,14 +261,14 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     "window": window,
                     "team": ticket["team"] if ticket else "unknown",
                     "survey": survey,
-                    "score": str(score),
+                    "score": label,
                 },
             )
-            if score:
+            if points:
                 add(
                     "support_survey_score_points",
                     {"window": window, "survey": survey, **dims},
-                    score,
+                    points,
                 )
     _surveys_by_method(sent, answered, now_ms, add, observe)
     _repeat_contacts(events, now_ms, add)
@@ -276,6 +281,19 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             key = ("support_oldest_open_ticket_age_seconds", tuple(sorted(dims.items())))
             out[key] = max(out.get(key, 0.0), (now_ms - t["created"]) / 1000)
     return out
+
+
+def _on_scale(survey: str, score: int, scale: int | None) -> tuple[str, float, bool]:
+    """An answer's ``score`` label (``"8/10"`` off the default scale), its score on the default
+    scale (CSAT 5, CES 7, NPS 10; linear, both ends kept; in thousandths), and whether it is a
+    satisfied CSAT (4-5 of 5, 8-10 of 10) or an easy CES (5-7 of 7, 4-5 of 5)."""
+    default = {"csat": 5, "ces": 7, "nps": 10}[survey]
+    low = 0 if survey == "nps" else 1
+    scale = scale or default
+    label = str(score) if scale == default else f"{score}/{scale}"
+    points = round(1000 * (low + (score - low) * (default - low) / (scale - low))) / 1000
+    floor = {("csat", 5): 4, ("csat", 10): 8, ("ces", 7): 5, ("ces", 5): 4}.get((survey, scale))
+    return label, points, floor is not None and score >= floor
 
 
 def _surveys_by_method(

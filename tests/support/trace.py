@@ -228,6 +228,10 @@ def _survey(
     method = rng.choice(["email", "email", "in_app", "sms", "carrier_pigeon"])
     if sent:
         emit("survey-sent", resolved + 500, ticket_id=ticket, survey=survey, method=method)
+    scale = None
+    if survey != "nps" and rng.random() < 0.3:  # on the other scale (CSAT 10, CES 5), or named
+        scale = rng.choice([{"csat": 10, "ces": 5}[survey], high_score])
+    score = rng.randint(0 if survey == "nps" else 1, scale or high_score)
     if rng.random() < (0.8 if sent else 0.5):
         own = rng.choice([None, None, method if sent else "web", "carrier_pigeon"])
         emit(
@@ -235,6 +239,7 @@ def _survey(
             min(end, resolved + 1000),
             ticket_id=ticket,
             survey=survey,
-            score=rng.randint(0 if survey == "nps" else 1, high_score),
+            score=score,
             method=own,
+            scale=scale,
         )

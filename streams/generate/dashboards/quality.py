@@ -10,6 +10,7 @@ from grafana_foundation_sdk.builders import dashboard
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
 from streams.generate.dashboards.panels import BLUE, GREEN, Column
+from streams.generate.quality_rules import CSAT_SATISFIED
 from streams.metrics.kpis import CATEGORY, TEAM, WINDOW
 
 QUALITY_FILTERS = (WINDOW, CATEGORY, TEAM)
@@ -74,7 +75,7 @@ def _categories(y: int) -> list[Any]:
             "CSAT % by category",
             [
                 p.query(
-                    f'100 * (sum by (category) ({csat},score=~"4|5"}})'
+                    f"100 * (sum by (category) ({csat},{CSAT_SATISFIED}}})"
                     f" or 0 * sum by (category) ({csat}}}))"
                     f" / sum by (category) ({csat}}})",
                     "{{category}}",

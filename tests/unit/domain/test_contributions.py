@@ -122,7 +122,8 @@ def test_surveys_take_ticket_dims_once_known_else_their_own_channel() -> None:
     record = TicketRecord(surveys=(SurveyAnswer("csat", 4, 5 * S, "email"),))
     got = _by_kpi(record)
     assert got[c.SURVEY] == [(5 * S, ("csat", "4", "email", "unknown"), SUM, 1)]
-    assert got[c.SURVEY_SCORE_SUM] == [(5 * S, ("csat", "email", "unknown"), SUM, 4)]
+    assert got[c.SURVEY_SCORE_SUM] == [(5 * S, ("csat", "email", "unknown"), SUM, 4000)]  # 0.001s
+    assert got[c.SURVEY_SATISFIED] == [(5 * S, ("csat", "email", "unknown"), SUM, 1)]
     record.created_ms, record.channel, record.priority = 0, "chat", "urgent"
     assert _by_kpi(record)[c.SURVEY] == [(5 * S, ("csat", "4", "chat", "urgent"), SUM, 1)]
 
@@ -273,3 +274,16 @@ def test_touches_bots_and_containment_count_at_the_resolution() -> None:
     assert c.CONTAINED not in _by_kpi(by_hand)  # resolved by a human without a public reply
     many = TicketRecord(created_ms=0, replies=tuple(range(1, 13)), resolutions=(30 * S,))
     assert _by_kpi(many)[c.RESOLUTION_TOUCHES][0][2] == len(c.TOUCH_BUCKETS)  # +Inf
+
+
+def test_answers_on_other_scales_are_labelled_so_and_compared_on_the_default_one() -> None:
+    record = TicketRecord(
+        surveys=(
+            SurveyAnswer("csat", 8, 5 * S, "web", "", 10),
+            SurveyAnswer("csat", 3, 6 * S, "web"),
+        )
+    )
+    got = _by_kpi(record)
+    assert [labels[1] for _, labels, _, _ in got[c.SURVEY]] == ["8/10", "3"]
+    assert got[c.SURVEY_SATISFIED] == [(5 * S, ("csat", "web", "unknown"), SUM, 1)]
+    assert [amount for *_, amount in got[c.SURVEY_SCORE_SUM]] == [4111, 3000]

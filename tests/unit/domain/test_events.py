@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 
@@ -234,9 +236,9 @@ def test_a_twelve_element_row_from_an_older_router_reads_as_no_method() -> None:
 
 
 def test_a_row_longer_than_this_release_writes_is_refused() -> None:
-    row = Event(Kind.RESOLVED, "x", 7, "T", resolved_by="bot").to_row()
-    assert len(row) == 15
-    with pytest.raises(ValueError, match="16 elements"):
+    row = Event(Kind.SURVEY, "x", 7, "T", survey="csat", score=9, scale=10).to_row()
+    assert len(row) == 16
+    with pytest.raises(ValueError, match="17 elements"):
         Event.from_row([*row, "from the future"])
 
 
@@ -319,3 +321,39 @@ def test_survey_answered_method_is_optional() -> None:
     assert decode(orjson.dumps(base), Kind.SURVEY).method is None
     assert decode(orjson.dumps({**base, "method": None}), Kind.SURVEY).method is None
     assert decode(orjson.dumps({**base, "method": "chat"}), Kind.SURVEY).method == "chat"
+
+
+@pytest.mark.parametrize(
+    ("survey", "score", "scale", "kept"),
+    [
+        ("csat", 9, 10, 10),
+        ("csat", 5, 5, None),  # the default scale is not kept
+        ("ces", 5, 5, 5),
+        ("ces", 7, None, None),
+        ("nps", 10, 10, None),
+    ],
+)
+def test_a_survey_may_name_its_scale(
+    survey: str, score: int, scale: int | None, kept: int | None
+) -> None:
+    raw = _raw(event_id="s", occurred_at=WHEN, survey=survey, score=score, scale=scale)
+    event = decode(raw, Kind.SURVEY)
+    assert event.scale == kept
+    assert Event.from_row(event.to_row()) == event
+
+
+@pytest.mark.parametrize(
+    ("survey", "score", "scale", "reason"),
+    [
+        ("csat", 9, None, "csat score 9 is outside 1..5"),
+        ("csat", 11, 10, "csat score 11 is outside 1..10"),
+        ("ces", 6, 5, "ces score 6 is outside 1..5"),
+        ("csat", 3, 7, "a csat 'scale' must be 5 or 10, got 7"),
+        ("nps", 3, 5, "a nps 'scale' must be 10, got 5"),
+        ("csat", 3, "ten", "'scale' must be an integer"),
+    ],
+)
+def test_validation_follows_the_scale(survey: str, score: int, scale: object, reason: str) -> None:
+    raw = _raw(event_id="s", occurred_at=WHEN, survey=survey, score=score, scale=scale)
+    with pytest.raises(InvalidEvent, match=re.escape(reason)):
+        decode(raw, Kind.SURVEY)

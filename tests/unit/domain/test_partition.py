@@ -113,7 +113,8 @@ def test_unanswered_surveys_take_the_ticket_dimensions_when_it_appears() -> None
     state.apply(survey("s", NOW - 1000, "T"))
     assert totals(state) == {
         c.Series(c.SURVEY, ("csat", "5", "unknown", "unknown")): 1,
-        c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5,
+        c.Series(c.SURVEY_SCORE_SUM, ("csat", "unknown", "unknown")): 5000,
+        c.Series(c.SURVEY_SATISFIED, ("csat", "unknown", "unknown")): 1,
         c.Series(c.CATEGORY_SURVEY, ("unknown", "csat", "5")): 1,
         c.Series(c.TEAM_SURVEY, ("unknown", "csat", "5")): 1,
         c.Series(c.METHOD_RESPONSES, ("csat", "unknown")): 1,  # no method, no send

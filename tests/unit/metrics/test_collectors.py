@@ -164,4 +164,5 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
     assert any(name == "support_survey_answer_seconds_gsum" for name, _ in wanted)
     assert any(name == "support_repeat_contact_customers" for name, _ in wanted)
     assert any(name == "support_contained_resolutions" for name, _ in wanted)
+    assert any("/" in dict(labels).get("score", "") for _, labels in wanted)  # other scales
     assert oracle.differences(scraped, wanted) == []
