@@ -23,11 +23,13 @@ POLICY = Path("deploy/sla/policy.yaml")
 METRICS_DOC = Path("docs/metrics.md")  # only its KPI and cardinality tables are generated
 
 
+def exports() -> Exports:
+    """What the worker exports with the default settings: all that objectives may name."""
+    return Exports(Settings().windows, DEFAULT_DURATION_BUCKETS_S)
+
+
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
-    # objectives may name only what the worker exports with the default settings
-    policy = load_policy(
-        str(root / POLICY), Exports(Settings().windows, DEFAULT_DURATION_BUCKETS_S)
-    )
+    policy = load_policy(str(root / POLICY), exports())
     out: dict[Path, Callable[[], str]] = {
         root / "deploy/prometheus/rules/supportkpi-sla.rules.yml": lambda: prometheus_rules.render(
             policy

@@ -150,12 +150,11 @@ def test_health_dashboard_queries_keep_zero_series() -> None:
 
 
 def test_the_wall_shows_every_objective_of_the_policy_against_its_target() -> None:
-    from streams.domain.contributions import DEFAULT_DURATION_BUCKETS_S
-    from streams.domain.sla.objectives import Comparison, Exports
+    from streams.domain.sla.objectives import Comparison
     from streams.domain.sla.policy import load_policy
+    from streams.generate.files import exports
 
-    exports = Exports(("1h", "24h", "7d"), DEFAULT_DURATION_BUCKETS_S)
-    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"), exports)
+    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"), exports())
     assert policy.objectives
     panels = {
         t["expr"]: p

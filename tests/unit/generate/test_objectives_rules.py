@@ -9,24 +9,23 @@ from pathlib import Path
 
 import yaml
 
-from streams.domain.contributions import DEFAULT_DURATION_BUCKETS_S
-from streams.domain.sla.objectives import KPIS, Exports
+from streams.domain.sla.objectives import KPIS
 from streams.domain.sla.policy import SlaPolicy, load_policy, parse_policy
 from streams.generate import objectives_rules
+from streams.generate.files import exports
 from tests.support.tools import ROOT, require
 
 RULES = ROOT / "deploy/prometheus/rules"
-EXPORTS = Exports(("1h", "24h", "7d"), DEFAULT_DURATION_BUCKETS_S)
 
 
-def _policy(*objectives: dict[str, object]) -> SlaPolicy:
+def _with_objectives(*objectives: dict[str, object]) -> SlaPolicy:
     return parse_policy(
         {
             "version": 1,
             "policies": [{"name": "all", "targets": {"high": {"resolution": "4h"}}}],
             "objectives": list(objectives),
         },
-        EXPORTS,
+        exports(),
     )
 
 
@@ -38,11 +37,11 @@ def _every_kpi() -> SlaPolicy:
         if span.within:
             entry["within"] = "1h"
         entries.append(entry)
-    return _policy(*entries)
+    return _with_objectives(*entries)
 
 
 def test_each_objective_records_its_value_and_target_and_has_one_alert() -> None:
-    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"), EXPORTS)
+    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"), exports())
     groups = objectives_rules.document(policy)["groups"]
     records, alerts = groups[0]["rules"], groups[1]["rules"]
     for objective in policy.objectives:
@@ -63,7 +62,7 @@ def test_each_objective_records_its_value_and_target_and_has_one_alert() -> None
 
 
 def test_an_at_most_objective_is_missed_above_its_target_and_for_is_configurable() -> None:
-    policy = _policy(
+    policy = _with_objectives(
         {"kpi": "repeat_contact_ratio", "at_most": 0.03, "window": "7d", "for": "12h"},
         {"kpi": "nps", "at_least": 72, "window": "24h"},
     )
@@ -96,7 +95,7 @@ def test_values_reuse_the_shipped_recording_rules_of_their_kpi() -> None:
 
 
 def test_a_share_within_a_time_is_its_bucket_over_the_count() -> None:
-    (objective,) = _policy(
+    (objective,) = _with_objectives(
         {"kpi": "first_response_within", "within": "12h", "at_least": 0.9, "window": "7d"}
     ).objectives
     assert objectives_rules.value_expr(objective) == (
@@ -106,7 +105,7 @@ def test_a_share_within_a_time_is_its_bucket_over_the_count() -> None:
 
 
 def test_the_survey_response_ratio_is_narrowed_to_one_survey_when_named() -> None:
-    every, csat = _policy(
+    every, csat = _with_objectives(
         {"kpi": "survey_response_ratio", "at_least": 0.2, "window": "7d"},
         {
             "name": "csat_rate",

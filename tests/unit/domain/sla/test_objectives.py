@@ -110,8 +110,8 @@ def _entry(**change: Any) -> dict[str, Any]:
         ([_entry(kpi="csat_average", at_least=0)], "csat_average lies between 1 and 5, got 0"),
         ([_entry(window=None)], "objectives[0] (nps).window: expected one of the exported"),
         (
-            [_entry(window="30d")],
-            "objectives[0] (nps).window: '30d' is not an exported window "
+            [_entry(window="90d")],
+            "objectives[0] (nps).window: '90d' is not an exported window "
             "(SUPPORTKPI_WINDOWS: 1h, 24h, 7d)",
         ),
         (
