@@ -137,7 +137,7 @@ def alert(objective: Objective) -> dict[str, Any]:
         "alert": ALERT,
         "expr": f"{selector(objective)} {missed_by} {objective.target:g}",
         "for": objective.for_,
-        "labels": {"severity": "ticket"},
+        "labels": {"severity": "ticket", "objective": objective.name},  # told apart by promtool
         "annotations": {
             "summary": (
                 f"Objective {objective.name} missed: {kpi} over {objective.window} is {value}, "

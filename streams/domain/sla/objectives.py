@@ -75,6 +75,8 @@ class Exports(NamedTuple):
 
 @dataclass(frozen=True)
 class Objective:
+    """One entry of ``objectives:``, validated; ``target`` in the KPI's own unit."""
+
     name: str
     kpi: str
     comparison: Comparison
@@ -112,7 +114,7 @@ def _objective(index: int, spec: Any, exports: Exports | None) -> Objective:
     if unknown:
         raise ObjectiveError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(KEYS)})")
     kpi = spec.get("kpi")
-    if kpi not in KPIS:
+    if not isinstance(kpi, str) or kpi not in KPIS:
         raise ObjectiveError(f"{where}.kpi: unknown KPI {kpi!r} (known: {', '.join(KPIS)})")
     within_text, within_s = _within(spec, kpi, where, exports)
     name = spec.get("name", kpi if within_text is None else f"{kpi}_{within_text}")

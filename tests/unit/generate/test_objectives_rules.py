@@ -55,7 +55,8 @@ def test_each_objective_records_its_value_and_target_and_has_one_alert() -> None
         assert f'window="{objective.window}"' in mine[0]["expr"]
         (alert,) = [a for a in alerts if f'objective="{objective.name}"' in a["expr"]]
         assert alert["alert"] == "SupportObjectiveMissed"
-        assert alert["labels"] == {"severity": "ticket"} and alert["for"] == "1d"
+        assert alert["labels"] == {"severity": "ticket", "objective": objective.name}
+        assert alert["for"] == "1d"
         assert objective.name in alert["annotations"]["summary"]
         assert "{{ $value" in alert["annotations"]["summary"]
     assert len(alerts) == len(policy.objectives)
@@ -128,5 +129,5 @@ def test_rules_for_every_kpi_pass_promtool(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0 and not result.stderr, result.stdout + result.stderr
     assert f"{2 * len(KPIS) + len(KPIS)} rules found" in result.stdout

@@ -92,6 +92,7 @@ def _entry(**change: Any) -> dict[str, Any]:
         (["nps >= 30"], "objectives[0]: expected a mapping"),
         ([_entry(owner="me")], "objectives[0]: unknown keys ['owner']"),
         ([_entry(kpi="csat")], "objectives[0].kpi: unknown KPI 'csat' (known: csat_percent,"),
+        ([_entry(kpi=["nps"])], "objectives[0].kpi: unknown KPI ['nps']"),
         ([_entry(name="NPS 7d")], "objectives[0].name: expected a lower-case identifier"),
         ([{"kpi": "nps", "window": "7d"}], "objectives[0] (nps): expected exactly one of at_least"),
         ([_entry(at_most=10)], "objectives[0] (nps): expected exactly one of at_least, at_most"),
