@@ -14,6 +14,7 @@ policies:                # first match wins; a ticket that matches none has no S
     pause: {resolution: [pending, on_hold]}         # statuses that stop a clock
     targets:
       urgent: {first_response: 15m, next_reply: 1h, resolution: 8h}
+objectives: [{kpi: nps, at_least: 30, window: 7d}]   # KPI targets: see sla/objectives.py
 ```
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streams.domain.sla.calendar import BusinessHours, Calendar
+from streams.domain.sla.objectives import Exports, Objective, ObjectiveError, parse_objectives
 from streams.domain.timeparse import parse_duration_ms
 
 SLAS = ("first_response", "next_reply", "resolution")
@@ -62,6 +64,7 @@ class SlaPolicy:
     at_risk: float = 0.75
     objective: float = 0.95
     schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
+    objectives: tuple[Objective, ...] = ()
     _matched: dict[tuple[str | None, ...], Policy | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -84,14 +87,15 @@ class SlaPolicy:
         return list(seen)
 
 
-def parse_policy(doc: Any) -> SlaPolicy:
-    """Validate a parsed YAML document; raise ``PolicyError`` naming what is wrong and where."""
+def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
+    """Validate a parsed YAML document; raise ``PolicyError`` naming what is wrong and where
+    (``exports``: the windows and buckets the worker exports, that objectives may name)."""
     if not isinstance(doc, dict):
         raise PolicyError("the policy file must be a mapping with 'version' and 'policies'")
     version = doc.get("version")
     if version not in SUPPORTED_VERSIONS:
         raise PolicyError(f"version: expected one of {SUPPORTED_VERSIONS}, got {version!r}")
-    _only(doc, {"version", "at_risk", "objective", "schedules", "policies"}, "")
+    _only(doc, {"version", "at_risk", "objective", "schedules", "policies", "objectives"}, "")
     at_risk = _fraction(doc.get("at_risk", 0.75), "at_risk")
     objective = _fraction(doc.get("objective", 0.95), "objective")
     schedules = {name: _schedule(name, spec) for name, spec in (doc.get("schedules") or {}).items()}
@@ -102,10 +106,14 @@ def parse_policy(doc: Any) -> SlaPolicy:
     names = [p.name for p in policies]
     if len(set(names)) != len(names):
         raise PolicyError(f"policies: names must be unique, got {names}")
-    return SlaPolicy(version, policies, at_risk, objective, schedules)
+    try:
+        objectives = parse_objectives(doc.get("objectives"), exports)
+    except ObjectiveError as exc:
+        raise PolicyError(str(exc)) from None
+    return SlaPolicy(version, policies, at_risk, objective, schedules, objectives)
 
 
-def load_policy(path: str) -> SlaPolicy:
+def load_policy(path: str, exports: Exports | None = None) -> SlaPolicy:
     import yaml
 
     with open(path, encoding="utf-8") as handle:
@@ -114,7 +122,7 @@ def load_policy(path: str) -> SlaPolicy:
         except yaml.YAMLError as exc:
             raise PolicyError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return parse_policy(doc)
+        return parse_policy(doc, exports)
     except PolicyError as exc:
         raise PolicyError(f"{path}: {exc}") from None
 

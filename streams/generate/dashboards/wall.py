@@ -6,6 +6,7 @@ from grafana_foundation_sdk.builders import bargauge, dashboard
 
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
+from streams.generate.dashboards.objectives import objectives_row
 from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
 
 
@@ -27,6 +28,10 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
     normal = targets.get("normal", 3600.0)
     urgent = targets.get("urgent", 900.0)
     objective = policy.objective if policy else 0.95
+
+    goals = objectives_row(policy.objectives if policy else (), 10)
+    middle = 10 + goals.height  # the charts below the objectives, shorter when there are some
+    tall, short = (8, 7) if goals.height == 0 else (6, 5)
 
     def compliance(window: str) -> str:
         return f'window_sla:support_sla_compliance:ratio{{sla="first_response",window="{window}"}}'
@@ -139,18 +144,18 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             .with_target(p.query("sum by (priority) (support_open_tickets)", "{{priority}}"))
             .thresholds(p.thresholds((None, BLUE))),
             0,
-            10,
+            middle,
             8,
-            8,
+            tall,
         ),
         p.series(
             "Tickets created per hour, by channel",
             [p.query('sum by (channel) (support_tickets_created{window="1h"})', "{{channel}}")],
             "none",
             8,
-            10,
+            middle,
             8,
-            8,
+            tall,
         ),
         p.series(
             "First response p90 · 1h, by priority",
@@ -162,18 +167,18 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             ],
             "s",
             16,
-            10,
+            middle,
             8,
-            8,
+            tall,
         ),
         p.series(
             "SLA compliance · 1h, by SLA",
             [p.query('window_sla:support_sla_compliance:ratio{window="1h"}', "{{sla}}")],
             "percentunit",
             0,
-            18,
+            middle + tall,
             12,
-            7,
+            short,
         ),
         p.series(
             "Open backlog and oldest open ticket",
@@ -185,10 +190,11 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             ],
             "none",
             12,
-            18,
+            middle + tall,
             12,
-            7,
+            short,
         ),
+        *goals.panels,
     ]
     board = (
         dashboard.Dashboard("Support floor")

@@ -147,3 +147,31 @@ def test_health_dashboard_queries_keep_zero_series() -> None:
     for panel in _health()["panels"]:
         for target in panel["targets"]:
             assert not re.search(r"[<>]=?\s*\d", target["expr"]), panel["title"]
+
+
+def test_the_wall_shows_every_objective_of_the_policy_against_its_target() -> None:
+    from streams.domain.sla.objectives import Comparison
+    from streams.domain.sla.policy import load_policy
+    from streams.generate.files import exports
+
+    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"), exports())
+    assert policy.objectives
+    panels = {
+        t["expr"]: p
+        for p in _board("wall")["panels"]
+        for t in p["targets"]
+        if "objective" in t["expr"]
+    }
+    for objective in policy.objectives:
+        panel = panels.pop(f'support_objective_value{{objective="{objective.name}"}}')
+        assert objective.window in panel["title"], panel["title"]
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        if objective.comparison is Comparison.AT_LEAST:  # red below, green from the target on
+            assert steps == [
+                {"color": "red", "value": None},
+                {"color": "green", "value": objective.target},
+            ]
+        else:  # green up to the target, red above it
+            assert steps[0] == {"color": "green", "value": None} and steps[1]["color"] == "red"
+            assert objective.target < steps[1]["value"] < objective.target * 1.0001
+    assert not panels, "a wall panel for an objective the policy does not have"
