@@ -127,8 +127,9 @@ def _update_clock(
     clock = _make_clock(record, policy, at_risk, PERIODIC_UPDATE, start, stop, [])
     if clock is None:
         return
-    if cycle.by_resolution and (clock.deadline_ms is None or (stop or 0) <= clock.deadline_ms):
-        return  # resolved by the deadline: the cycle ends without an outcome
+    decided = clock.outcome(start)  # a stopped clock's outcome does not depend on the time
+    if cycle.by_resolution and decided is not None and decided[0] == MET:
+        return  # resolved by its deadline: the cycle ends without an outcome
     out.append(clock)
 
 
