@@ -19,11 +19,13 @@ from tests.support.trace import Message
 pytestmark = pytest.mark.e2e
 
 FIRST_RESPONSE_S = 8  # the test policy's urgent first-response target
+UPDATE_S = 6  # its urgent periodic-update target, where a test sets one
 ALERTMANAGER_CONFIG = ROOT / "deploy/alertmanager/alertmanager.yml"
 
 
-def _policy(tmp_path: Path) -> str:
+def _policy(tmp_path: Path, periodic_update: str | None = None) -> str:
     path = tmp_path / "policy.yaml"
+    updates = {"periodic_update": periodic_update} if periodic_update else {}
     path.write_text(
         yaml.safe_dump(
             {
@@ -36,6 +38,7 @@ def _policy(tmp_path: Path) -> str:
                             "urgent": {
                                 "first_response": f"{FIRST_RESPONSE_S}s",
                                 "resolution": "1h",
+                                **updates,
                             },
                             "high": {"first_response": "1h", "resolution": "8h"},
                         },
@@ -174,6 +177,44 @@ def test_unanswered_urgent_ticket_is_at_risk_then_breached_at_its_deadline(
         summed(again, "support_sla_tickets", window="1h", sla="first_response", outcome="breached")
         == 2
     )
+
+
+def test_a_silent_gap_between_replies_breaches_periodic_update_at_its_deadline(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.env["SUPPORTKPI_SLA_POLICY"] = _policy(tmp_path, periodic_update=f"{UPDATE_S}s")
+    stack.worker().wait_ready()
+    now = int(time.time() * 1000)
+    # G: updated after 2s, then silent. Q: updated once, then resolved within the target.
+    stack.publish(
+        [
+            _created("G", now - 1000),
+            _reply("G", now),
+            _reply("G", now + 2000),
+            _created("Q", now - 1000),
+            _reply("Q", now),
+            message(Kind.RESOLVED, payload("Q", now + 2000)),
+        ]
+    )
+    deadline_s = (now + 2000) / 1000 + UPDATE_S
+
+    def update_samples(s: dict[Sample, float], family: str, **labels: str) -> float:
+        return summed(s, family, sla="periodic_update", priority="urgent", **labels)
+
+    at_risk = _wait(stack, lambda s: update_samples(s, "support_sla_at_risk_tickets") == 1)
+    assert time.time() < deadline_s, "reported at risk only after the deadline"
+    breached = _wait(stack, lambda s: update_samples(s, "support_sla_breached_open_tickets") == 1)
+    assert time.time() - deadline_s < 5, "breach reported more than 5s after the deadline"
+    assert update_samples(at_risk, "support_sla_breached_open_tickets") == 0
+    # G: one gap met, one breached; Q's cycle ended at the resolution, without an outcome
+    decided = {
+        outcome: update_samples(breached, "support_sla_tickets", window="1h", outcome=outcome)
+        for outcome in ("met", "breached")
+    }
+    assert decided == {"met": 1, "breached": 1}
+    stack.publish([_reply("G", int(time.time() * 1000))])  # the update, late: a new cycle runs
+    answered = _wait(stack, lambda s: update_samples(s, "support_sla_breached_open_tickets") == 0)
+    assert update_samples(answered, "support_sla_tickets", window="1h", outcome="breached") == 1
 
 
 def _alerts_named(alertmanager: Alertmanager, name: str) -> list[dict]:

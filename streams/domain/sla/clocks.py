@@ -6,6 +6,14 @@
 - ``resolution`` (full resolution): from creation to the resolution that leaves the ticket
   resolved; time between a resolution and a reopen does not count, so a reopen resumes the same
   clock. (``support_resolution_seconds`` measures the *first* resolution instead.)
+- ``periodic_update`` (Zendesk's periodic update): from each public human reply made while the
+  ticket is open to the next public human reply; one clock per such cycle, so the longest gap
+  between consecutive updates decides whether the ticket keeps its target. The creation does
+  not start a cycle (``first_response`` covers it), as in Zendesk, where the periodic update
+  starts at the first public agent reply. A resolution ends the cycle under way *without an
+  outcome* (Zendesk stops measuring at solve): neither met nor breached, unless its deadline
+  had already passed, which stays a breach. A reply while the ticket is resolved starts no
+  cycle; after a reopen the next cycle starts at the next public human reply.
 
 A clock is paused while the ticket has a status its policy lists for that SLA. Its target is the
 one for the ticket's priority at the moment the clock stops (or now, while it runs). A clock
@@ -17,12 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from streams.domain.sla.calendar import FOREVER, Interval, add_working_many
 from streams.domain.sla.policy import Policy
 from streams.domain.ticket import TicketRecord
 
 MET, BREACHED = "met", "breached"
+PERIODIC_UPDATE = "periodic_update"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +74,63 @@ def clocks(record: TicketRecord, policy: Policy, at_risk: float) -> list[Clock]:
     resolved_gaps = _resolved_gaps(record)
     stop = record.resolutions[-1] if record.is_resolved else None
     _clock(out, record, policy, at_risk, "resolution", created, stop, resolved_gaps)
+    if replies and any(PERIODIC_UPDATE in per for per in policy.targets.values()):
+        for cycle in periodic_update_cycles(record):
+            _update_clock(out, record, policy, at_risk, cycle)
     return out
+
+
+class UpdateCycle(NamedTuple):
+    """One gap between updates: from a public human reply while the ticket is open."""
+
+    start_ms: int
+    stop_ms: int | None  # the next public human reply or a resolution; None: still running
+    by_resolution: bool  # a resolution ended it (no outcome, unless already past its deadline)
+
+
+def periodic_update_cycles(record: TicketRecord) -> list[UpdateCycle]:
+    """The cycles of ``periodic_update``, from the record's replies, resolutions and reopens.
+
+    At one instant a reopen comes first, then a reply, then a resolution: a reply at the time
+    of a resolution ends the cycle before it (an update in time) and starts none that counts.
+    """
+    reopen, reply, resolution = 0, 1, 2
+    marks = sorted(
+        [(t, reopen) for t in record.reopens]
+        + [(t, reply) for t in record.replies]
+        + [(t, resolution) for t in record.resolutions]
+    )
+    cycles: list[UpdateCycle] = []
+    started: int | None = None
+    resolved = False
+    for at, kind in marks:
+        if kind == reopen:
+            resolved = False
+            continue
+        if started is not None:
+            cycles.append(UpdateCycle(started, at, by_resolution=kind == resolution))
+            started = None
+        if kind == resolution:
+            resolved = True
+        elif not resolved:
+            started = at
+    if started is not None:
+        cycles.append(UpdateCycle(started, None, by_resolution=False))
+    return cycles
+
+
+def _update_clock(
+    out: list[Clock], record: TicketRecord, policy: Policy, at_risk: float, cycle: UpdateCycle
+) -> None:
+    """The clock of one update cycle; a cycle that a resolution ended in time has none."""
+    start, stop = cycle.start_ms, cycle.stop_ms
+    clock = _make_clock(record, policy, at_risk, PERIODIC_UPDATE, start, stop, [])
+    if clock is None:
+        return
+    decided = clock.outcome(start)  # a stopped clock's outcome does not depend on the time
+    if cycle.by_resolution and decided is not None and decided[0] == MET:
+        return  # resolved by its deadline: the cycle ends without an outcome
+    out.append(clock)
 
 
 def _clock(
@@ -77,14 +143,29 @@ def _clock(
     stop: int | None,
     extra_pauses: list[Interval],
 ) -> None:
+    clock = _make_clock(record, policy, at_risk, sla, start, stop, extra_pauses)
+    if clock is not None:
+        out.append(clock)
+
+
+def _make_clock(
+    record: TicketRecord,
+    policy: Policy,
+    at_risk: float,
+    sla: str,
+    start: int,
+    stop: int | None,
+    extra_pauses: list[Interval],
+) -> Clock | None:
+    """The clock of ``sla`` from ``start`` to ``stop``; None if its priority has no target."""
     priority = _priority_at(record, stop)
     target = policy.target_ms(priority, sla)
     if target is None:
-        return
+        return None
     pauses = _merge(_status_pauses(record, policy.pause.get(sla, frozenset()), stop) + extra_pauses)
     calendar = policy.calendars[sla]
     risk, deadline = add_working_many(calendar, start, (int(target * at_risk), target), pauses)
-    out.append(Clock(sla, priority, start, stop, target, deadline, risk))
+    return Clock(sla, priority, start, stop, target, deadline, risk)
 
 
 def next_reply_cycles(

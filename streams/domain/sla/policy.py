@@ -12,8 +12,8 @@ policies:                # first match wins; a ticket that matches none has no S
     schedule: office
     business_hours: [first_response, next_reply]   # the other clocks run on calendar time
     pause: {resolution: [pending, on_hold]}         # statuses that stop a clock
-    targets:
-      urgent: {first_response: 15m, next_reply: 1h, resolution: 8h}
+    targets:                                        # any of the SLAS, per priority
+      urgent: {first_response: 15m, next_reply: 1h, resolution: 8h, periodic_update: 4h}
 objectives: [{kpi: nps, at_least: 30, window: 7d}]   # KPI targets: see sla/objectives.py
 ```
 """
@@ -31,7 +31,7 @@ from streams.domain.sla.calendar import BusinessHours, Calendar
 from streams.domain.sla.objectives import Exports, Objective, ObjectiveError, parse_objectives
 from streams.domain.timeparse import parse_duration_ms
 
-SLAS = ("first_response", "next_reply", "resolution")
+SLAS = ("first_response", "next_reply", "resolution", "periodic_update")
 STATUSES = ("open", "pending", "on_hold")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SUPPORTED_VERSIONS = (1,)
