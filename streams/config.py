@@ -36,7 +36,7 @@ class Settings:
     ssl_keyfile: str = ""
     web_host: str = "0.0.0.0"
     web_port: int = 6066
-    windows: tuple[str, ...] = ("1h", "24h", "7d")
+    windows: tuple[str, ...] = ("1h", "24h", "7d", "30d")  # the largest sets how long state is kept
     grace: str = "1h"
     orphan_horizon: str = "24h"
     clock: str = "wall"  # "wall" (live) or "event" (replay: the newest event time is "now")

@@ -43,8 +43,10 @@ SPEED = 1.0  # real-world work durations, so replies, resolutions and surveys sp
 START_MS = 1_772_438_400_000  # 2026-03-02T08:00:00Z, a Monday morning (business hours)
 SLA_TICK_EVENTS = 10  # the SLA timer runs about every 10 events (the worker: every second)
 #: the total per worker at the defaults must stay at or below this; it is the measured total
-#: with headroom, raised on purpose (with a look at the table) when a family is added
-BUDGET = 8_000
+#: with headroom, raised on purpose (with a look at the table) when a family is added. Raised
+#: from 8,000 for the default 30d window (issue 16): a fourth window adds a third to every
+#: windowed family, and docs/metrics.md gives the totals before and after
+BUDGET = 10_500
 STAGES = ("router", "agent", "rebuild", "changelog")  # of support_processing_stalled
 FOLDED_LABELS = ("team", "category")  # of support_label_values_folded_total
 SLA_OUTCOMES = (MET, BREACHED)

@@ -32,7 +32,8 @@ T = TypeVar("T")
 
 S, M, H, D = 1000, 60_000, 3_600_000, 86_400_000  # a second, minute, hour and day in ms
 NOW = 1000 * H  # the fixed clock of the in-process tests: on a whole hour, so on every step
-WINDOWS: Mapping[str, int] = {"1h": H, "24h": D, "7d": 7 * D}  # the default windows
+WINDOWS: Mapping[str, int] = {"1h": H, "24h": D, "7d": 7 * D, "30d": 30 * D}  # the default windows
+LARGEST_WINDOW = max(WINDOWS.values())  # with the grace, how long a closed ticket is kept
 
 
 def wall_clock_ms() -> int:

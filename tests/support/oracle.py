@@ -12,7 +12,7 @@ from datetime import datetime
 from tests.support.scrape import Sample
 
 HOUR, DAY = 3_600_000, 86_400_000
-WINDOWS = {"1h": HOUR, "24h": DAY, "7d": 7 * DAY}
+WINDOWS = {"1h": HOUR, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY}
 GRACE = HOUR
 BUCKETS_S = [
     60,

@@ -1,9 +1,10 @@
 """A scripted, seeded trace of helpdesk events the way other teams' services publish them.
 
-It mixes age bands (inside 1h, inside 24h only, inside 7d only, and late), replies before their
-ticket, surveys with and without a ticket, bot replies and internal notes, and also produces the
-messy deliveries the processor must survive: null and foreign keys, shuffled order, republished
-duplicates and invalid messages.
+It mixes age bands (inside 1h, inside 24h only, inside 7d only, and late: older than the largest
+window, 30d, plus grace), replies before their ticket, surveys with and without a ticket, bot
+replies and internal notes, and also produces the messy deliveries the processor must survive:
+null and foreign keys, shuffled order, republished duplicates and invalid messages. No band lies
+in 30d only: the month backfill of tests/e2e/test_publishing.py fills it with older traces.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
     # a reply to a ticket that never appears: waits (orphan horizon), counts nowhere
     emit("agent-replied", now_ms - 12 * MIN, ticket_id="TCK-orphan", agent_id="A1")
     # a ticket from long ago: older than the largest window plus grace, counted as late
-    old = now_ms - 9 * DAY
+    old = now_ms - 40 * DAY
     emit("ticket-created", old, ticket_id="TCK-ancient", channel="email", priority="low")
     emit("agent-replied", old + HOUR, ticket_id="TCK-ancient", agent_id="A1")
 

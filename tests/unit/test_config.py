@@ -4,13 +4,15 @@ import pytest
 
 from streams.config import Settings
 from streams.domain.events import Kind
+from tests.support.builders import WINDOWS
 
 
 def test_defaults_match_the_documented_contract() -> None:
     settings = Settings.from_env({})
     assert settings.broker == "kafka://localhost:9092"
     assert settings.web_port == 6066
-    assert settings.windows == ("1h", "24h", "7d")
+    assert settings.windows == ("1h", "24h", "7d", "30d")
+    assert settings.window_widths_ms == WINDOWS  # the in-process tests' defaults follow
     assert settings.topic(Kind.CREATED) == "ticket-created"
 
 

@@ -8,6 +8,7 @@ from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
 from streams.generate.dashboards.objectives import objectives_row
 from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
+from streams.generate.windows import configured
 
 
 def _targets(policy: SlaPolicy | None) -> dict[str, float]:
@@ -28,6 +29,9 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
     normal = targets.get("normal", 3600.0)
     urgent = targets.get("urgent", 900.0)
     objective = policy.objective if policy else 0.95
+    windows = configured()
+    hour, day = (windows.require(name, "the wall display") for name in ("1h", "24h"))
+    month = windows.longest  # the survey figures of the monthly reports (30d by default)
 
     goals = objectives_row(policy.objectives if policy else (), 10)
     middle = 10 + goals.height  # the charts below the objectives, shorter when there are some
@@ -38,32 +42,32 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
 
     panels = [
         p.stat(
-            "First response p50 · 1h",
-            p.quantile(0.5, "support_first_response_seconds", "1h"),
+            f"First response p50 · {hour}",
+            p.quantile(0.5, "support_first_response_seconds", hour),
             "s",
             ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
             0,
             0,
         ),
         p.stat(
-            "First response p90 · 1h",
-            p.quantile(0.9, "support_first_response_seconds", "1h"),
+            f"First response p90 · {hour}",
+            p.quantile(0.9, "support_first_response_seconds", hour),
             "s",
             ((None, GREEN), (0.75 * normal, AMBER), (normal, RED)),
             4,
             0,
         ),
         p.stat(
-            "Urgent first response p90 · 1h",
-            p.quantile(0.9, "support_first_response_seconds", "1h", match=',priority="urgent"'),
+            f"Urgent first response p90 · {hour}",
+            p.quantile(0.9, "support_first_response_seconds", hour, match=',priority="urgent"'),
             "s",
             ((None, GREEN), (0.75 * urgent, AMBER), (urgent, RED)),
             8,
             0,
         ),
         p.stat(
-            "SLA compliance · 1h",
-            compliance("1h"),
+            f"SLA compliance · {hour}",
+            compliance(hour),
             "percentunit",
             ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
             12,
@@ -72,7 +76,7 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
         ),
         p.stat(
             "SLA compliance · today",
-            compliance("24h"),
+            compliance(day),
             "percentunit",
             ((None, RED), (objective - 0.05, AMBER), (objective, GREEN)),
             16,
@@ -81,7 +85,7 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
         ),
         p.stat(
             "Breaches today",
-            p.count('support_sla_tickets{window="24h",outcome="breached"}'),
+            p.count(f'support_sla_tickets{{window="{day}",outcome="breached"}}'),
             "none",
             ((None, GREEN), (1, AMBER), (10, RED)),
             20,
@@ -104,8 +108,8 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             5,
         ),
         p.stat(
-            "CSAT · 24h",
-            'window:support_csat:percent{window="24h"}',
+            f"CSAT · {day}",
+            f'window:support_csat:percent{{window="{day}"}}',
             "percent",
             ((None, RED), (70, AMBER), (85, GREEN)),
             8,
@@ -113,8 +117,8 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             decimals=1,
         ),
         p.stat(
-            "CSAT · 7d",
-            'window:support_csat:percent{window="7d"}',
+            f"CSAT · {month}",
+            f'window:support_csat:percent{{window="{month}"}}',
             "percent",
             ((None, RED), (70, AMBER), (85, GREEN)),
             12,
@@ -122,16 +126,16 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             decimals=1,
         ),
         p.stat(
-            "NPS · 24h / 7d",
-            'window:support_nps:score{window=~"24h|7d"}',
+            f"NPS · {day} / {month}",
+            f'window:support_nps:score{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (0, AMBER), (30, GREEN)),
             16,
             5,
         ),
         p.stat(
-            "CES · 24h / 7d",
-            'window:support_ces:average{window=~"24h|7d"}',
+            f"CES · {day} / {month}",
+            f'window:support_ces:average{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (4, AMBER), (5, GREEN)),
             20,
@@ -150,7 +154,11 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
         ),
         p.series(
             "Tickets created per hour, by channel",
-            [p.query('sum by (channel) (support_tickets_created{window="1h"})', "{{channel}}")],
+            [
+                p.query(
+                    f'sum by (channel) (support_tickets_created{{window="{hour}"}})', "{{channel}}"
+                )
+            ],
             "none",
             8,
             middle,
@@ -158,10 +166,10 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             tall,
         ),
         p.series(
-            "First response p90 · 1h, by priority",
+            f"First response p90 · {hour}, by priority",
             [
                 p.query(
-                    p.quantile(0.9, "support_first_response_seconds", "1h", by="priority"),
+                    p.quantile(0.9, "support_first_response_seconds", hour, by="priority"),
                     "{{priority}}",
                 )
             ],
@@ -172,8 +180,8 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             tall,
         ),
         p.series(
-            "SLA compliance · 1h, by SLA",
-            [p.query('window_sla:support_sla_compliance:ratio{window="1h"}', "{{sla}}")],
+            f"SLA compliance · {hour}, by SLA",
+            [p.query(f'window_sla:support_sla_compliance:ratio{{window="{hour}"}}', "{{sla}}")],
             "percentunit",
             0,
             middle + tall,

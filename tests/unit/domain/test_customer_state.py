@@ -15,7 +15,7 @@ from streams.domain.labels import LabelPolicy
 from streams.domain.outcome import Outcome
 from streams.domain.partition import PartitionState
 from streams.domain.series import Contribution, Series
-from tests.support.builders import NOW, D, H, M, partition_state, totals
+from tests.support.builders import LARGEST_WINDOW, NOW, D, H, M, partition_state, totals
 
 REPEATS = Series(REPEAT_CUSTOMERS, ())
 
@@ -120,7 +120,7 @@ def test_late_contacts_of_unknown_customers_are_kept_nowhere() -> None:
     assert customers.apply(predecessor, state.late_before_ms) is Outcome.PROCESSED
     in_window = _contact_at("C", state.late_before_ms + H, customer="beef")
     customers.apply(in_window, state.late_before_ms)
-    assert _repeats_in(state, "7d") == 1
+    assert _repeats_in(state, "30d") == 1  # the largest window
     # a known customer's old contact is applied (its record decides), not late
     old = _contact_at("D", too_old, customer="beef")
     assert customers.apply(old, state.late_before_ms) is Outcome.PROCESSED
@@ -183,7 +183,7 @@ def test_expired_customers_are_forgotten_with_a_tombstone() -> None:
     customers.apply(_contact_at("B", NOW - H), state.late_before_ms)
     customers.apply(_contact_at("C", NOW - H, customer="beef"), state.late_before_ms)
     assert customers.expire(state.late_before_ms - horizon) == 0
-    state.advance(NOW + 7 * D + H + horizon - H + 1)  # B is older than the cutoff; A too
+    state.advance(NOW + LARGEST_WINDOW + H + horizon - H + 1)  # B is older than the cutoff; A too
     customers.apply(_contact_at("D", state.now_ms, customer="beef"), state.late_before_ms)
     list(customers.drain_dirty())
     assert customers.expire(state.late_before_ms - horizon) == 1

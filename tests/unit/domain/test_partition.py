@@ -9,6 +9,7 @@ from streams.domain import contributions as c
 from streams.domain.events import Event, Kind
 from streams.domain.partition import Horizons, Outcome
 from tests.support.builders import (
+    LARGEST_WINDOW,
     NOW,
     H,
     created,
@@ -46,7 +47,7 @@ def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon(
     state.advance(NOW + 3 * H)
     assert state.expire() == 1
     assert state.records["T"].waiting_events == 0  # its event id stays, for dedupe
-    state.advance(NOW + 168 * H + H + 1)
+    state.advance(NOW + LARGEST_WINDOW + H + 1)
     state.expire()
     assert "T" not in state.records
     assert list(state.drain_dirty()) == [("T", None)]  # a tombstone for the changelog
@@ -67,7 +68,7 @@ def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
 
 def test_events_older_than_every_window_plus_grace_are_late_but_still_close_tickets() -> None:
     state = partition_state(horizons=HORIZONS)
-    too_old = NOW - 168 * H - 2 * H
+    too_old = NOW - LARGEST_WINDOW - 2 * H
     assert state.apply(created("X", too_old)) is Outcome.LATE
     assert "X" not in state.records  # an unknown ticket is not resurrected by a late event
     state.apply(created("T", NOW - 167 * H))
@@ -80,7 +81,7 @@ def test_closed_tickets_are_dropped_after_the_largest_window_plus_grace() -> Non
     state.apply(created("T", NOW - 1000))
     state.apply(resolved("T", NOW))
     list(state.drain_dirty())
-    state.advance(NOW + 168 * H + H + 1)
+    state.advance(NOW + LARGEST_WINDOW + H + 1)
     state.expire()
     assert state.records == {}
     assert list(state.drain_dirty()) == [("T", None)]

@@ -64,6 +64,33 @@ def test_the_wall_display_needs_no_scrolling_and_colours_at_the_sla_targets() ->
     assert steps[-1] == {"color": "red", "value": 3600.0}  # the standard policy's urgent target
 
 
+def test_every_window_a_panel_names_is_configured_and_the_wall_reads_the_largest() -> None:
+    from streams.config import Settings
+
+    named: set[str] = set()
+    for path in BOARDS:
+        for panel in json.loads(path.read_text())["panels"]:
+            for target in panel["targets"]:
+                for match in re.findall(r'window=~?"([^"$]+)"', target["expr"]):
+                    named.update(match.split("|"))
+    assert named and named <= set(Settings().windows)
+    titles = [p["title"] for p in _board("wall")["panels"]]
+    assert {"CSAT · 30d", "NPS · 24h / 30d", "CES · 24h / 30d"} <= set(titles)
+
+
+def test_the_wall_display_refuses_windows_that_are_not_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    from streams.generate.windows import ExportedWindows
+
+    module = importlib.import_module("streams.generate.dashboards.wall")  # not the function
+    monkeypatch.setattr(module, "configured", lambda: ExportedWindows.of(("1h", "7d")))
+    with pytest.raises(ValueError, match="the wall display needs the 24h window"):
+        module.wall(None)
+
+
 def _board(name: str) -> dict[str, Any]:
     return dict(json.loads((ROOT / f"grafana/dashboards/supportkpi-{name}.json").read_text()))
 

@@ -55,6 +55,21 @@ def test_generated_rules_follow_the_policy_objective() -> None:
     ]
 
 
+def test_the_burn_rate_alerts_refuse_windows_that_are_not_configured() -> None:
+    import pytest
+
+    from streams.domain.sla.policy import parse_policy
+    from streams.generate.prometheus_rules import rules
+    from streams.generate.windows import ExportedWindows
+
+    policy = parse_policy(
+        {"version": 1, "policies": [{"name": "all", "targets": {"urgent": {"resolution": "1h"}}}]}
+    )
+    assert rules(policy, ExportedWindows.of(("1h", "24h", "7d")))["groups"]
+    with pytest.raises(ValueError, match="SupportSLABudgetBurnSlow needs the 7d window"):
+        rules(policy, ExportedWindows.of(("1h", "24h", "30d")))
+
+
 def test_alertmanager_config_is_valid_and_routes_pages_and_tickets_apart() -> None:
     import yaml
 
