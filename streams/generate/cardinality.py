@@ -45,8 +45,9 @@ SLA_TICK_EVENTS = 10  # the SLA timer runs about every 10 events (the worker: ev
 #: the total per worker at the defaults must stay at or below this; it is the measured total
 #: with headroom, raised on purpose (with a look at the table) when a family is added. Raised
 #: from 8,000 for the default 30d window (issue 16): a fourth window adds a third to every
-#: windowed family, and docs/metrics.md gives the totals before and after
-BUDGET = 10_500
+#: windowed family, and docs/metrics.md gives the totals before and after; then to 12,000 for
+#: the bot, touch, satisfied and periodic-update series of the same issue (10,491 measured)
+BUDGET = 12_000
 STAGES = ("router", "agent", "rebuild", "changelog")  # of support_processing_stalled
 FOLDED_LABELS = ("team", "category")  # of support_label_values_folded_total
 SLA_OUTCOMES = (MET, BREACHED)
