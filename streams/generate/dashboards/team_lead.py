@@ -139,8 +139,60 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
             7,
         ),
         *_category_panels(y=32),
+        *_bot_and_touch_panels(f, y=40),
     ]
     return p.with_panels(board, panels)
+
+
+def _bot_and_touch_panels(f: str, y: int) -> list[timeseries.Panel]:
+    """What bots answer and contain, and how many human touches a resolution takes."""
+    touches = f'support_resolution_touches_bucket{{window="$window",{f},le='
+    count = f'sum(support_resolution_touches_gcount{{window="$window",{f}}})'
+
+    def share(upper: str, lower: str | None) -> str:
+        above = f' - sum({touches}"{lower}"}})' if lower is not None else ""
+        return f'(sum({touches}"{upper}"}}){above}) / {count}'
+
+    return [
+        p.series(
+            "Bot first response p90 by channel",
+            [
+                p.query(
+                    p.quantile(
+                        0.9,
+                        "support_bot_first_response_seconds",
+                        "$window",
+                        "channel",
+                        ',channel=~"$channel"',
+                    ),
+                    "{{channel}}",
+                )
+            ],
+            "s",
+            0,
+            y,
+            12,
+            8,
+        ),
+        p.series(
+            "Touches per resolution, and contained by bots",
+            [
+                p.query(share("1", "0"), "one-touch"),
+                p.query(share("2", "1"), "two-touch"),
+                p.query(share("+Inf", "2"), "three or more"),
+                p.query(
+                    f'sum(support_contained_resolutions{{window="$window",channel=~"$channel"}})'
+                    f' / sum(support_tickets_resolved{{window="$window",{f}}})',
+                    "contained",
+                ),
+            ],
+            "percentunit",
+            12,
+            y,
+            12,
+            8,
+        ),
+    ]
 
 
 def _category_panels(y: int) -> list[timeseries.Panel]:
