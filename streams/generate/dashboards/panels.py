@@ -138,6 +138,18 @@ def quantile(q: float, family: str, window: str, by: str = "", match: str = "") 
     )
 
 
+def category_first_response_p90(x: int, y: int, w: int) -> timeseries.Panel:
+    """First response p90 per current category, filtered by ``$category`` (two boards show it)."""
+    p90 = quantile(
+        0.9,
+        "support_category_first_response_seconds",
+        "$window",
+        "category",
+        ',category=~"$category"',
+    )
+    return series("First response p90 by category", [query(p90, "{{category}}")], "s", x, y, w, 8)
+
+
 def count(expr: str) -> str:
     return f"sum({expr}) or vector(0)"
 

@@ -51,26 +51,7 @@ def _categories(y: int) -> list[Any]:
             8,
             8,
         ),
-        p.series(
-            "First response p90 by category",
-            [
-                p.query(
-                    p.quantile(
-                        0.9,
-                        "support_category_first_response_seconds",
-                        "$window",
-                        "category",
-                        ',category=~"$category"',
-                    ),
-                    "{{category}}",
-                )
-            ],
-            "s",
-            8,
-            y,
-            8,
-            8,
-        ),
+        p.category_first_response_p90(8, y, 8),
         p.series(
             "CSAT % by category",
             [

@@ -221,24 +221,5 @@ def _category_panels(y: int) -> list[timeseries.Panel]:
             12,
             8,
         ),
-        p.series(
-            "First response p90 by category",
-            [
-                p.query(
-                    p.quantile(
-                        0.9,
-                        "support_category_first_response_seconds",
-                        "$window",
-                        "category",
-                        f",{c}",
-                    ),
-                    "{{category}}",
-                )
-            ],
-            "s",
-            12,
-            y,
-            12,
-            8,
-        ),
+        p.category_first_response_p90(12, y, 12),
     ]
