@@ -66,6 +66,9 @@ class Settings:
     stall_seconds: float = 60.0  # a stage with work and no progress this long fails /health
     sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
     sla_tick: float = 1.0  # seconds between SLA deadline checks
+    # the business-hours KPIs' schedule (a name from the policy's `schedules`) for tickets whose
+    # SLA policy names none; empty: those tickets have no business-hours times
+    schedule: str = ""
     session_timeout: float = 10.0
     commit_interval: float = 1.0  # seconds between offset commits (at-least-once + dedupe)
     batch_size: int = 1000

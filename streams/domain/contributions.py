@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from streams.domain import survey_contributions as surveys
+from streams.domain import ticket_times
 from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
+from streams.domain.sla.calendar import Calendar
 from streams.domain.sla.clocks import Clock, clocks, next_reply_cycles
-from streams.domain.sla.policy import SlaPolicy
+from streams.domain.sla.policy import Policy, SlaPolicy
 from streams.domain.survey_contributions import (
     ANSWER_TIME,
     CATEGORY_SURVEY,
@@ -111,6 +113,8 @@ class KpiModel:
 
     buckets_ms: tuple[int, ...] = tuple(s * 1000 for s in DEFAULT_DURATION_BUCKETS_S)
     sla: SlaPolicy | None = None
+    # the business-hours KPIs' schedule for tickets whose policy names none (SUPPORTKPI_SCHEDULE)
+    default_schedule: Calendar | None = None
     _series: SeriesMemo = field(init=False, repr=False, compare=False)
     _touches: SeriesMemo = field(init=False, repr=False, compare=False)
 
@@ -122,14 +126,25 @@ class KpiModel:
         """Index of the smallest bucket whose upper bound (inclusive, ``le``) holds the value."""
         return bisect_left(self.buckets_ms, duration_ms)
 
+    def policy(self, record: TicketRecord) -> Policy | None:
+        """The first SLA policy that matches the ticket now (None: no SLA)."""
+        if self.sla is None or record.created_ms is None:
+            return None
+        return self.sla.policy_for(record.channel, record.team_name_now, record.category)
+
     def clocks(self, record: TicketRecord) -> list[Clock]:
         """The ticket's SLA clocks under the first policy that matches it (none: no SLA)."""
-        if self.sla is None or record.created_ms is None:
-            return []
-        policy = self.sla.policy_for(record.channel, record.team_name_now, record.category)
-        if policy is None:
+        policy = self.policy(record)
+        if policy is None or self.sla is None:
             return []
         return clocks(record, policy, self.sla.at_risk)
+
+    def schedule(self, record: TicketRecord) -> Calendar | None:
+        """The business hours of the ticket's policy, else the default schedule (or None)."""
+        policy = self.policy(record)
+        if policy is not None and policy.schedule is not None:
+            return policy.schedule
+        return self.default_schedule
 
     def contributions(
         self, record: TicketRecord, record_clocks: list[Clock] | None = None
@@ -141,6 +156,8 @@ class KpiModel:
             dims = (record.channel, record.priority)
             sums, buckets = self._series.sums[dims], self._series.buckets[dims]
             self._lifecycle(out, record, created, sums, buckets)
+            schedule = self.schedule(record)
+            ticket_times.contribute(out, record, created, schedule, (sums, buckets), self._observe)
             if record.replies:
                 self._replies(out, record, created, sums, buckets)
             bot = record.first_bot_reply_ms

@@ -81,3 +81,7 @@ class SeriesMemo:
     def __init__(self, bucket_count: int) -> None:
         self.sums: _ByLabels[Sums] = _ByLabels(Sums)
         self.buckets: _ByLabels[Buckets] = _ByLabels(lambda labels: Buckets(labels, bucket_count))
+
+
+#: adds a duration observation: (out, at_ms, kpi, sums, buckets, duration_ms)
+Observe = Callable[[list[Contribution], int, str, Sums, Buckets, int], None]

@@ -8,10 +8,8 @@ channel, and ``unknown`` for the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from streams.domain.labels import UNKNOWN
-from streams.domain.series import Buckets, Contribution, SeriesMemo, Sums
+from streams.domain.series import Contribution, Observe, SeriesMemo
 from streams.domain.survey_scales import milli_points, satisfied, score_label
 from streams.domain.surveys import SurveyAnswer, SurveySend, match
 from streams.domain.ticket import TicketRecord
@@ -25,9 +23,6 @@ TEAM_SURVEY = "team_survey"  # survey answers, by score, per current team
 SURVEYS_SENT = "surveys_sent"  # survey-sent, per survey and method
 METHOD_RESPONSES = "method_responses"  # survey answers, per survey and method
 ANSWER_TIME = "answer_time"  # histogram: the matching survey-sent to the answer
-
-#: adds a duration observation: (out, at_ms, kpi, sums, buckets, duration_ms)
-Observe = Callable[[list[Contribution], int, str, Sums, Buckets, int], None]
 
 
 def contribute(

@@ -46,8 +46,11 @@ SLA_TICK_EVENTS = 10  # the SLA timer runs about every 10 events (the worker: ev
 #: with headroom, raised on purpose (with a look at the table) when a family is added. Raised
 #: from 8,000 for the default 30d window (issue 16): a fourth window adds a third to every
 #: windowed family, and docs/metrics.md gives the totals before and after; then to 12,000 for
-#: the bot, touch, satisfied and periodic-update series of the same issue (10,491 measured)
-BUDGET = 12_000
+#: the bot, touch, satisfied and periodic-update series of the same issue (10,491 measured);
+#: then to 20,000 for its five time definitions (business first response and resolution, full
+#: resolution, requester wait, on hold): duration histograms per window, channel and priority,
+#: as the issue names them, ~1,580 series each
+BUDGET = 20_000
 STAGES = ("router", "agent", "rebuild", "changelog")  # of support_processing_stalled
 FOLDED_LABELS = ("team", "category")  # of support_label_values_folded_total
 SLA_OUTCOMES = (MET, BREACHED)

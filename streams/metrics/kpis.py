@@ -3,8 +3,9 @@
 Pure data. The KPI collector exports every row with one loop, the contract lists them, and
 ``supportkpi generate`` writes the docs table and the dashboards' variables from them. Adding a
 KPI: compute its contributions in ``streams.domain.contributions``, and add its row here (or,
-for a breakdown by category, team, survey method or customer, in ``kpis_breakdowns``). The rows
-are in the order the families are exposed.
+for a breakdown by category, team, survey method or customer, in ``kpis_breakdowns``; for
+the other time definitions, in ``kpis_times``). The rows are in the order the families are
+exposed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from streams.domain import contributions as c
 from streams.domain import survey_scales
 from streams.metrics.kpi_row import CATEGORY, DIMS, TEAM, WINDOW, Shape, WindowedKpi
 from streams.metrics.kpis_breakdowns import BREAKDOWNS
+from streams.metrics.kpis_times import TIMES
 
 __all__ = ["CATEGORY", "DIMS", "KPIS", "TEAM", "WINDOW", "Shape", "WindowedKpi"]
 
@@ -142,4 +144,4 @@ _CORE = (
     ),
 )
 
-KPIS = (*_CORE, *BREAKDOWNS)
+KPIS = (*_CORE, *TIMES, *BREAKDOWNS)

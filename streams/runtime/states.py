@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 
 from streams.config import Settings
-from streams.domain.contributions import KpiModel
+from streams.domain.contributions import DEFAULT_DURATION_BUCKETS_S, KpiModel
 from streams.domain.customers import RepeatModel
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
-from streams.domain.sla.policy import load_policy
+from streams.domain.sla.calendar import BusinessHours
+from streams.domain.sla.objectives import Exports
+from streams.domain.sla.policy import SlaPolicy, load_policy
 from streams.domain.timeparse import parse_duration_ms
 from streams.domain.windows import SlidingWindows
 from streams.runtime.clock import EventClock
@@ -25,7 +27,9 @@ class StateFactory:
         self.settings = s = settings
         self.clock = clock
         policy_path = s.sla_policy_path
-        self.model = KpiModel(sla=load_policy(policy_path) if policy_path else None)
+        exports = Exports(s.windows, DEFAULT_DURATION_BUCKETS_S)  # what objectives may name
+        policy = load_policy(policy_path, exports) if policy_path else None
+        self.model = KpiModel(sla=policy, default_schedule=_default_schedule(policy, s.schedule))
         if policy_path:
             log.info("SLA policy: %s", policy_path)
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
@@ -47,3 +51,17 @@ class StateFactory:
             self.categories,
             self.repeats,
         )
+
+
+def _default_schedule(policy: SlaPolicy | None, name: str) -> BusinessHours | None:
+    """The schedule SUPPORTKPI_SCHEDULE names, checked against the policy at start-up."""
+    if not name:
+        return None
+    if policy is None:
+        raise ValueError(f"SUPPORTKPI_SCHEDULE={name!r} needs an SLA policy that defines it")
+    if name not in policy.schedules:
+        raise ValueError(
+            f"SUPPORTKPI_SCHEDULE={name!r}: no such schedule in the SLA policy "
+            f"(defined: {sorted(policy.schedules)})"
+        )
+    return policy.schedules[name]

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from streams.domain.resolutions import final_resolution_ms, resolved_gaps
 from streams.domain.sla.calendar import FOREVER, Interval, add_working_many
 from streams.domain.sla.policy import Policy
 from streams.domain.ticket import TicketRecord
@@ -71,9 +72,8 @@ def clocks(record: TicketRecord, policy: Policy, at_risk: float) -> list[Clock]:
     if first is not None:
         for start, stop in next_reply_cycles(replies, record.customer):
             _clock(out, record, policy, at_risk, "next_reply", start, stop, [])
-    resolved_gaps = _resolved_gaps(record)
-    stop = record.resolutions[-1] if record.is_resolved else None
-    _clock(out, record, policy, at_risk, "resolution", created, stop, resolved_gaps)
+    stop = final_resolution_ms(record)
+    _clock(out, record, policy, at_risk, "resolution", created, stop, resolved_gaps(record))
     if replies and any(PERIODIC_UPDATE in per for per in policy.targets.values()):
         for cycle in periodic_update_cycles(record):
             _update_clock(out, record, policy, at_risk, cycle)
@@ -218,20 +218,6 @@ def _status_pauses(
     if paused_since is not None:
         pauses.append((paused_since, FOREVER))
     return pauses
-
-
-def _resolved_gaps(record: TicketRecord) -> list[Interval]:
-    """Intervals between a resolution and the reopen that followed it (or FOREVER)."""
-    marks = sorted([(t, 1) for t in record.resolutions] + [(t, 0) for t in record.reopens])
-    gaps: list[Interval] = []
-    resolved_at: int | None = None
-    for at, is_resolution in marks:
-        if is_resolution and resolved_at is None:
-            resolved_at = at
-        elif not is_resolution and resolved_at is not None:
-            gaps.append((resolved_at, at))
-            resolved_at = None
-    return gaps  # a final resolution stops the clock instead of pausing it
 
 
 def _merge(intervals: list[Interval]) -> list[Interval]:

@@ -48,6 +48,7 @@ class Policy:
     targets: Mapping[str, Mapping[str, int]]  # priority -> sla -> target ms
     calendars: Mapping[str, Calendar]  # sla -> calendar
     pause: Mapping[str, frozenset[str]]  # sla -> statuses that pause it
+    schedule: BusinessHours | None = None  # its ``schedule`` (business-hours KPIs use it)
 
     def matches(self, channel: str | None, team: str | None, category: str | None) -> bool:
         values = {"channel": channel, "team": team, "category": category}
@@ -140,7 +141,8 @@ def _policy(index: int, spec: Any, schedules: Mapping[str, BusinessHours]) -> Po
     calendars = _calendars(spec.get("schedule"), spec.get("business_hours", []), schedules, where)
     pause = _pause(spec.get("pause") or {}, where)
     targets = _targets(spec.get("targets"), where)
-    return Policy(name, match, targets, calendars, pause)
+    schedule = schedules.get(spec["schedule"]) if spec.get("schedule") is not None else None
+    return Policy(name, match, targets, calendars, pause, schedule)
 
 
 def _match(spec: dict[str, Any], where: str) -> dict[str, frozenset[str]]:
@@ -163,6 +165,8 @@ def _calendars(
     """The calendar of each SLA: the schedule's business hours for those that name it."""
     if business and schedule_name is None:
         raise PolicyError(f"{where}.business_hours: needs a 'schedule'")
+    if schedule_name is not None and not isinstance(schedule_name, str):
+        raise PolicyError(f"{where}.schedule: expected a schedule's name, got {schedule_name!r}")
     if schedule_name is not None and schedule_name not in schedules:
         raise PolicyError(
             f"{where}.schedule: unknown schedule {schedule_name!r} (defined: {sorted(schedules)})"

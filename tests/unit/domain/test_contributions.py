@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from streams.domain import contributions as c
+from streams.domain import ticket_times as t
 from streams.domain.contributions import SUM, Contribution, Series
 from streams.domain.sla.policy import parse_policy
 from streams.domain.surveys import SurveyAnswer, SurveySend
@@ -67,7 +68,14 @@ def test_one_touch_ticket_contributes_every_kpi_at_the_deciding_time() -> None:
         c.TEAM_FIRST_RESPONSE,
         c.TEAM_RESOLUTION,
         c.RESOLUTION_TOUCHES,
+        # no schedule: no business-hours times; full resolution and time in status (all open)
+        t.FULL_RESOLUTION,
+        t.REQUESTER_WAIT,
+        t.ON_HOLD,
     }
+    full = (900 * S, CHAT_HIGH, MODEL.bucket_index(900 * S), 1), (900 * S, CHAT_HIGH, SUM, 900 * S)
+    assert got[t.FULL_RESOLUTION] == got[t.REQUESTER_WAIT] == list(full)
+    assert got[t.ON_HOLD] == [(900 * S, CHAT_HIGH, 0, 1), (900 * S, CHAT_HIGH, SUM, 0)]
 
 
 def test_each_reopen_and_each_answered_customer_message_counts_at_its_own_time() -> None:

@@ -28,9 +28,11 @@ POLICY = parse_policy(
     {
         "version": 1,
         "at_risk": 0.5,
+        "schedules": {"office": {"timezone": "UTC", "hours": {"mon-fri": ["09:00-17:00"]}}},
         "policies": [
             {
                 "name": "all",
+                "schedule": "office",  # the business-hours times (NOW is a Wednesday, 16:00)
                 "targets": {
                     "urgent": {"first_response": "10m", "next_reply": "1h", "resolution": "4h"},
                     "high": {"first_response": "1h", "resolution": "8h"},
@@ -63,6 +65,7 @@ def _events() -> list[Event]:
             "T1", NOW - 50 * M, channel="chat", priority="high", team="billing", category="refund"
         ),
         replied("T1", NOW - 45 * M, f"r-T1-{NOW - 45 * M}"),
+        Event(Kind.UPDATED, "h-T1", NOW - 40 * M, "T1", status="on_hold"),  # 10 minutes on hold
         Event(Kind.RESOLVED, "x-T1", NOW - 30 * M, "T1"),
         Event(Kind.SURVEY_SENT, "ss-T1", NOW - 29 * M, "T1", survey="csat", method="email"),
         Event(Kind.SURVEY, "s-T1", NOW - 20 * M, "T1", survey="csat", score=4),  # by email

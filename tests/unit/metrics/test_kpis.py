@@ -15,8 +15,13 @@ from tests.support.builders import S
 POLICY = parse_policy(
     {
         "version": 1,
+        "schedules": {"always": {"timezone": "UTC", "hours": {"mon-sun": ["00:00-24:00"]}}},
         "policies": [
-            {"name": "all", "targets": {"high": {"first_response": "1m", "resolution": "1h"}}}
+            {
+                "name": "all",
+                "schedule": "always",  # business-hours times
+                "targets": {"high": {"first_response": "1m", "resolution": "1h"}},
+            }
         ],
     }
 )
