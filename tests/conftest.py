@@ -102,7 +102,7 @@ class Stack:
     def assert_oracle(self, recorded: Trace, timeout: float = 120.0) -> None:
         """The summed scrape of the live workers equals the oracle's KPIs for ``recorded``."""
         problems = self.wait_for(
-            lambda: oracle.expected(recorded.events, wall_clock_ms()),
+            lambda: self.expected(recorded.events, wall_clock_ms()),
             oracle.kpi_samples,
             timeout=timeout,
         )
@@ -116,6 +116,11 @@ class Stack:
             raise AssertionError(
                 "\n".join([where, f"{len(problems)} differences:", *problems[:30]])
             )
+
+    def expected(self, events: list[tuple[str, dict]], now_ms: int) -> dict[scrape.Sample, float]:
+        """The oracle's KPIs for ``events`` under this stack's SLA policy and schedule."""
+        policy = oracle.policy_doc(self.settings.sla_policy_path)
+        return oracle.expected(events, now_ms, policy, self.settings.schedule or None)
 
     def wait_for(
         self,

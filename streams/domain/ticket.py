@@ -57,7 +57,7 @@ class TicketRecord:
     priority: str = UNKNOWN  # bounded label of the current priority
     team: str | None = None  # bounded label of the team it was created with
     team_name: str | None = None  # the team it was created with, as published
-    category: str | None = None  # current category as published (for SLA policy matching)
+    category: str | None = None  # current category as published (SLA policies match on it)
     # Facts are tuples, not lists: most are empty (the shared ``()`` costs nothing) and a ticket
     # gets a handful of events, so copying on insert is as cheap as a list shift, while a
     # million open tickets save ~500 bytes each (seven empty lists and two list headers).
@@ -189,7 +189,9 @@ class TicketRecord:
             replaced = self.created_ms  # an earlier ticket-created replaces the creation
             self.created_ms = at
             self.channel, self.team, self.category_label = channel, team, category
-            self.team_name, self.category = intern_label(event.team), intern_label(event.category)
+            self.team_name = intern_label(event.team)
+            if not self.category_changes or self.category_changes[0][0] <= at:
+                self.category = intern_label(event.category)  # no later change arrived first
             kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
             self.priorities = with_fact(kept, (at, priority), limit=False)
             self.priority = self.priorities[-1][1]
@@ -209,7 +211,8 @@ class TicketRecord:
             change = TeamChange(at, team, sys.intern(event.team))
             self.team_changes = with_fact(self.team_changes, change, limit=False)
         if event.category:
-            self.category = intern_label(event.category)
+            if not self.category_changes or at >= self.category_changes[0][0]:
+                self.category = intern_label(event.category)  # the latest in event time
             # the latest in event time is all the current category needs (max: any order)
             self.category_changes = (max((*self.category_changes, (at, category))),)
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from streams.config import Settings
 from streams.devtools.bench import footprint, run, throughput
 from tests.support import oracle, scrape
 
@@ -23,7 +24,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
     assert (
         oracle.differences(
             oracle.kpi_samples(scrape.parse(bench.final_metrics)),
-            oracle.expected(bench.published, now_ms),
+            oracle.expected(bench.published, now_ms, oracle.policy_doc(Settings().sla_policy_path)),
         )
         == []
     )

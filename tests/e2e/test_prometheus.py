@@ -25,7 +25,7 @@ def test_recording_rules_on_live_data_equal_the_oracle(stack: Stack, tmp_path) -
     worker.wait_ready()
     recorded = trace.build(seed=99, now_ms=int(time.time() * 1000), tickets=80)
     stack.publish(recorded.messages)
-    wanted = lambda: oracle.expected(recorded.events, int(time.time() * 1000))  # noqa: E731
+    wanted = lambda: stack.expected(recorded.events, int(time.time() * 1000))  # noqa: E731
     assert not stack.wait_for(wanted, oracle.kpi_samples)
     expected = wanted()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from tests.support import oracle_times as times
 from tests.support.scrape import Sample
 
 HOUR, DAY = 3_600_000, 86_400_000
@@ -63,11 +64,27 @@ KPI_FAMILIES = (
     "support_bot_first_response_seconds",
     "support_contained_resolutions",
     "support_resolution_touches",
+    "support_first_response_business_seconds",
+    "support_resolution_business_seconds",
+    "support_full_resolution_seconds",
+    "support_requester_wait_seconds",
+    "support_on_hold_seconds",
 )
 TOUCH_BUCKETS = [0, 1, 2, 3, 5, 10]
 FACTS_KEPT = 200  # replies a ticket keeps (docs/metrics.md, "capped"), in arrival order
 REPEAT_HORIZON = 7 * DAY
 METHODS = {"email", "sms", "in_app", "phone", "social", "web", "chat"}
+
+
+def policy_doc(path: str | None) -> dict | None:
+    """The SLA policy file a worker was started with, as its YAML document (None: no policy)."""
+    if not path:
+        return None
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        doc: dict = yaml.safe_load(handle)
+    return doc
 
 
 def ms(text: str) -> int:
@@ -80,8 +97,14 @@ def bounded(value: str | None, allowed: set[str]) -> str:
     return value.lower() if value.lower() in allowed else "other"
 
 
-def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]:  # noqa: C901 -- one recomputation, top to bottom
-    """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``."""
+def expected(  # noqa: C901 -- one recomputation, top to bottom
+    events: list[tuple[str, dict]],
+    now_ms: int,
+    policy: dict | None = None,
+    schedule: str | None = None,
+) -> dict[Sample, float]:
+    """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``, under the
+    SLA ``policy`` document (as parsed YAML) and default ``schedule`` name the worker has."""
     late_before = now_ms - max(WINDOWS.values()) - GRACE
     tickets: dict[str, dict] = {}
     surveys: list[tuple[int, str, int, str | None, str | None]] = []
@@ -119,6 +142,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 "moves": [],
                 "bot_replies": [],
                 "human_resolutions": [],
+                "statuses": [],
             },
         )
         at = ms(e["occurred_at"])
@@ -130,7 +154,10 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 created_priority=bounded(e["priority"], PRIORITIES),
                 created_team=e.get("team"),
                 created_category=e.get("category") or "unknown",
+                created_category_name=e.get("category"),
             )
+            if e.get("status") is not None:
+                t["statuses"].append((at, e["status"]))
         elif topic == "ticket-updated":
             if e.get("priority") is not None:
                 t["escalations"].append((at, bounded(e["priority"], PRIORITIES)))
@@ -138,6 +165,8 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                 t["recategorised"].append((at, e["category"]))
             if e.get("team") is not None:
                 t["moves"].append((at, e["team"]))
+            if e.get("status") is not None:
+                t["statuses"].append((at, e["status"]))
         elif topic == "agent-replied":
             if e.get("public", True) and e.get("author", "human") == "human":
                 if len(t["replies"]) < FACTS_KEPT:  # past it, replies are "capped"
@@ -169,6 +198,11 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
             before = team
         # open: never resolved, or reopened after its last resolution
         t["open"] = not t["resolutions"] or max(t["reopens"], default=-1) > max(t["resolutions"])
+        # the category and team as published, for the SLA policy's match
+        later = [c for c in t["recategorised"] if c[0] > t["created"]]
+        t["category_name"] = max(later)[1] if later else t["created_category_name"]
+        t["team_name"] = moves[-1][1] if moves else t["created_team"]
+        t["schedule"] = times.schedule_of(t, policy, schedule)
 
     out: dict[Sample, float] = {}
 
@@ -225,6 +259,7 @@ def expected(events: list[tuple[str, dict]], now_ms: int) -> dict[Sample, float]
                     add(
                         "support_contained_resolutions", {"window": window, "channel": t["channel"]}
                     )
+            times.observe_times(t, inside, dims, observe)
             if t["bot_replies"] and inside(min(t["bot_replies"])):
                 bot = max(0, min(t["bot_replies"]) - t["created"]) / 1000
                 observe(

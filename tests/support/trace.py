@@ -73,6 +73,7 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             priority=priority,
             team=rng.choice(["billing", "tech"]),
             category=rng.choice([*CATEGORIES, None]),
+            status=rng.choice([None, None, None, "open", "pending"]),
             # a quarter are returning customers (repeat contacts within the horizon, or not)
             customer_id=f"C{rng.randrange(n)}" if n and rng.random() < 0.25 else f"C{n}",
         )
@@ -94,6 +95,7 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
                 by = rng.choice(["human", "human", None])
                 emit("ticket-resolved", resolved, ticket_id=ticket, agent_id="A2", resolved_by=by)
                 _survey(emit, rng, ticket, resolved, end)
+                _reopen(emit, rng, ticket, resolved, end)
         elif rng.random() < 0.5:  # no human reply: resolved by a bot, the customer, or silently
             resolved = created + rng.randint(1000, max(2000, (end - created) // 2))
             by = rng.choice(["bot", "customer", "human", None])
@@ -217,6 +219,34 @@ def _updates(
             moved = rng.randint(created + 1, max(created + 2, end))
             team = rng.choice(["billing", "tech", "tier2"])
             emit("ticket-updated", moved, ticket_id=ticket, team=team)
+    _statuses(emit, rng, ticket, created, end)
+
+
+def _statuses(
+    emit: Callable[..., None], rng: random.Random, ticket: str, created: int, end: int
+) -> None:
+    """Some tickets wait on the customer (pending) or on a third party (on hold), once or more,
+    and come back to open."""
+    if rng.random() < 0.4:
+        for _ in range(rng.choice([1, 2, 3])):
+            changed = rng.randint(created + 1, max(created + 2, end))
+            status = rng.choice(["open", "pending", "on_hold", "on_hold"])
+            emit("ticket-updated", changed, ticket_id=ticket, status=status)
+
+
+def _reopen(
+    emit: Callable[..., None], rng: random.Random, ticket: str, resolved: int, end: int
+) -> None:
+    """A quarter of the resolved tickets are reopened; most of those are resolved again (a
+    repeated resolution of a resolved ticket among them)."""
+    if rng.random() < 0.25 and resolved + 4000 < end:
+        reopened = rng.randint(resolved + 1000, (resolved + end) // 2)
+        emit("ticket-reopened", reopened, ticket_id=ticket)
+        if rng.random() < 0.7:
+            again = rng.randint(reopened + 1000, max(reopened + 2000, end))
+            emit("ticket-resolved", min(again, end), ticket_id=ticket, agent_id="A2")
+            if rng.random() < 0.3:
+                emit("ticket-resolved", end, ticket_id=ticket, agent_id="A1")
 
 
 def _survey(

@@ -235,7 +235,8 @@ def test_each_kind_of_event_sets_its_facts_and_an_earlier_creation_replaces_the_
     assert (record.created_ms, record.channel, record.team) == (10 * H, "email", "tech")
     assert record.priorities == ((10 * H, "urgent"), (13 * H, "low"))  # 11h's was replaced
     assert (record.priority, record.statuses) == ("low", ((13 * H, "pending"),))
-    assert (record.team_name, record.category) == (None, None)  # as the earliest creation says
+    # the earliest creation's team; the category of the later update stays (the current one)
+    assert (record.team_name, record.category) == (None, "k")
     record.apply(Event(Kind.REOPENED, "o", 14 * H, "T-1"), "", "", 55 * H)
     survey = Event(Kind.SURVEY, "s", 15 * H, "T-1", survey="csat", score=4)
     record.apply(survey, "email", "", 56 * H)

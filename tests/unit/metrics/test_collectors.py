@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind
 from streams.domain.partition import PartitionState
+from streams.domain.sla.policy import parse_policy
 from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
+from tests.support import oracle, trace
 from tests.support.builders import NOW, H, partition_state
-from tests.support.scrape import parse
+from tests.support.scrape import Sample, parse
 from tests.support.tools import require
+from tests.support.trace import Trace
 
 
 def _registry(
@@ -129,20 +133,17 @@ def test_a_scrape_only_reads_the_state_and_never_moves_its_clock() -> None:
     assert samples[("support_oldest_open_ticket_age_seconds", dims[:2])] == 48 * 3600 + 600
 
 
-def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
-    """The oracle's families (categories among them) from decode, state and collector alone:
-    the e2e tests check the same through Kafka, this one in the unit suite."""
+def _trace_scrape(recorded: Trace, now_ms: int, model: KpiModel) -> dict[Sample, float]:
+    """The KPI samples of ``recorded`` from decode, state and collector alone: shuffled, over
+    two partitions summed by the collector, contacts re-keyed by customer as the router does."""
     import random
     import zlib
 
     from streams.domain.contacts import contact_of
     from streams.domain.customer_digest import UNSET_KEY
     from streams.domain.events import InvalidEvent, decode
-    from tests.support import oracle, trace
 
-    recorded = trace.build(seed=3, now_ms=NOW, tickets=80)
-    assert any(topic == "ticket-updated" for topic, _ in recorded.events)  # recategorised
-    states = [partition_state(), partition_state()]  # two partitions, summed by the collector
+    states = [partition_state(model=model, now_ms=now_ms) for _ in range(2)]
     messages = list(recorded.messages)
     random.Random(9).shuffle(messages)
     for message in messages:
@@ -151,13 +152,21 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
         except InvalidEvent:
             continue
         states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
-        contact = contact_of(event, UNSET_KEY)  # re-keyed by customer, as the router does
+        contact = contact_of(event, UNSET_KEY)
         if contact is not None:
             owner = states[zlib.crc32(contact.customer.encode()) % 2]
             owner.customers.apply(contact, owner.late_before_ms)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(KpiCollector(lambda: states, lambda: NOW, KpiModel().buckets_ms))
-    scraped = oracle.kpi_samples(parse(generate_latest(registry).decode()))
+    registry.register(KpiCollector(lambda: states, lambda: now_ms, model.buckets_ms))
+    return oracle.kpi_samples(parse(generate_latest(registry).decode()))
+
+
+def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
+    """The oracle's families (categories among them) from decode, state and collector alone:
+    the e2e tests check the same through Kafka, this one in the unit suite."""
+    recorded = trace.build(seed=3, now_ms=NOW, tickets=80)
+    assert any(topic == "ticket-updated" for topic, _ in recorded.events)  # recategorised
+    scraped = _trace_scrape(recorded, NOW, KpiModel())
     wanted = oracle.expected(recorded.events, NOW)
     assert any(name.startswith("support_category_") for name, _ in wanted)
     assert any(name == "support_ticket_transfers" for name, _ in wanted)
@@ -165,4 +174,40 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
     assert any(name == "support_repeat_contact_customers" for name, _ in wanted)
     assert any(name == "support_contained_resolutions" for name, _ in wanted)
     assert any("/" in dict(labels).get("score", "") for _, labels in wanted)  # other scales
+    assert oracle.differences(scraped, wanted) == []
+
+
+#: a week of traffic over a weekend, a holiday (Monday 26 October, for the test) and the end of
+#: daylight saving time in Berlin (Sunday 25 October 2026, 03:00 CEST -> 02:00 CET)
+AFTER_DST = int(datetime(2026, 10, 28, 15, tzinfo=UTC).timestamp() * 1000)
+SCHEDULED = {
+    "version": 1,
+    "schedules": {
+        "berlin": {
+            "timezone": "Europe/Berlin",
+            "hours": {"mon-fri": ["08:00-18:00"], "sun": ["00:00-24:00"]},  # Sunday: 25 hours
+            "holidays": ["2026-10-26"],
+        },
+        "nights": {"timezone": "America/New_York", "hours": {"mon-sat": ["20:00-24:00"]}},
+    },
+    "policies": [
+        {"name": "tech", "match": {"team": ["tech"]}, "targets": {"high": {"resolution": "8h"}}},
+        {"name": "rest", "schedule": "berlin", "targets": {"high": {"resolution": "8h"}}},
+    ],
+}
+
+
+def test_business_hours_and_status_times_equal_the_oracle_across_dst_and_a_holiday() -> None:
+    """The tech team's policy names no schedule: its tickets are timed on the default one."""
+    policy = parse_policy(SCHEDULED)
+    model = KpiModel(sla=policy, default_schedule=policy.schedules["nights"])
+    recorded = trace.build(seed=5, now_ms=AFTER_DST, tickets=120)
+    scraped = _trace_scrape(recorded, AFTER_DST, model)
+    wanted = oracle.expected(recorded.events, AFTER_DST, SCHEDULED, "nights")
+    business = "support_resolution_business_seconds_gsum"
+    plain = {labels: v for (name, labels), v in wanted.items() if name == business}
+    assert plain and any(  # business hours differ from calendar time somewhere
+        v != wanted[("support_resolution_seconds_gsum", labels)] for labels, v in plain.items()
+    )
+    assert sum(v for (n, _), v in wanted.items() if n == "support_on_hold_seconds_gsum") > 0
     assert oracle.differences(scraped, wanted) == []
