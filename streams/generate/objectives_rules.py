@@ -40,6 +40,9 @@ HISTOGRAMS = {
     "first_response_within": "support_first_response_seconds",
     "resolution_within": "support_resolution_seconds",
     "next_reply_within": "support_next_reply_seconds",
+    "full_resolution_within": "support_full_resolution_seconds",
+    "first_response_business_within": "support_first_response_business_seconds",
+    "resolution_business_within": "support_resolution_business_seconds",
 }
 
 
@@ -67,6 +70,15 @@ DISPLAYS = {
     "first_response_within": Display("Share of first responses within", "1st reply in", PERCENTAGE),
     "resolution_within": Display("Share of resolutions within", "Resolved in", PERCENTAGE),
     "next_reply_within": Display("Share of next replies within", "Next reply in", PERCENTAGE),
+    "full_resolution_within": Display(
+        "Share of final resolutions within", "Fully resolved in", PERCENTAGE
+    ),
+    "first_response_business_within": Display(
+        "Share of first responses within (business hours)", "1st reply in (bh)", PERCENTAGE
+    ),
+    "resolution_business_within": Display(
+        "Share of resolutions within (business hours)", "Resolved in (bh)", PERCENTAGE
+    ),
 }
 
 

@@ -62,6 +62,9 @@ KPIS: dict[str, KpiRange] = {
     "first_response_within": KpiRange(0, 1, within=True),
     "resolution_within": KpiRange(0, 1, within=True),
     "next_reply_within": KpiRange(0, 1, within=True),
+    "full_resolution_within": KpiRange(0, 1, within=True),  # created to the final resolution
+    "first_response_business_within": KpiRange(0, 1, within=True),  # in business hours
+    "resolution_business_within": KpiRange(0, 1, within=True),
 }
 
 

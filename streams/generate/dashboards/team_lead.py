@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import bargauge, dashboard, heatmap, timeseries
+from grafana_foundation_sdk.builders.prometheus import Dataquery
 
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
@@ -140,6 +141,7 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
         ),
         *_category_panels(y=32),
         *_bot_and_touch_panels(f, y=40),
+        *_time_definition_panels(f, y=48),
     ]
     return p.with_panels(board, panels)
 
@@ -222,4 +224,48 @@ def _category_panels(y: int) -> list[timeseries.Panel]:
             8,
         ),
         p.category_first_response_p90(12, y, 12),
+    ]
+
+
+def _time_definition_panels(f: str, y: int) -> list[timeseries.Panel]:
+    """Calendar against business hours, first against full resolution, and where the time of
+    a resolved ticket went (docs/metrics.md, "Time definitions")."""
+    match = "," + f
+
+    def p90(family: str, legend: str) -> Dataquery:
+        return p.query(p.quantile(0.9, family, "$window", "", match), legend)
+
+    def mean(family: str, legend: str) -> Dataquery:
+        sums = f'sum({family}_gsum{{window="$window",{f}}})'
+        return p.query(f'{sums} / sum({family}_gcount{{window="$window",{f}}})', legend)
+
+    return [
+        p.series(
+            "p90: calendar against business hours, first against full resolution",
+            [
+                p90("support_first_response_seconds", "first response"),
+                p90("support_first_response_business_seconds", "first response, business hours"),
+                p90("support_resolution_seconds", "first resolution"),
+                p90("support_resolution_business_seconds", "first resolution, business hours"),
+                p90("support_full_resolution_seconds", "full resolution"),
+            ],
+            "s",
+            0,
+            y,
+            12,
+            8,
+        ),
+        p.series(
+            "Average time per resolved ticket: waiting for us, on hold, in all",
+            [
+                mean("support_requester_wait_seconds", "requester wait (open)"),
+                mean("support_on_hold_seconds", "on hold"),
+                mean("support_full_resolution_seconds", "full resolution"),
+            ],
+            "s",
+            12,
+            y,
+            12,
+            8,
+        ),
     ]
