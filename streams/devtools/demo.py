@@ -38,6 +38,8 @@ def run(port: int, rate: float, seed: int, speed: float) -> int:
         os.environ, SUPPORTKPI_BROKER=f"kafka://127.0.0.1:{port}", SUPPORTKPI_BROKER_QUIRKS="tansu"
     )
     env.setdefault("SUPPORTKPI_SESSION_TIMEOUT", "3")
+    if not env.get("SUPPORTKPI_SLA_POLICY"):  # the shipped policy: business hours for all
+        env.setdefault("SUPPORTKPI_SCHEDULE", "office-eu")
     try:
         settings = Settings.from_env(env)
         children.append(devbroker.start(port))

@@ -171,8 +171,10 @@ class Simulator:
             self._emit(asked, Kind.CUSTOMER_REPLIED, ticket_id=ticket)
             last = asked + self._work_ms(mean)
             self._emit(last, Kind.REPLIED, ticket_id=ticket, agent_id=agent_id)
-        if self.rng.random() < 0.15:  # waiting on the customer pauses the resolution clock
-            self._emit(last + 100, Kind.UPDATED, ticket_id=ticket, status="pending")
+        if self.rng.random() < 0.2:  # waiting on the customer (pauses the resolution clock),
+            # or on a third party (on hold)
+            waiting = "pending" if self.rng.random() < 0.75 else "on_hold"
+            self._emit(last + 100, Kind.UPDATED, ticket_id=ticket, status=waiting)
             last += self._work_ms(mean * 2)
             self._emit(last, Kind.UPDATED, ticket_id=ticket, status="open")
         if self.rng.random() < 0.9:

@@ -15,6 +15,7 @@ from streams.publishing.replay import replay, state_path
 from tests.conftest import Stack
 from tests.support import oracle, trace
 from tests.support.builders import wall_clock_ms
+from tests.support.schedules import AFTER_DST, SCHEDULED
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +102,31 @@ def test_backfilling_a_month_in_event_time_gives_the_live_windowed_kpis(
     assert (sent, invalid) == (len(events), 0)
     wanted = _windowed(stack.expected(events, newest))
     assert sum(v for k, v in wanted.items() if k[0] == "support_tickets_created") > 0
+    problems = stack.wait_for(lambda: wanted, _windowed)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_business_hours_across_dst_and_a_holiday_equal_the_oracle_in_event_time(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A week of history across a weekend, a holiday and the end of DST, replayed into an
+    event-clock worker with its own policy and a default schedule (SUPPORTKPI_SCHEDULE) for the
+    tickets whose policy names none: the business-hours and status times equal the oracle's."""
+    import yaml
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(SCHEDULED))
+    events = trace.build(seed=41, now_ms=AFTER_DST, tickets=80).events
+    events.sort(key=lambda e: oracle.ms(e[1]["occurred_at"]))
+    path = tmp_path / "week.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
+    stack.worker(clock="event", sla_policy=str(policy), schedule="nights").wait_ready()
+    sent, invalid = asyncio.run(replay(stack.settings, path, quiet=True))
+    assert (sent, invalid) == (len(events), 0)
+    newest = max(oracle.ms(e["occurred_at"]) for _, e in events)
+    wanted = _windowed(oracle.expected(events, newest, SCHEDULED, "nights"))
+    business = {k for k in wanted if k[0] == "support_resolution_business_seconds_gsum"}
+    assert business and any(wanted[k] for k in business)
     problems = stack.wait_for(lambda: wanted, _windowed)
     assert not problems, "\n".join(problems[:40])
 

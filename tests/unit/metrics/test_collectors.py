@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -17,6 +16,7 @@ from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
 from tests.support import oracle, trace
 from tests.support.builders import NOW, H, partition_state
+from tests.support.schedules import AFTER_DST, SCHEDULED
 from tests.support.scrape import Sample, parse
 from tests.support.tools import require
 from tests.support.trace import Trace
@@ -175,26 +175,6 @@ def test_the_scrape_of_a_shuffled_trace_equals_the_oracle_in_process() -> None:
     assert any(name == "support_contained_resolutions" for name, _ in wanted)
     assert any("/" in dict(labels).get("score", "") for _, labels in wanted)  # other scales
     assert oracle.differences(scraped, wanted) == []
-
-
-#: a week of traffic over a weekend, a holiday (Monday 26 October, for the test) and the end of
-#: daylight saving time in Berlin (Sunday 25 October 2026, 03:00 CEST -> 02:00 CET)
-AFTER_DST = int(datetime(2026, 10, 28, 15, tzinfo=UTC).timestamp() * 1000)
-SCHEDULED = {
-    "version": 1,
-    "schedules": {
-        "berlin": {
-            "timezone": "Europe/Berlin",
-            "hours": {"mon-fri": ["08:00-18:00"], "sun": ["00:00-24:00"]},  # Sunday: 25 hours
-            "holidays": ["2026-10-26"],
-        },
-        "nights": {"timezone": "America/New_York", "hours": {"mon-sat": ["20:00-24:00"]}},
-    },
-    "policies": [
-        {"name": "tech", "match": {"team": ["tech"]}, "targets": {"high": {"resolution": "8h"}}},
-        {"name": "rest", "schedule": "berlin", "targets": {"high": {"resolution": "8h"}}},
-    ],
-}
 
 
 def test_business_hours_and_status_times_equal_the_oracle_across_dst_and_a_holiday() -> None:
