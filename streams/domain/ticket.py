@@ -147,9 +147,8 @@ class TicketRecord:
         """Apply ``event`` unless it is a duplicate or would grow a full fact sequence.
 
         ``channel``, ``priority``, ``team`` and ``category`` are the event's bounded label
-        values. A capped
-        event changes nothing but the digest ring: the work per event stays flat however hot
-        a ticket runs, and so does the record's size.
+        values. A capped event changes nothing but the digest ring: the work per event stays
+        flat however hot a ticket runs, and so does the record's size.
         """
         admission = self._admit(event, max_events)
         if admission is not Admission.APPLIED:
@@ -191,7 +190,7 @@ class TicketRecord:
             self.channel, self.team, self.category_label = channel, team, category
             self.team_name = intern_label(event.team)
             if not self.category_changes or self.category_changes[0][0] <= at:
-                self.category = intern_label(event.category)  # no later change arrived first
+                self.category = intern_label(event.category)  # no change after it arrived
             kept = tuple(p for p in self.priorities if p[0] > at and p[0] != replaced)
             self.priorities = with_fact(kept, (at, priority), limit=False)
             self.priority = self.priorities[-1][1]
@@ -211,10 +210,12 @@ class TicketRecord:
             change = TeamChange(at, team, sys.intern(event.team))
             self.team_changes = with_fact(self.team_changes, change, limit=False)
         if event.category:
-            if not self.category_changes or at >= self.category_changes[0][0]:
-                self.category = intern_label(event.category)  # the latest in event time
-            # the latest in event time is all the current category needs (max: any order)
-            self.category_changes = (max((*self.category_changes, (at, category))),)
+            # the latest in event time is all it takes (max: any order); see ``category_now``
+            change = (at, category)
+            if not self.category_changes or change >= self.category_changes[0]:
+                if self.created_ms is None or at > self.created_ms:
+                    self.category = intern_label(event.category)
+                self.category_changes = (change,)
 
     def _add_fact(self, event: Event, channel: str) -> None:
         """A reply, resolution, reopen, customer message or survey: one more fact in order."""

@@ -327,3 +327,25 @@ def test_a_record_without_format_6_facts_keeps_answers_in_the_older_shape() -> N
     fields = orjson.loads(record.to_bytes())
     assert fields[0] == 3 and fields[13] == [["csat", 4, 13 * H, "chat"]]
     assert TicketRecord.from_bytes(record.to_bytes()) == record
+
+
+def test_the_published_category_policies_match_on_is_the_current_one_in_any_order() -> None:
+    """Like ``category_now``: the latest change after the creation, else the creation's."""
+    import itertools
+
+    events = [
+        created("T-1", 10 * H, "c", channel="chat", category="refund"),
+        Event(Kind.UPDATED, "u1", 9 * H, "T-1", category="bug"),  # before the creation
+        Event(Kind.UPDATED, "u2", 12 * H, "T-1", category="payment"),
+        Event(Kind.UPDATED, "u3", 11 * H, "T-1", category="outage"),
+    ]
+    for order in itertools.permutations(events):
+        record = TicketRecord()
+        for event in order:
+            record.apply(event, "chat", "high", 20 * H, category=event.category or "unknown")
+        assert (record.category, record.category_now) == ("payment", "payment"), order
+    for order in itertools.permutations(events[:2]):
+        record = TicketRecord()
+        for event in order:
+            record.apply(event, "chat", "high", 20 * H, category=event.category or "unknown")
+        assert (record.category, record.category_now) == ("refund", "refund"), order
