@@ -211,11 +211,11 @@ class TicketRecord:
             self.team_changes = with_fact(self.team_changes, change, limit=False)
         if event.category:
             # the latest in event time is all it takes (max: any order); see ``category_now``
-            change = (at, category)
-            if not self.category_changes or change >= self.category_changes[0]:
+            latest = (at, category)
+            if not self.category_changes or latest >= self.category_changes[0]:
                 if self.created_ms is None or at > self.created_ms:
                     self.category = intern_label(event.category)
-                self.category_changes = (change,)
+                self.category_changes = (latest,)
 
     def _add_fact(self, event: Event, channel: str) -> None:
         """A reply, resolution, reopen, customer message or survey: one more fact in order."""
