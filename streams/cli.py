@@ -57,6 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bench.add_argument("--no-scale", action="store_true", help="skip 2 workers against 1")
     bench.add_argument(
+        "--core-events",
+        type=int,
+        default=100_000,
+        help="the pure core in process (decode, apply with the SLA policy on and off, "
+        "against orjson.loads) on this many events (0: skip)",
+    )
+    bench.add_argument(
         "--recovery-tickets",
         type=int,
         default=1_000_000,

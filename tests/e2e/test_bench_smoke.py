@@ -15,7 +15,14 @@ pytestmark = pytest.mark.e2e
 
 def test_benchmark_smoke_run_accounts_for_every_event() -> None:
     bench = run.main(
-        run.Plan(events=2000, repeat=1, latency_s=2.0, latency_rate=200, recovery_tickets=500)
+        run.Plan(
+            events=2000,
+            repeat=1,
+            latency_s=2.0,
+            latency_rate=200,
+            recovery_tickets=500,
+            core_events=2000,
+        )
     )
     table = bench.summary
     # throughput.supportkpi raises unless /metrics accounted for exactly the events published; and
@@ -31,6 +38,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
     for variant in throughput.VARIANTS:
         assert f"| {variant} |" in table
     assert "supportkpi / faust-floor" in table
+    assert "| core SLA on / orjson.loads |" in table
     for figure in ("| p99 |", "| 2 workers |", "| 2 / 1 |", "| all tickets back s |"):
         assert figure in table
 

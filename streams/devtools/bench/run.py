@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.devtools import devbroker
-from streams.devtools.bench import latency, recovery, scale
+from streams.devtools.bench import core, latency, recovery, scale
 from streams.devtools.bench.footprint import footprint_report
 from streams.devtools.bench.harness import Run, preload
 from streams.devtools.bench.ingest import main as bench_ingest
@@ -38,6 +38,7 @@ class Plan:
     latency_rate: float = 0.0  # events/s while measuring latency; 0: half the measured load
     scale: bool = True  # 2 workers against 1
     recovery_tickets: int = 0  # restart with this many tickets in the changelog
+    core_events: int = 0  # the pure core in process on this many events (no broker)
 
 
 def main(plan: Plan) -> Run:
@@ -66,6 +67,12 @@ def main(plan: Plan) -> Run:
 
 def _sections(run: Run, plan: Plan) -> list[str]:
     sections = []
+    if plan.core_events:
+        figures = core.measure(plan.core_events, plan.repeat)
+        rates = {name: v for name, v in figures.items() if "/" not in name}
+        ratios = {name: v for name, v in figures.items() if "/" in name}
+        sections.append(spread_table(f"pure core, {plan.core_events:,} events", rates, "", 0))
+        sections.append(spread_table("pure core against orjson alone", ratios, "", 3))
     if plan.variants or plan.scale:
         started = time.perf_counter()
         asyncio.run(preload(run))
@@ -127,8 +134,9 @@ def command(args: argparse.Namespace) -> int:
         latency_rate=args.latency_rate,
         scale=not args.no_scale,
         recovery_tickets=args.recovery_tickets,
+        core_events=args.core_events,
     )
-    if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets:
+    if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets or plan.core_events:
         main(plan)
     if args.open_tickets:
         footprint_report(args.open_tickets, args.repeat)
