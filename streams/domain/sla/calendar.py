@@ -82,6 +82,23 @@ class BusinessHours(Calendar):
             return False
         return True
 
+    def working_between(self, start_ms: int, end_ms: int) -> int | None:
+        """Working time in [start, end) from the timeline's running totals, in two bisects;
+        None when the timeline cannot reach both instants (then walk)."""
+        line = self._timeline
+        for at_ms in (start_ms, end_ms):
+            if not line.covers(at_ms) and not self._cover(at_ms):
+                return None
+        return self._worked_until(end_ms) - self._worked_until(start_ms)
+
+    def _worked_until(self, at_ms: int) -> int:
+        line = self._timeline
+        index = bisect_right(line.ends, at_ms)  # intervals over by then
+        done = line.worked[index - 1] if index else 0
+        if index < len(line.begins) and line.begins[index] < at_ms:
+            done += at_ms - line.begins[index]  # inside an interval
+        return done
+
     def _extend(self, first: date, days: int) -> None:
         """Append ``days`` days from ``first`` on (the day after ``last``, or a new timeline)."""
         line, zone = self._timeline, ZoneInfo(self.timezone)
@@ -91,6 +108,7 @@ class BusinessHours(Calendar):
             for begin, end in self._intervals_on(first + timedelta(days=offset), zone):
                 line.begins.append(begin)
                 line.ends.append(end)
+                line.worked.append((line.worked[-1] if line.worked else 0) + end - begin)
         line.days += days
         line.last = first + timedelta(days=days - 1)
         line.hi_ms = _instant_ms(line.last + timedelta(days=1), time(0), zone)
@@ -99,10 +117,13 @@ class BusinessHours(Calendar):
         """Start the timeline earlier, in new lists."""
         line = self._timeline
         begins, ends, days, last, hi_ms = line.begins, line.ends, line.days, line.last, line.hi_ms
-        line.begins, line.ends, line.days = [], [], 0
+        worked = line.worked
+        line.begins, line.ends, line.worked, line.days = [], [], [], 0
         self._extend(first, (line.first - first).days)
+        before = line.worked[-1] if line.worked else 0
         line.begins += begins
         line.ends += ends
+        line.worked += [before + w for w in worked]
         line.days += days
         line.last, line.hi_ms = last, hi_ms
 
@@ -141,6 +162,7 @@ class _Timeline:
 
     begins: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
+    worked: list[int] = field(default_factory=list)  # working ms up to each interval's end
     days: int = 0
     first: date = date.min
     last: date = date.min
@@ -160,6 +182,13 @@ def working_ms(
     calendar: Calendar, start_ms: int, end_ms: int, pauses: Sequence[Interval] = ()
 ) -> int:
     """Working time between two instants, not counting paused intervals."""
+    if not pauses and start_ms < end_ms:
+        if type(calendar) is Calendar:
+            return end_ms - start_ms
+        if isinstance(calendar, BusinessHours):
+            found = calendar.working_between(start_ms, end_ms)
+            if found is not None:
+                return found
     total = 0
     for begin, end in calendar.open_intervals(start_ms):
         if begin >= end_ms:

@@ -103,3 +103,29 @@ def test_a_walk_past_the_end_of_the_cached_days_goes_on_seamlessly() -> None:
     for days in range(55, 75):  # the cache ends about two months after its first walk
         start = first + days * 86_400_000
         assert add_working_ms(hours, start, 120 * H) == _reference_add(hours, start, 120 * H)
+
+
+def test_working_time_from_running_totals_equals_the_walk_anywhere() -> None:
+    """Spans inside, across and beyond the cached timeline, which grows at both ends as they
+    come; each equals the walk over the intervals (``add_working_ms``'s inverse)."""
+    import itertools
+    import random
+
+    rng = random.Random(11)
+    hours = BusinessHours(
+        name="office",
+        timezone="Europe/Berlin",
+        weekly={d: ((time(8), time(12)), (time(13), time(18))) for d in range(5)}
+        | {6: ((time(0), time(0)),)},  # Sundays whole: 23 and 25 hours at the DST changes
+        holidays=frozenset({date(2026, 12, 24), date(2027, 4, 2)}),
+    )
+    base = at(2026, 10, 20, 0, 0)
+    for _ in range(400):
+        start = base + rng.randrange(-700, 700) * 86_400_000 + rng.randrange(86_400_000)
+        end = start + rng.choice([M, 7 * H, 3 * 86_400_000, 40 * 86_400_000, 900 * 86_400_000])
+        spans = itertools.takewhile(
+            lambda span, end=end: span[0] < end, hours.open_intervals(start)
+        )
+        walked = sum(min(e, end) - b for b, e in spans)
+        assert working_ms(hours, start, end) == walked, (start, end)
+    assert working_ms(hours, at(2026, 10, 25, 0, 0), at(2026, 10, 26, 0, 0)) == 25 * H
