@@ -27,7 +27,8 @@ DAY_MS = 86_400_000
 
 
 def simulated(events: int, seed: int = 1) -> list[tuple[Kind, bytes]]:
-    """``events`` simulator messages as published, all in the past (about three days' worth)."""
+    """``events`` simulator messages as published, starting three days ago (100,000 span about
+    two hours of traffic), so all in the past."""
     now = int(time.time() * 1000)
     sim = Simulator(seed=seed, tickets_per_s=2, speed=600, start_ms=now - 3 * DAY_MS)
     out = []
