@@ -244,7 +244,7 @@ class PartitionState:
 
     def _forget_index(self, key: str) -> None:
         self._sla.forget(key)
-        self._recent.pop(key, None)
+        self._recent.forget(key)
 
     def _contributions(self, key: str, record: TicketRecord) -> list[Contribution]:
         """What the record contributes now: cached from its last evaluation when recent."""

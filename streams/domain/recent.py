@@ -3,22 +3,40 @@ derive what the record contributed before it (a ticket's events come close toget
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Iterator
 
 from streams.domain.contributions import Contribution
 
 RECENT_CONTRIBUTIONS = 20_000
 
 
-class RecentContributions(OrderedDict[str, list[Contribution]]):
-    """A bounded cache, least recently evaluated first: ``get`` reads, ``remember`` writes."""
+class RecentContributions:
+    """A bounded cache, least recently evaluated first (a plain dict keeps insertion order)."""
+
+    __slots__ = ("_entries", "limit")
 
     def __init__(self, limit: int = RECENT_CONTRIBUTIONS) -> None:
-        super().__init__()
+        self._entries: dict[str, list[Contribution]] = {}
         self.limit = limit
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def get(self, key: str) -> list[Contribution] | None:
+        return self._entries.get(key)
+
     def remember(self, key: str, contributions: list[Contribution]) -> None:
-        self[key] = contributions
-        self.move_to_end(key)
-        if len(self) > self.limit:
-            self.popitem(last=False)
+        entries = self._entries
+        entries.pop(key, None)  # re-inserted last: the most recently evaluated
+        entries[key] = contributions
+        if len(entries) > self.limit:
+            del entries[next(iter(entries))]
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
