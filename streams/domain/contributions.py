@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from streams.domain import survey_contributions as surveys
 from streams.domain import ticket_times
 from streams.domain.series import SUM, Buckets, Contribution, Series, SeriesMemo, Sums
@@ -107,6 +109,7 @@ DEFAULT_DURATION_BUCKETS_S: tuple[int, ...] = (
 )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests give it a bug, compiled or not
 @dataclass(frozen=True, slots=True)
 class KpiModel:
     """Derives contributions from records; ``buckets_ms`` are the histogram upper bounds."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from streams.config import Settings
+from streams.domain import CORE
 from streams.domain.contributions import DEFAULT_DURATION_BUCKETS_S, KpiModel
 from streams.domain.customers import RepeatModel
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
@@ -32,6 +33,7 @@ class StateFactory:
         self.model = KpiModel(sla=policy, default_schedule=_default_schedule(policy, s.schedule))
         if policy_path:
             log.info("SLA policy: %s", policy_path)
+        log.info("KPI core: %s (SUPPORTKPI_CORE; make core compiles it)", CORE)
         self.labels = LabelPolicy(frozenset(s.channels), frozenset(s.priorities))
         # shared by the worker's partitions: one set of team and of category labels per worker
         self.teams = TeamLabels(s.max_teams, frozenset(s.teams))

@@ -69,12 +69,15 @@ def test_grafana_provisioning_matches_the_generated_dashboards() -> None:
     assert f"./grafana/dashboards:{provider['options']['path']}:ro" in mounts
 
 
-def test_dockerfile_is_slim_and_runs_as_non_root() -> None:
+def test_dockerfile_is_slim_runs_as_non_root_and_runs_the_compiled_core() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:[\d.]+-slim", text, re.M)
     assert re.search(r"^USER supportkpi", text, re.M)
-    for copied in re.findall(r"^COPY (?!--)(\S+)", text, re.M):
-        assert (ROOT / copied).exists(), copied
+    for sources in re.findall(r"^COPY (?!--)(.+) \S+$", text, re.M):
+        for copied in sources.split():
+            assert (ROOT / copied).exists(), copied
+    assert "SUPPORTKPI_COMPILE_CORE=1 pip wheel" in text  # setup.py compiles only when asked
+    assert re.search(r"SUPPORTKPI_CORE=compiled", text)  # and the image refuses a pure core
 
 
 def test_kubernetes_manifest_has_probes_scrape_annotations_and_one_owner_per_partition() -> None:

@@ -1,5 +1,6 @@
-"""The pure core in process, with no Kafka: decoding and applying shown apart, the SLA policy on
-and off, against ``orjson.loads`` alone on the same bytes in the same run.
+"""The core in process, with no Kafka: decoding and applying shown apart, the SLA policy on and
+off, against ``orjson.loads`` alone on the same bytes in the same run; with the compiled core
+(``make core``), against the pure-Python one too.
 
     supportkpi bench --core-events 100000 --variants "" --latency-seconds 0 --no-scale \\
         --recovery-tickets 0 --open-tickets 0
@@ -11,6 +12,9 @@ written back.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -18,6 +22,7 @@ import orjson
 
 from streams.config import Settings
 from streams.devtools.simulate import Simulator
+from streams.domain import CORE
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind, decode
 from streams.runtime.clock import EventClock
@@ -39,28 +44,49 @@ def simulated(events: int, seed: int = 1) -> list[tuple[Kind, bytes]]:
 
 def measure(events: int, repeat: int) -> dict[str, list[float]]:
     """Events per second of each stage, and the core's ratio to ``orjson.loads``, ``repeat``
-    times, on fresh states each round."""
+    times, on fresh states each round. With the compiled core, each round also runs the pure
+    one (in a child process: the choice is made at import) for their ratio."""
     messages = simulated(events)
     decoded = [decode(blob, kind) for kind, blob in messages]
-    n = len(messages)
     results: dict[str, list[float]] = {}
     for _ in range(repeat):
-        loads = _seconds(lambda: [orjson.loads(blob) for _, blob in messages])
-        decoding = _seconds(lambda: [decode(blob, kind) for kind, blob in messages])
-        on = _seconds(_applying(decoded, sla=True))
-        off = _seconds(_applying(decoded, sla=False))
-        figures = {
-            "orjson.loads alone (events/s)": n / loads,
-            "decode (events/s)": n / decoding,
-            "apply, SLA policy on (events/s)": n / on,
-            "apply, SLA policy off (events/s)": n / off,
-            "core, SLA policy on (events/s)": n / (decoding + on),
-            "core, SLA policy off (events/s)": n / (decoding + off),
-            "core SLA on / orjson.loads": loads / (decoding + on),
-        }
+        figures = _round(messages, decoded)
+        if CORE == "compiled":
+            pure = _pure_round(events)
+            figures["core, SLA policy on, pure Python (events/s)"] = pure[ON]
+            figures["compiled core / pure core, SLA on"] = figures[ON] / pure[ON]
         for name, value in figures.items():
             results.setdefault(name, []).append(value)
     return results
+
+
+ON = "core, SLA policy on (events/s)"
+
+
+def _round(messages: list[tuple[Kind, bytes]], decoded: list[Event]) -> dict[str, float]:
+    n = len(messages)
+    loads = _seconds(lambda: [orjson.loads(blob) for _, blob in messages])
+    decoding = _seconds(lambda: [decode(blob, kind) for kind, blob in messages])
+    on = _seconds(_applying(decoded, sla=True))
+    off = _seconds(_applying(decoded, sla=False))
+    return {
+        "orjson.loads alone (events/s)": n / loads,
+        "decode (events/s)": n / decoding,
+        "apply, SLA policy on (events/s)": n / on,
+        "apply, SLA policy off (events/s)": n / off,
+        ON: n / (decoding + on),
+        "core, SLA policy off (events/s)": n / (decoding + off),
+        "core SLA on / orjson.loads": loads / (decoding + on),
+    }
+
+
+def _pure_round(events: int) -> dict[str, float]:
+    """One round on the pure-Python core, in a child process."""
+    env = {**os.environ, "SUPPORTKPI_CORE": "python"}
+    command = [sys.executable, "-m", __name__, str(events)]
+    done = subprocess.run(command, env=env, capture_output=True, check=True)
+    figures: dict[str, float] = orjson.loads(done.stdout)
+    return figures
 
 
 def _applying(events: list[Event], sla: bool) -> Callable[[], object]:
@@ -77,3 +103,8 @@ def _seconds(stage: Callable[[], object]) -> float:
     started = time.perf_counter()
     stage()
     return time.perf_counter() - started
+
+
+if __name__ == "__main__":  # one round, as JSON: what ``measure`` runs on the pure core
+    messages = simulated(int(sys.argv[1]))
+    sys.stdout.buffer.write(orjson.dumps(_round(messages, [decode(b, k) for k, b in messages])))

@@ -37,10 +37,10 @@ ALL = POLICY.policies[0]
 
 def ticket(**facts: object) -> TicketRecord:
     record = TicketRecord(
-        created_ms=0, channel="email", priority="urgent", priorities=[(0, "urgent")]
+        created_ms=0, channel="email", priority="urgent", priorities=((0, "urgent"),)
     )
-    for name, value in facts.items():
-        setattr(record, name, value)
+    for name, value in facts.items():  # the record's facts are tuples (a compiled core checks)
+        setattr(record, name, tuple(value) if isinstance(value, list) else value)
     return record
 
 
@@ -100,7 +100,7 @@ def test_customer_messages_in_a_row_start_one_cycle_at_the_oldest() -> None:
 
 
 def test_a_ticket_without_its_creation_has_no_clocks() -> None:
-    assert clocks(TicketRecord(replies=[5]), ALL, 0.75) == []
+    assert clocks(TicketRecord(replies=(5,)), ALL, 0.75) == []
 
 
 # -- periodic update --------------------------------------------------------------------------
