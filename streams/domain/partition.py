@@ -14,7 +14,6 @@ the clock moves only through ``advance``, called by the agent and the runtime's 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
@@ -255,19 +254,25 @@ class PartitionState:
         add = self.windows.add
         if before:
             # contributions come in a stable order and an event changes few of them: skip the
-            # common prefix (removing an item from both sides leaves the difference as it is)
+            # common prefix and suffix (an item removed from both sides leaves the difference)
             same, end = 0, min(len(before), len(after))
             while same < end and before[same] == after[same]:
                 same += 1
             if same == len(before) == len(after):
                 return
-            before, after = before[same:], after[same:]
+            b, a = len(before), len(after)
+            while b > same and a > same and before[b - 1] == after[a - 1]:
+                b, a = b - 1, a - 1
+            before, after = before[same:b], after[same:a]
         if not before:
             for at_ms, key, amount in after:
                 add(at_ms, key, amount)
             return
-        delta = Counter(after)
-        delta.subtract(before)
+        delta: dict[Contribution, int] = {}
+        for item in after:
+            delta[item] = delta.get(item, 0) + 1
+        for item in before:
+            delta[item] = delta.get(item, 0) - 1
         for (at_ms, key, amount), times in delta.items():
             if times:
                 add(at_ms, key, amount * times)
