@@ -173,7 +173,7 @@ class KpiModel:
             if record.team_changes:
                 transfers = self._series.sums[()][TRANSFERS]
                 moves = transfer_times(record.team_name, record.team_changes, created)
-                out.extend(Contribution(at_ms, transfers, 1) for at_ms in moves)
+                out.extend((at_ms, transfers, 1) for at_ms in moves)
             if record_clocks is None:
                 record_clocks = self.clocks(record)
             self._sla_outcomes(out, record_clocks, record.evaluated_ms, record.team_now)
@@ -190,18 +190,18 @@ class KpiModel:
         buckets: Buckets,
     ) -> None:
         """Created, resolved (with its duration and one-touch) and reopened, per dims."""
-        out.append(Contribution(created, sums[CREATED], 1))
+        out.append((created, sums[CREATED], 1))
         resolved = record.resolved_ms
         if resolved is not None:
-            out.append(Contribution(resolved, sums[RESOLVED], 1))
+            out.append((resolved, sums[RESOLVED], 1))
             self._observe(out, resolved, RESOLUTION, sums, buckets, resolved - created)
             touches = _replies_until(record.replies, resolved)
             if touches == 1:
-                out.append(Contribution(resolved, sums[ONE_TOUCH], 1))
+                out.append((resolved, sums[ONE_TOUCH], 1))
             self._touched(out, record, resolved, touches)
         if record.reopens:
             reopened = sums[REOPENED]
-            out.extend(Contribution(at_ms, reopened, 1) for at_ms in record.reopens)
+            out.extend((at_ms, reopened, 1) for at_ms in record.reopens)
 
     def _touched(
         self, out: list[Contribution], record: TicketRecord, resolved: int, touches: int
@@ -210,15 +210,11 @@ class KpiModel:
         contained: no public human reply, and not resolved by a human."""
         labels = (record.channel, record.priority)
         index = bisect_left(TOUCH_BUCKETS, touches)
-        out.append(
-            Contribution(resolved, self._touches.buckets[labels][RESOLUTION_TOUCHES][index], 1)
-        )
+        out.append((resolved, self._touches.buckets[labels][RESOLUTION_TOUCHES][index], 1))
         if touches:
-            out.append(
-                Contribution(resolved, self._touches.sums[labels][RESOLUTION_TOUCHES], touches)
-            )
+            out.append((resolved, self._touches.sums[labels][RESOLUTION_TOUCHES], touches))
         elif record.human_resolved_ms != resolved:
-            out.append(Contribution(resolved, self._series.sums[(record.channel,)][CONTAINED], 1))
+            out.append((resolved, self._series.sums[(record.channel,)][CONTAINED], 1))
 
     def _replies(
         self,
@@ -248,13 +244,13 @@ class KpiModel:
         """Created, resolved, first response and resolution times, per current category or
         team (each in its own families: no product with channel and priority)."""
         sums, buckets = self._series.sums[labels], self._series.buckets[labels]
-        out.append(Contribution(created, sums[kpis.created], 1))
+        out.append((created, sums[kpis.created], 1))
         if record.replies:
             first = record.replies[0]
             self._observe(out, first, kpis.first_response, sums, buckets, first - created)
         resolved = record.resolved_ms
         if resolved is not None:
-            out.append(Contribution(resolved, sums[kpis.resolved], 1))
+            out.append((resolved, sums[kpis.resolved], 1))
             self._observe(out, resolved, kpis.resolution, sums, buckets, resolved - created)
 
     def _observe(
@@ -268,8 +264,8 @@ class KpiModel:
     ) -> None:
         """One observation of a duration histogram: its bucket, and its sum."""
         duration_ms = max(0, duration_ms)  # clock skew between publishers never makes it negative
-        out.append(Contribution(at_ms, buckets[kpi][self.bucket_index(duration_ms)], 1))
-        out.append(Contribution(at_ms, sums[kpi], duration_ms))
+        out.append((at_ms, buckets[kpi][self.bucket_index(duration_ms)], 1))
+        out.append((at_ms, sums[kpi], duration_ms))
 
     def _sla_outcomes(
         self, out: list[Contribution], record_clocks: list[Clock], evaluated_ms: int, team: str
@@ -280,8 +276,8 @@ class KpiModel:
             decided = clock.outcome(evaluated_ms)
             if decided is not None:
                 outcome, at_ms = decided
-                out.append(Contribution(at_ms, sums[(clock.sla, clock.priority, outcome)][SLA], 1))
-                out.append(Contribution(at_ms, sums[(team, clock.sla, outcome)][TEAM_SLA], 1))
+                out.append((at_ms, sums[(clock.sla, clock.priority, outcome)][SLA], 1))
+                out.append((at_ms, sums[(team, clock.sla, outcome)][TEAM_SLA], 1))
 
 
 def _replies_until(replies: Sequence[int], until_ms: int) -> int:

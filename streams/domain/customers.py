@@ -199,12 +199,12 @@ class RepeatModel:
                 if latest is None or ticket.created_ms > latest:
                     latest = ticket.created_ms
         if latest is not None:
-            out.append(Contribution(latest, self._series.sums[()][REPEAT_CUSTOMERS], 1))
+            out.append((latest, self._series.sums[()][REPEAT_CUSTOMERS], 1))
         return out
 
     def _repeat_contact(self, ticket: CustomerTicket) -> Contribution:
         series = self._series.sums[(ticket.channel,)][REPEAT_CONTACTS]
-        return Contribution(ticket.created_ms, series, 1)
+        return (ticket.created_ms, series, 1)
 
 
 def max_customer_record_bytes(

@@ -25,10 +25,10 @@ class Series(NamedTuple):
     bucket: int = SUM  # a duration histogram's bucket index (``len(buckets)``: +Inf), or SUM
 
 
-class Contribution(NamedTuple):
-    at_ms: int  # the event time that decides it
-    series: Series
-    amount: int
+#: (at_ms, series, amount): the event time that decides it, the sum it adds to, how much. A
+#: plain tuple, not a NamedTuple: each evaluation builds one per KPI a ticket contributes to, and
+#: a plain tuple is built without a call (the compiled core spent ~10% of its time in them)
+Contribution = tuple[int, Series, int]
 
 
 class Sums(dict[str, Series]):

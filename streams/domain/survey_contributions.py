@@ -35,19 +35,19 @@ def contribute(
         survey, score, at_ms, hint, _, scale = answer
         channel, priority = (record.channel, record.priority) if known else (hint, UNKNOWN)
         label = score_label(score, scale)
-        out.append(Contribution(at_ms, sums[(survey, label, channel, priority)][SURVEY], 1))
-        out.append(Contribution(at_ms, sums[(category, survey, label)][CATEGORY_SURVEY], 1))
-        out.append(Contribution(at_ms, sums[(team, survey, label)][TEAM_SURVEY], 1))
+        out.append((at_ms, sums[(survey, label, channel, priority)][SURVEY], 1))
+        out.append((at_ms, sums[(category, survey, label)][CATEGORY_SURVEY], 1))
+        out.append((at_ms, sums[(team, survey, label)][TEAM_SURVEY], 1))
         dims = sums[(survey, channel, priority)]
         points = milli_points(survey, score, scale)
         if points:
-            out.append(Contribution(at_ms, dims[SURVEY_SCORE_SUM], points))
+            out.append((at_ms, dims[SURVEY_SCORE_SUM], points))
         if satisfied(survey, score, scale):
-            out.append(Contribution(at_ms, dims[SURVEY_SATISFIED], 1))
+            out.append((at_ms, dims[SURVEY_SATISFIED], 1))
         _by_method(out, answer, record.sends, series, observe)
     for send in record.sends:
         labels = (send.survey, send.method)
-        out.append(Contribution(send.at_ms, sums[labels][SURVEYS_SENT], 1))
+        out.append((send.at_ms, sums[labels][SURVEYS_SENT], 1))
 
 
 def _by_method(
@@ -61,7 +61,7 @@ def _by_method(
     method, send = match(answer, sends)
     labels = (answer.survey, method)
     sums = series.sums[labels]
-    out.append(Contribution(answer.at_ms, sums[METHOD_RESPONSES], 1))
+    out.append((answer.at_ms, sums[METHOD_RESPONSES], 1))
     if send is not None:
         waited = answer.at_ms - send.at_ms
         observe(out, answer.at_ms, ANSWER_TIME, sums, series.buckets[labels], waited)

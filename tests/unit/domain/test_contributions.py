@@ -6,7 +6,7 @@ from collections import Counter
 
 from streams.domain import contributions as c
 from streams.domain import ticket_times as t
-from streams.domain.contributions import SUM, Contribution, Series
+from streams.domain.contributions import SUM, Series
 from streams.domain.sla.policy import parse_policy
 from streams.domain.surveys import SurveyAnswer, SurveySend
 from streams.domain.ticket import TicketRecord
@@ -146,15 +146,13 @@ def test_waiting_replies_contribute_nothing_until_the_ticket_exists() -> None:
     assert MODEL.contributions(TicketRecord(replies=(5,), resolutions=(9,))) == []
 
 
-def test_contributions_are_named_hashable_and_equal_across_evaluations() -> None:
-    """The partition diffs two evaluations with ``Counter`` and unpacks them positionally."""
+def test_contributions_are_hashable_equal_across_evaluations_and_unpack_by_position() -> None:
+    """The partition diffs two evaluations by counting them, and unpacks them positionally."""
     record = TicketRecord(created_ms=0, channel="chat", priority="high", replies=(400 * S,))
     first, again = MODEL.contributions(record), c.KpiModel().contributions(record)
     assert first == again and Counter(first) == Counter(again)
-    created = first[0]
-    assert isinstance(created, Contribution)
-    assert created.series == Series(c.CREATED, CHAT_HIGH) and created.series.bucket == SUM
-    at_ms, series, amount = created
+    at_ms, series, amount = first[0]
+    assert series == Series(c.CREATED, CHAT_HIGH) and series.bucket == SUM
     assert (at_ms, series.kpi, amount) == (0, c.CREATED, 1)
 
 

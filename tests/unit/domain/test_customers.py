@@ -20,7 +20,7 @@ from streams.domain.customers import (
     max_customer_record_bytes,
 )
 from streams.domain.digests import event_digest
-from streams.domain.series import Contribution, Series
+from streams.domain.series import Series
 from tests.support.builders import NOW, D, H, M, S
 
 HORIZON = 7 * D
@@ -39,11 +39,11 @@ def _record_of(*tickets: CustomerTicket, model: RepeatModel = MODEL) -> Customer
 
 
 def _repeat_times(record: CustomerRecord, model: RepeatModel = MODEL) -> list[int]:
-    return [c.at_ms for c in model.contributions(record) if c.series.kpi == REPEAT_CONTACTS]
+    return [at for at, series, _ in model.contributions(record) if series.kpi == REPEAT_CONTACTS]
 
 
 def _latest_repeat(record: CustomerRecord, model: RepeatModel = MODEL) -> list[int]:
-    return [c.at_ms for c in model.contributions(record) if c.series.kpi == REPEAT_CUSTOMERS]
+    return [at for at, series, _ in model.contributions(record) if series.kpi == REPEAT_CUSTOMERS]
 
 
 def _repeats_by_definition(times: list[int], among: list[int], horizon_ms: int) -> list[int]:
@@ -58,8 +58,8 @@ def test_a_repeat_is_found_whichever_of_the_two_tickets_arrives_first() -> None:
     for order in ((first, second), (second, first)):
         record = _record_of(*order)
         assert MODEL.contributions(record) == [
-            Contribution(NOW - D, Series(REPEAT_CONTACTS, ("chat",)), 1),
-            Contribution(NOW - D, Series(REPEAT_CUSTOMERS, ()), 1),
+            (NOW - D, Series(REPEAT_CONTACTS, ("chat",)), 1),
+            (NOW - D, Series(REPEAT_CUSTOMERS, ()), 1),
         ]
 
 
@@ -70,7 +70,9 @@ def test_a_single_ticket_is_no_repeat() -> None:
 def test_two_tickets_at_the_same_instant_are_both_repeats() -> None:
     record = _record_of(_customer_ticket("A", NOW, "chat"), _customer_ticket("B", NOW, "email"))
     repeats = Counter(
-        c.series.labels for c in MODEL.contributions(record) if c.series.kpi == REPEAT_CONTACTS
+        series.labels
+        for _, series, _ in MODEL.contributions(record)
+        if series.kpi == REPEAT_CONTACTS
     )
     assert repeats == {("chat",): 1, ("email",): 1}
     assert _latest_repeat(record) == [NOW]
@@ -122,7 +124,7 @@ def test_a_full_record_forgets_its_oldest_ticket_and_keeps_its_repeat_contact_fr
     assert record.floor_ms == NOW - 3 * H
     assert _repeat_times(record) == [NOW - 2 * H, NOW - H]  # B still follows the forgotten A
     applied = MODEL.apply(record, _customer_ticket("D", NOW), cap=2)
-    assert applied.frozen == [Contribution(NOW - 2 * H, Series(REPEAT_CONTACTS, ("email",)), 1)]
+    assert applied.frozen == [(NOW - 2 * H, Series(REPEAT_CONTACTS, ("email",)), 1)]
     assert len(record.tickets) == 2 and record.floor_ms == NOW - 2 * H
 
 
@@ -172,8 +174,8 @@ def test_a_customer_with_ten_thousand_tickets_stays_bounded_and_counts_every_rep
         before = model.contributions(record)
         applied = model.apply(record, _customer_ticket(f"T{n}", at))
         assert applied.admission is Admission.APPLIED
-        windows.update(c.series for c in [*model.contributions(record), *applied.frozen])
-        windows.subtract(c.series for c in before)
+        windows.update(series for _, series, _ in [*model.contributions(record), *applied.frozen])
+        windows.subtract(series for _, series, _ in before)
         assert len(record.tickets) <= MAX_CUSTOMER_TICKETS_KEPT
     assert len(record.to_bytes()) <= max_customer_record_bytes()
     # the record alone: exactly the repeat contacts among its kept tickets (the floor stands
