@@ -99,6 +99,8 @@ class PartitionState:
 
     # -- the clock and the timers ------------------------------------------------------------
     def advance(self, now_ms: int) -> None:
+        """Move the clock (never back); the windows take in what the last batch added."""
+        self.windows.flush()
         if now_ms > self.now_ms:
             self.now_ms = now_ms
             self.windows.advance(now_ms)
@@ -251,28 +253,21 @@ class PartitionState:
         return cached if cached is not None else self.model.contributions(record)
 
     def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
+        """Move the windows from what a record contributed to what it contributes now."""
         add = self.windows.add
         if before:
             # contributions come in a stable order and an event changes few of them: skip the
-            # common prefix and suffix (an item removed from both sides leaves the difference)
+            # common prefix and suffix; what is left is taken out and put in, and the windows'
+            # buffer sums both sides per series and time slot, so what is on both cancels
             same, end = 0, min(len(before), len(after))
             while same < end and before[same] == after[same]:
                 same += 1
-            if same == len(before) == len(after):
-                return
             b, a = len(before), len(after)
             while b > same and a > same and before[b - 1] == after[a - 1]:
                 b, a = b - 1, a - 1
-            before, after = before[same:b], after[same:a]
-        if not before:
-            for at_ms, key, amount in after:
-                add(at_ms, key, amount)
-            return
-        delta: dict[Contribution, int] = {}
-        for item in after:
-            delta[item] = delta.get(item, 0) + 1
-        for item in before:
-            delta[item] = delta.get(item, 0) - 1
-        for (at_ms, key, amount), times in delta.items():
-            if times:
-                add(at_ms, key, amount * times)
+            for index in range(same, b):
+                at_ms, key, amount = before[index]
+                add(at_ms, key, -amount)
+            after = after[same:a]
+        for at_ms, key, amount in after:
+            add(at_ms, key, amount)

@@ -8,10 +8,12 @@ least: its edge moves in steps of one bucket.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 MIN_STEP_MS = 60_000
+PENDING_MAX = 50_000  # additions buffered at most (loading a partition calls no advance)
 
 
 @dataclass(slots=True)
@@ -62,7 +64,13 @@ def _add(sums: dict[Hashable, int], key: Hashable, amount: int) -> None:
 
 
 class SlidingWindows:
-    """A set of named windows fed with the same contributions."""
+    """A set of named windows fed with the same contributions.
+
+    Additions wait in one buffer, summed per series and time slot, until the windows are
+    advanced or read (or the buffer is full): a batch of events changes the same series at the
+    same minute many times, and each change would otherwise be made in every window. A slot is
+    the greatest common divisor of the windows' steps, so it lies inside one bucket of each.
+    """
 
     def __init__(self, widths_ms: Mapping[str, int], steps: int = 240) -> None:
         self.windows = [
@@ -70,14 +78,33 @@ class SlidingWindows:
             for name, width in widths_ms.items()
         ]
         self.largest_ms = max(widths_ms.values())
+        self._slot_ms = math.gcd(*(w.step_ms for w in self.windows))
+        self._pending: dict[tuple[int, Hashable], int] = {}
 
     def advance(self, now_ms: int) -> None:
+        self.flush()
         for window in self.windows:
             window.advance(now_ms)
 
     def add(self, at_ms: int, key: Hashable, amount: int) -> None:
-        for window in self.windows:
-            window.add(at_ms, key, amount)
+        pending = self._pending
+        slot = (at_ms // self._slot_ms, key)
+        pending[slot] = pending.get(slot, 0) + amount
+        if len(pending) >= PENDING_MAX:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make every addition so far part of the windows."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        slot_ms, windows = self._slot_ms, self.windows
+        for (slot, key), amount in pending.items():
+            if amount:
+                at_ms = slot * slot_ms
+                for window in windows:
+                    window.add(at_ms, key, amount)
 
     def totals(self) -> dict[str, dict[Hashable, int]]:
+        self.flush()
         return {w.name: w.totals for w in self.windows}
