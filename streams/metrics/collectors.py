@@ -100,6 +100,8 @@ class HealthStats(Protocol):
     @property
     def quarantined(self) -> int: ...
     @property
+    def rebuild_seconds(self) -> Mapping[str, float]: ...  # stage (read, load) -> seconds
+    @property
     def lag(self) -> Mapping[tuple[str, int], int]: ...  # (topic, partition) -> messages
 
 
@@ -161,6 +163,12 @@ class HealthCollector(Collector):
         yield CounterMetricFamily(
             m.QUARANTINED_RECORDS.name, m.QUARANTINED_RECORDS.help, value=stats.quarantined
         )
+        rebuilds = CounterMetricFamily(
+            m.REBUILD_SECONDS.name, m.REBUILD_SECONDS.help, labels=m.REBUILD_SECONDS.labels
+        )
+        for stage in m.REBUILD_STAGES:
+            rebuilds.add_metric([stage], stats.rebuild_seconds.get(stage, 0.0))
+        yield rebuilds
         stalled = _gauge(m.PROCESSING_STALLED)
         for stage, is_stalled in sorted(self._stalled().items()):
             stalled.add_metric([stage], 1 if is_stalled else 0)

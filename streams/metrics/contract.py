@@ -67,6 +67,14 @@ QUARANTINED_RECORDS = Family(
     "a rebuild (logged with the cause).",
     (),
 )
+REBUILD_SECONDS = Family(
+    "support_rebuild_seconds",
+    "Seconds this worker spent rebuilding partitions from their changelogs: reading the "
+    "records (read) and loading them into the state (load).",
+    ("stage",),
+)
+#: the stages of a rebuild, as ``support_rebuild_seconds`` labels them
+REBUILD_STAGES = ("read", "load")
 ORPHANED_EVENTS = Family(
     "support_orphaned_events",
     "Replies and resolutions dropped because their ticket was never created "
@@ -124,4 +132,5 @@ ALL_FAMILIES = (
     REWINDS,
     PROCESSING_STALLED,
     QUARANTINED_RECORDS,
+    REBUILD_SECONDS,
 )

@@ -36,6 +36,8 @@ class ProcessorStats:
     rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
     quarantined: int = 0  # changelog records a rebuild could not load (left out, logged)
+    # seconds spent rebuilding partitions, per stage: reading the changelog, loading the records
+    rebuild_seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "load": 0.0})
     lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> messages
 
     @property

@@ -135,12 +135,12 @@ def known_topics(text: str) -> set[str]:
     }
 
 
-def metric_sum(text: str, name: str) -> float:
-    """Sum of every sample of one metric family in a /metrics page."""
+def metric_sum(text: str, name: str, labels: str = "") -> float:
+    """Sum of every sample of one metric family in a /metrics page (``labels``: only those
+    whose labels start so, e.g. ``stage="read"``)."""
+    starts = (f"{name}{{{labels}",) if labels else (name + "{", name + " ")
     return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith((name + "{", name + " "))
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(starts)
     )
 
 
