@@ -211,8 +211,10 @@ def build_worker(settings: Settings, loglevel: str) -> Any:
     """The Faust worker running one processor (a ``faust.Worker``)."""
     import faust
 
+    from streams.runtime import collection
     from streams.runtime.app import Processor
 
+    collection.configure()  # a heap of long-lived records: see streams/runtime/collection.py
     worker = faust.Worker(Processor(settings).app, loglevel=loglevel)
     # Faust's terminal spinner sets the root logger to DEBUG whenever the level is WARNING or
     # above, so every debug call of aiokafka (one per produced record) builds a LogRecord, a

@@ -19,6 +19,10 @@ class EventLabels(NamedTuple):
     category: str = UNKNOWN
 
 
+#: the labels of an event that brings none (most do): built once, a NamedTuple is not free
+NO_LABELS = EventLabels()
+
+
 class Labelling:
     """Turns an event's free-form values into labels: channel and priority by allow-list, teams
     and categories first come, first served (shared by a worker's partitions)."""
@@ -48,7 +52,7 @@ class Labelling:
                 None if event.team is None else self.teams.label(event.team),
                 UNKNOWN if event.category is None else self.categories.label(event.category),
             )
-        return EventLabels()
+        return NO_LABELS
 
     def readmit(self, record: TicketRecord) -> None:
         """A restored record's labels keep their place (a record of a format older than the

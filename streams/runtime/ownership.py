@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Set
 from typing import Protocol
 
 from streams.domain.partition import PartitionState
+from streams.runtime import collection
 from streams.runtime.changelog import Changelogs
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness, retry_pause, why
@@ -189,8 +190,9 @@ class Ownership:
                 self.liveness.done(STAGE)  # read or not: no longer busy
             read = time.monotonic()
             state = self.new_state()
-            self._load(partition, state.load, records.tickets)
-            self._load(partition, state.customers.load, records.customers)
+            with collection.bulk_load():  # synchronous: nothing else runs meanwhile
+                self._load(partition, state.load, records.tickets)
+                self._load(partition, state.customers.load, records.customers)
             loaded = time.monotonic()
             self.stats.rebuild_seconds["read"] += read - started
             self.stats.rebuild_seconds["load"] += loaded - read
