@@ -31,6 +31,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only compare every topic's partitions with the configuration; exit 1 if any "
         "differs or is missing",
     )
+    repartition = sub.add_parser(
+        "repartition",
+        help="rebuild the state into N partitions for a new deployment (old workers stopped)",
+    )
+    repartition.add_argument("--to", type=int, required=True, metavar="N", help="partitions")
+    repartition.add_argument("--app-id", required=True, help="SUPPORTKPI_APP_ID of the new layout")
+    repartition.add_argument(
+        "--grow-source-topics",
+        action="store_true",
+        help="grow source topics with fewer partitions than the new layout's (Kafka only)",
+    )
 
     worker = sub.add_parser("worker", help="run a processor worker (Faust)")
     worker.add_argument("--loglevel", default="info")
@@ -266,6 +277,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 COMMANDS = {
     "broker": cmd_broker,
     "topics": topic_commands.topics,
+    "repartition": topic_commands.repartition,
     "worker": cmd_worker,
     "simulate": cmd_simulate,
     "bench": cmd_bench,
