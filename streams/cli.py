@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from streams.config import Settings
 from streams.publishing import commands as publishing
+from streams.runtime import topic_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,7 +22,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     broker.add_argument("--host", default="127.0.0.1")
     broker.add_argument("--port", type=int, default=9092)
 
-    sub.add_parser("topics", help="create the topics with SUPPORTKPI_PARTITIONS partitions")
+    topics = sub.add_parser(
+        "topics", help="create the topics with SUPPORTKPI_PARTITIONS partitions"
+    )
+    topics.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare every topic's partitions with the configuration; exit 1 if any "
+        "differs or is missing",
+    )
+    repartition = sub.add_parser(
+        "repartition",
+        help="rebuild the state into N partitions for a new deployment (old workers stopped)",
+    )
+    repartition.add_argument("--to", type=int, required=True, metavar="N", help="partitions")
+    repartition.add_argument("--app-id", required=True, help="SUPPORTKPI_APP_ID of the new layout")
+    repartition.add_argument(
+        "--grow-source-topics",
+        action="store_true",
+        help="grow source topics with fewer partitions than the new layout's (Kafka only)",
+    )
 
     worker = sub.add_parser("worker", help="run a processor worker (Faust)")
     worker.add_argument("--loglevel", default="info")
@@ -186,15 +206,6 @@ def cmd_broker(args: argparse.Namespace) -> int:
     return devbroker.run(args.port, args.host, on_ready=ready)
 
 
-def cmd_topics(args: argparse.Namespace) -> int:
-    from streams.runtime.topics import ensure_topics
-
-    settings = Settings.from_env()
-    created = ensure_topics(settings)
-    print("created: " + (", ".join(created) if created else "nothing (all topics exist)"))
-    return 0
-
-
 def cmd_worker(args: argparse.Namespace) -> int:
     from streams.runtime.topics import ensure_topics, with_broker_limit
 
@@ -267,7 +278,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "broker": cmd_broker,
-    "topics": cmd_topics,
+    "topics": topic_commands.topics,
+    "repartition": topic_commands.repartition,
     "worker": cmd_worker,
     "simulate": cmd_simulate,
     "bench": cmd_bench,

@@ -24,7 +24,10 @@ class Settings:
     broker_quirks: str = ""  # "tansu" only for the embedded development broker
     app_id: str = "supportkpi"
     topic_prefix: str = ""
-    partitions: int = 4
+    partitions: int = 12  # of the internal topics: the most workers that can share the work
+    # of the source topics supportkpi creates; 0: ``partitions``. The router re-keys every event,
+    # so only its own parallelism depends on it: set the count of topics that publishers own
+    source_partitions: int = 0
     replication: int = 1
     security_protocol: str = "PLAINTEXT"  # SSL, SASL_PLAINTEXT, SASL_SSL: see runtime/security
     sasl_mechanism: str = "PLAIN"
@@ -103,6 +106,8 @@ class Settings:
             raise ValueError(f"SUPPORTKPI_CLOCK must be 'wall' or 'event', not {self.clock!r}")
         if self.partitions < 1:
             raise ValueError("SUPPORTKPI_PARTITIONS must be at least 1")
+        if self.source_partitions < 0:
+            raise ValueError("SUPPORTKPI_SOURCE_PARTITIONS must be 0 (as PARTITIONS) or more")
         if self.compression not in COMPRESSIONS:
             raise ValueError(
                 f"SUPPORTKPI_COMPRESSION must be one of {', '.join(COMPRESSIONS)}"
@@ -148,6 +153,11 @@ class Settings:
         return self.topic_prefix + kind.value
 
     @property
+    def source_partition_count(self) -> int:
+        """Partitions the source topics are created and checked with."""
+        return self.source_partitions or self.partitions
+
+    @property
     def source_topics(self) -> dict[str, Kind]:
         return {self.topic(kind): kind for kind in Kind}
 
@@ -155,6 +165,11 @@ class Settings:
     def events_topic(self) -> str:
         """Internal topic where every valid event is re-keyed by ticket."""
         return f"{self.topic_prefix}{self.app_id}-events"
+
+    @property
+    def router_group(self) -> str:
+        """The router's consumer group (the stateful stage's is ``app_id``)."""
+        return f"{self.app_id}-router"
 
     @property
     def dead_letter_topic(self) -> str:

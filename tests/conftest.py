@@ -139,8 +139,11 @@ class Stack:
         return problems
 
 
-def isolated_env(broker: Broker, data_dir: Path) -> tuple[dict[str, str], Settings]:
-    """Environment of one isolated deployment on the shared broker; its topics exist."""
+def isolated_env(
+    broker: Broker, data_dir: Path, **overrides: str
+) -> tuple[dict[str, str], Settings]:
+    """Environment of one isolated deployment on the shared broker; its topics exist.
+    ``overrides`` set ``SUPPORTKPI_*`` (``partitions="4"``); unset, the defaults hold."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     env = dict(
         os.environ,
@@ -152,6 +155,7 @@ def isolated_env(broker: Broker, data_dir: Path) -> tuple[dict[str, str], Settin
         SUPPORTKPI_BATCH_WAIT="0.1",
         SUPPORTKPI_DATA_DIR=str(data_dir),
         SUPPORTKPI_HOUSEKEEPING_INTERVAL="5",
+        **{f"SUPPORTKPI_{name.upper()}": value for name, value in overrides.items()},
     )
     settings = Settings.from_env(env)
     ensure_topics(settings)

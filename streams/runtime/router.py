@@ -70,7 +70,7 @@ class Router(ConsumerRebalanceListener):
 
     @property
     def group_id(self) -> str:
-        return f"{self.settings.app_id}-router"
+        return self.settings.router_group
 
     async def run(self) -> None:
         """Route until cancelled; retriable errors are retried with a growing pause."""

@@ -18,6 +18,11 @@ lookups are off by as much.
 topic, internal topic) adds up to that much to every message's latency. Kafka answers as soon as
 ``fetch_min_bytes`` are there, so this wait costs it nothing. ``install()`` caps every
 consumer's fetch wait at ``FETCH_MAX_WAIT_MS``.
+
+3. Tansu keeps listing a consumer group's members after they leave (LeaveGroup) or die, until a
+rebalance replaces them, so DescribeGroups cannot tell a stopped deployment from a running one.
+Nothing can correct that from a client: ``lists_departed_members`` tells ``repartition`` to skip
+its "old workers still running" check (it says so) rather than refuse forever.
 """
 
 from __future__ import annotations
@@ -41,6 +46,11 @@ def install_for(settings: Settings) -> None:
     """Install the corrections if ``settings`` name Tansu as the broker; else nothing."""
     if settings.broker_quirks == BROKER:
         install(settings.bootstrap_servers)
+
+
+def lists_departed_members(settings: Settings) -> bool:
+    """Whether the broker reports members that have left their group (Tansu: bug 3)."""
+    return settings.broker_quirks == BROKER
 
 
 async def end_offsets(

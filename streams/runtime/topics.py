@@ -1,9 +1,12 @@
-"""Create the topics the processor uses, co-partitioned, with the intended cleanup policies."""
+"""Create the topics the processor uses, co-partitioned, with the intended cleanup policies,
+and check that the broker's topics have the partition counts the configuration expects."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -18,7 +21,7 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     n, rf = settings.partitions, settings.replication
     week = str(7 * 86_400_000)
     specs = [
-        NewTopic(name, n, rf, topic_configs={"retention.ms": week})
+        NewTopic(name, settings.source_partition_count, rf, topic_configs={"retention.ms": week})
         for name in settings.source_topics
     ]
     specs.append(NewTopic(settings.events_topic, n, rf, topic_configs={"retention.ms": week}))
@@ -52,6 +55,60 @@ async def create_topics(settings: Settings) -> list[str]:
 
 def ensure_topics(settings: Settings) -> list[str]:
     return asyncio.run(create_topics(settings))
+
+
+class TopicCheck(NamedTuple):
+    """One topic's partition count: what the configuration expects, what the broker has."""
+
+    name: str
+    expected: int
+    actual: int | None  # None: the topic does not exist
+
+    @property
+    def status(self) -> str:
+        if self.actual is None:
+            return "missing"
+        return "ok" if self.actual == self.expected else "MISMATCH"
+
+
+def compare(expected: Mapping[str, int], actual: Mapping[str, int]) -> list[TopicCheck]:
+    """Every expected topic against the broker's counts (topics not expected are ignored)."""
+    return [TopicCheck(name, n, actual.get(name)) for name, n in expected.items()]
+
+
+def expected_partitions(settings: Settings) -> dict[str, int]:
+    """The partition count of every topic the app uses: those ``ensure_topics`` creates (the
+    app has no Faust tables, and Faust's leader topic is disabled, so Faust adds none)."""
+    return {spec.name: spec.num_partitions for spec in topic_specs(settings)}
+
+
+async def partition_counts(settings: Settings) -> dict[str, int]:
+    """Partitions of every topic on the broker. One metadata request for all topics: naming a
+    missing topic could create it (Tansu, or Kafka with ``auto.create.topics.enable``)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, **client_options(settings)
+    )
+    await admin.start()
+    try:
+        topics = await admin.describe_topics()
+    finally:
+        await admin.close()
+    return {t["topic"]: len(t["partitions"]) for t in topics if t["error_code"] == 0}
+
+
+def check_topics(settings: Settings) -> list[TopicCheck]:
+    counts = asyncio.run(partition_counts(settings))
+    return compare(expected_partitions(settings), counts)
+
+
+def check_lines(checks: list[TopicCheck]) -> list[str]:
+    """One aligned line per topic: name, expected, actual (``-`` when missing), status."""
+    width = max((len(c.name) for c in checks), default=0)
+    return [
+        f"{c.name:<{width}}  expected {c.expected:>3}  actual "
+        f"{'-' if c.actual is None else c.actual:>3}  {c.status}"
+        for c in checks
+    ]
 
 
 async def message_limit(settings: Settings) -> int | None:

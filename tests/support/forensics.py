@@ -13,6 +13,7 @@ import orjson
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from streams.config import Settings
+from streams.domain.contacts import is_contacts
 from streams.domain.events import unpack
 from streams.domain.ticket import DIGEST_SIZE, TicketRecord, event_digest
 
@@ -55,12 +56,13 @@ def messages(bootstrap: str, topic: str, partitions: int) -> Iterator[Message]:
 
 def committed_offsets(bootstrap: str, settings: Settings) -> dict[tuple[str, int], int]:
     """Offsets the processor's consumer group has committed (absent: none yet)."""
-    topics = [settings.events_topic, *settings.source_topics]
+    counts = {settings.events_topic: settings.partitions}
+    counts.update(dict.fromkeys(settings.source_topics, settings.source_partition_count))
     consumer = Consumer(
         {"bootstrap.servers": bootstrap, "group.id": settings.app_id, "enable.auto.commit": False}
     )
     try:
-        wanted = [TopicPartition(t, p) for t in topics for p in range(settings.partitions)]
+        wanted = [TopicPartition(t, p) for t, n in counts.items() for p in range(n)]
         return {
             (tp.topic, tp.partition): tp.offset
             for tp in consumer.committed(wanted, timeout=20)
@@ -91,7 +93,7 @@ def routed_ids(bootstrap: str, settings: Settings) -> set[str]:
     return {
         e.event_id
         for _, v in _read(bootstrap, settings.events_topic, settings.partitions)
-        if v
+        if v and not is_contacts(v)  # contacts messages carry no event ids
         for e in unpack(v)
     }
 
@@ -113,7 +115,8 @@ def report(
     source = {}
     ends: dict[tuple[str, int], int] = {}
     for topic in settings.source_topics:
-        for partition, offset, _, value in _read_at(bootstrap, topic, settings.partitions):
+        count = settings.source_partition_count
+        for partition, offset, _, value in _read_at(bootstrap, topic, count):
             ends[(topic, partition)] = offset + 1
             try:
                 source.setdefault(orjson.loads(value)["event_id"], (topic, partition, offset))

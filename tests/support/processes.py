@@ -15,6 +15,18 @@ from pathlib import Path
 from streams.devtools import devbroker
 
 
+def supportkpi(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """One ``supportkpi`` command run to its end, as an operator or an init container runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "streams", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     """SIGTERM, and SIGKILL if it has not exited within ``timeout``."""
     if proc.poll() is not None:

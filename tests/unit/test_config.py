@@ -14,6 +14,8 @@ def test_defaults_match_the_documented_contract() -> None:
     assert settings.windows == ("1h", "24h", "7d", "30d")
     assert settings.window_widths_ms == WINDOWS  # the in-process tests' defaults follow
     assert settings.topic(Kind.CREATED) == "ticket-created"
+    assert (settings.partitions, settings.source_partition_count) == (12, 12)
+    assert settings.router_group == "supportkpi-router"
 
 
 def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
@@ -39,11 +41,18 @@ def test_environment_overrides_with_prefix_lists_and_numbers() -> None:
         ("SUPPORTKPI_WINDOWS", "1 hour"),
         ("SUPPORTKPI_CLOCK", "sundial"),
         ("SUPPORTKPI_PARTITIONS", "0"),
+        ("SUPPORTKPI_SOURCE_PARTITIONS", "-1"),
     ],
 )
 def test_bad_settings_fail_at_start_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ValueError):
         Settings.from_env({name: value})
+
+
+def test_source_topics_follow_the_partitions_unless_given_their_own_count() -> None:
+    assert Settings.from_env({"SUPPORTKPI_PARTITIONS": "24"}).source_partition_count == 24
+    kept = Settings.from_env({"SUPPORTKPI_PARTITIONS": "24", "SUPPORTKPI_SOURCE_PARTITIONS": "4"})
+    assert (kept.partitions, kept.source_partition_count) == (24, 4)
 
 
 def test_limits_that_cannot_hold_are_refused_at_start_up() -> None:

@@ -90,3 +90,18 @@ def test_kubernetes_manifest_has_probes_scrape_annotations_and_one_owner_per_par
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+def test_workers_start_only_after_the_topics_partition_counts_are_checked() -> None:
+    services = COMPOSE["services"]
+    assert services["topics-check"]["command"] == ["topics", "--check"]
+    for worker in ("worker-1", "worker-2"):
+        assert services[worker]["depends_on"]["topics-check"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert COMPOSE["x-supportkpi-env"]["SUPPORTKPI_PARTITIONS"] == "12"  # the default, written
+    docs = list(yaml.safe_load_all((ROOT / "deploy/kubernetes/supportkpi.yaml").read_text()))
+    kinds = {d["kind"]: d for d in docs}
+    init = kinds["StatefulSet"]["spec"]["template"]["spec"]["initContainers"]
+    assert [c["args"] for c in init] == [["topics"], ["topics", "--check"]]  # create, then check
+    assert kinds["ConfigMap"]["data"]["SUPPORTKPI_PARTITIONS"] == "12"
