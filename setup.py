@@ -25,16 +25,20 @@ class BuildAndStamp(build_ext):
     uses a build only while the digest matches its sources)."""
 
     def run(self) -> None:
-        super().run()
-        if ext_modules:
-            from streams.domain import BUILD_STAMP, source_digest
+        if not ext_modules:
+            super().run()
+            return
+        from streams.domain import BUILD_STAMP, source_digest
 
-            stamp = BUILD_STAMP.read_text() if BUILD_STAMP.exists() else ""
-            BUILD_STAMP.write_text(source_digest() + "\n")
-            if not self.inplace:  # the wheel: the stamp goes beside the built modules
-                target = os.path.join(self.build_lib, "streams", "domain", BUILD_STAMP.name)
-                self.copy_file(str(BUILD_STAMP), target)
-                BUILD_STAMP.write_text(stamp) if stamp else BUILD_STAMP.unlink()
+        digest = source_digest()  # before: an edit made while mypyc runs is not this build
+        super().run()
+        if self.inplace:
+            BUILD_STAMP.write_text(digest + "\n")
+        else:  # the wheel: beside the built modules, never in the source tree
+            target = os.path.join(self.build_lib, "streams", "domain", BUILD_STAMP.name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as stamp:
+                stamp.write(digest + "\n")
 
 
 setup(ext_modules=ext_modules, cmdclass={"build_ext": BuildAndStamp})

@@ -14,7 +14,7 @@ import hashlib
 import os
 import warnings
 from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
+from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
 from importlib.util import spec_from_file_location
 from pathlib import Path
 from typing import Literal
@@ -24,9 +24,37 @@ HERE = Path(__file__).parent
 BUILD_STAMP = HERE / "_compiled_sources.txt"
 
 
+#: the shared library of a build (``group_name`` in setup.py), beside one shim per module
+NATIVE = "native__mypyc"
+
+
 def compiled_sources() -> list[Path]:
-    """The modules a build compiles: every module of the package but the ``__init__`` files."""
-    return sorted(p for p in HERE.rglob("*.py") if p.name != "__init__.py")
+    """The modules a build compiles: every module of the package and its subpackages (the
+    folders with an ``__init__.py``, as the wheel has them), but the ``__init__`` files."""
+    return sorted(
+        path
+        for path in HERE.rglob("*.py")
+        if path.name != "__init__.py"
+        and all((folder / "__init__.py").exists() for folder in _folders(path))
+    )
+
+
+def _folders(path: Path) -> list[Path]:
+    return [folder for folder in path.parents if folder == HERE or HERE in folder.parents]
+
+
+def built() -> bool:
+    """Whether a whole build for this interpreter is here: every module's extension, and the
+    shared library (a build for another Python, or with a module missing, is no build)."""
+    suffix = EXTENSION_SUFFIXES[0]
+    modules = [path.with_suffix(suffix) for path in compiled_sources()]
+    return all(path.exists() for path in [*modules, HERE / (NATIVE + suffix)])
+
+
+def build_is_current() -> bool:
+    """A whole build is here, and the sources are those it was built from."""
+    stamp = BUILD_STAMP.read_text().strip() if BUILD_STAMP.exists() else ""
+    return built() and stamp == source_digest()
 
 
 def source_digest() -> str:
@@ -57,20 +85,20 @@ def _choose() -> Literal["compiled", "python"]:
     wanted = os.environ.get("SUPPORTKPI_CORE", "auto")
     if wanted not in ("auto", "python", "compiled"):
         raise ImportError(f"SUPPORTKPI_CORE must be auto, python or compiled, not {wanted!r}")
-    built = any(HERE.rglob("*.so"))
-    current = built and BUILD_STAMP.exists() and BUILD_STAMP.read_text().strip() == source_digest()
+    present = any(HERE.rglob("*.so"))  # some build, whether usable or not
+    current = present and build_is_current()
     if wanted == "compiled" and not current:
-        state = "is older than its sources" if built else "is not built"
+        state = "is older than its sources" if built() else "is not built for this Python"
         raise ImportError(f"SUPPORTKPI_CORE=compiled, but the compiled core {state}: make core")
     if current and wanted != "python":
         return "compiled"
-    if built and wanted == "auto":
+    if present and wanted == "auto":
         warnings.warn(
-            "the compiled core is older than its sources; running the pure-Python core "
-            "(make core rebuilds it)",
+            "the compiled core is older than its sources or not built for this Python; "
+            "running the pure-Python core (make core rebuilds it)",
             stacklevel=2,
         )
-    if built:
+    if present:
         import sys
 
         sys.meta_path.insert(0, _SourcesOnly())

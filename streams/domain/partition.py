@@ -15,6 +15,7 @@ the clock moves only through ``advance``, called by the agent and the runtime's 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
@@ -63,7 +64,7 @@ class PartitionState:
         self.dirty: set[str] = set()
         # the customers this partition owns (repeat contacts): their own records and changelog,
         # the partition's windows
-        self.customers = Customers(repeats or RepeatModel(), labels, self._diff)
+        self.customers = Customers(repeats or RepeatModel(), labels, partial(diff_into, windows))
         self.evaluation_errors = 0  # records a timer could not evaluate (skipped, not fatal)
         self.now_ms = now_ms
         windows.advance(now_ms)
@@ -253,21 +254,31 @@ class PartitionState:
         return cached if cached is not None else self.model.contributions(record)
 
     def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
-        """Move the windows from what a record contributed to what it contributes now."""
-        add = self.windows.add
-        if before:
-            # contributions come in a stable order and an event changes few of them: skip the
-            # common prefix and suffix; what is left is taken out and put in, and the windows'
-            # buffer sums both sides per series and time slot, so what is on both cancels
-            same, end = 0, min(len(before), len(after))
-            while same < end and before[same] == after[same]:
-                same += 1
-            b, a = len(before), len(after)
-            while b > same and a > same and before[b - 1] == after[a - 1]:
-                b, a = b - 1, a - 1
-            for index in range(same, b):
-                at_ms, key, amount = before[index]
-                add(at_ms, key, -amount)
-            after = after[same:a]
-        for at_ms, key, amount in after:
-            add(at_ms, key, amount)
+        diff_into(self.windows, before, after)
+
+
+def diff_into(
+    windows: SlidingWindows, before: list[Contribution] | None, after: list[Contribution]
+) -> None:
+    """Move ``windows`` from what a record contributed to what it contributes now.
+
+    A function, not a method: the customers' state holds it (``partial``), and a bound method
+    would tie the partition state into a reference cycle that only the cyclic collector frees.
+    """
+    add = windows.add
+    if before:
+        # contributions come in a stable order and an event changes few of them: skip the
+        # common prefix and suffix; what is left is taken out and put in, and the windows'
+        # buffer sums both sides per series and time slot, so what is on both cancels
+        same, end = 0, min(len(before), len(after))
+        while same < end and before[same] == after[same]:
+            same += 1
+        b, a = len(before), len(after)
+        while b > same and a > same and before[b - 1] == after[a - 1]:
+            b, a = b - 1, a - 1
+        for index in range(same, b):
+            at_ms, key, amount = before[index]
+            add(at_ms, key, -amount)
+        after = after[same:a]
+    for at_ms, key, amount in after:
+        add(at_ms, key, amount)

@@ -30,7 +30,8 @@ class Readout:
 
 
 def read(partitions: Iterable[PartitionState]) -> Readout:
-    """Only reads: the runtime advances each state's clock (in the agent and a timer)."""
+    """Changes nothing a reader sees: the runtime advances each state's clock (in the agent and
+    a timer); reading the windows' totals only folds in their buffered additions."""
     out = Readout()
     for state in partitions:
         # the windows hold only the series of contributions

@@ -113,8 +113,11 @@ class Ownership:
     def assign(self, partitions: Set[int]) -> None:
         """A rebalance: forget partitions that moved away, at once; rebuild new ones."""
         self.assigned = set(partitions)
-        for partition in set(self.states) - self.assigned:
+        dropped = set(self.states) - self.assigned
+        for partition in dropped:
             del self.states[partition]
+        if dropped:
+            collection.dropped_states()
         for partition in set(self._rebuilds) - self.assigned:
             self._rebuilds.pop(partition).cancel()
         for partition in sorted(self.assigned - set(self.states)):

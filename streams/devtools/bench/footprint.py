@@ -172,6 +172,9 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
 
 def _drain(state: PartitionState) -> None:
+    """What the worker does after each batch: persist the changed records, advance the state
+    (its windows take in the batch's additions)."""
+    state.advance(state.now_ms)
     for store in (state, state.customers):
         for _ in store.drain_dirty():
             pass

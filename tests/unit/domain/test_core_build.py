@@ -78,3 +78,13 @@ def test_asking_for_the_compiled_core_fails_when_the_build_is_stale(tmp_path: Pa
     done = _import(_stale_copy(tmp_path), "compiled")
     assert done.returncode != 0
     assert "the compiled core is older than its sources: make core" in done.stderr
+
+
+@pytest.mark.skipif(not BUILT, reason="no compiled core here (make core builds it)")
+def test_a_build_with_a_module_missing_is_no_build(tmp_path: Path) -> None:
+    """Its compiled callers would use the copy in the shared library, the importer the .py."""
+    shutil.copytree(PACKAGE, tmp_path / "streams", ignore=shutil.ignore_patterns("__pycache__"))
+    next((tmp_path / "streams" / "domain").glob("windows.*.so")).unlink()
+    assert _import(tmp_path, "auto").stdout.split() == ["python", ".py", ".py"]
+    refused = _import(tmp_path, "compiled")
+    assert refused.returncode != 0 and "is not built for this Python" in refused.stderr
