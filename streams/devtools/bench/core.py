@@ -25,6 +25,7 @@ from streams.devtools.simulate import Simulator
 from streams.domain import CORE
 from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, Kind, decode
+from streams.runtime import collection
 from streams.runtime.clock import EventClock
 from streams.runtime.states import StateFactory
 
@@ -67,6 +68,7 @@ ON = "core, SLA policy on (events/s)"
 
 
 def _round(messages: list[tuple[Kind, bytes]], decoded: list[Event]) -> dict[str, float]:
+    collection.configure()  # the collector as a worker sets it (its baseline runs under it too)
     n = len(messages)
     loads = _seconds(lambda: [orjson.loads(blob) for _, blob in messages])
     decoding = _seconds(lambda: [decode(blob, kind) for kind, blob in messages])
