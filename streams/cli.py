@@ -84,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "against orjson.loads) on this many events (0: skip)",
     )
     bench.add_argument(
+        "--backfill-events",
+        type=int,
+        default=1_000_000,
+        help="replay this many events of history into an event-clock worker (0: skip)",
+    )
+    bench.add_argument(
         "--recovery-tickets",
         type=int,
         default=1_000_000,

@@ -30,7 +30,7 @@ from streams.config import Settings
 from streams.runtime import aiokafka_fixes, layout, security, tansu_quirks
 from streams.runtime.aiokafka_fixes import UndecodableRecord
 from streams.runtime.changelog import read_partition
-from streams.runtime.sending import Outgoing, send_all
+from streams.runtime.sending import Outgoing, producer_for, send_all
 from streams.runtime.topics import create_topics, partition_counts
 
 log = logging.getLogger(__name__)
@@ -90,15 +90,7 @@ async def rebuild(
     finally:
         await admin.close()
     await create_topics(new)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=new.bootstrap_servers,
-        acks="all",
-        linger_ms=20,
-        max_batch_size=new.max_message_bytes,
-        max_request_size=new.max_message_bytes,
-        compression_type=new.producer_compression,
-        **security.client_options(new),
-    )
+    producer = producer_for(new, linger_ms=20)
     await producer.start()
     try:
         for source, target in (

@@ -34,7 +34,13 @@ from streams.runtime.aiokafka_fixes import UndecodableRecord
 from streams.runtime.deadletters import dead_letter, dead_letter_of
 from streams.runtime.liveness import Liveness, retry_pause, why
 from streams.runtime.routing import Rejected, route
-from streams.runtime.sending import RECORD_OVERHEAD, Outgoing, is_retriable, send_all
+from streams.runtime.sending import (
+    RECORD_OVERHEAD,
+    Outgoing,
+    is_retriable,
+    producer_for,
+    send_all,
+)
 from streams.runtime.stats import ProcessorStats
 from streams.secrets import read_secret
 
@@ -86,15 +92,7 @@ class Router(ConsumerRebalanceListener):
             heartbeat_interval_ms=int(s.heartbeat_interval * 1000),
             **options,
         )
-        producer = AIOKafkaProducer(
-            bootstrap_servers=s.bootstrap_servers,
-            acks="all",
-            linger_ms=5,
-            max_batch_size=s.max_message_bytes,
-            max_request_size=s.max_message_bytes,
-            compression_type=s.producer_compression,
-            **options,
-        )
+        producer = producer_for(s, linger_ms=5)
         await producer.start()
         try:
             await consumer.start()

@@ -9,6 +9,9 @@ from typing import Any, NamedTuple
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
+from streams.config import Settings
+from streams.runtime import security
+
 # what a Kafka record adds to its value and key in a batch of one (headers, varints, batch
 # header): a packed message or dead letter is kept this much below the broker's limit
 RECORD_OVERHEAD = 1024
@@ -22,6 +25,21 @@ class Outgoing(NamedTuple):
     value: bytes | None
     partition: int | None
     headers: list[tuple[str, bytes]] | None
+
+
+def producer_for(settings: Settings, linger_ms: int) -> AIOKafkaProducer:
+    """A producer of the worker's own messages (the router's, a repartition's): every write
+    acknowledged by all replicas, batches and requests up to the broker's message limit, the
+    configured codec and security."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        linger_ms=linger_ms,
+        max_batch_size=settings.max_message_bytes,
+        max_request_size=settings.max_message_bytes,
+        compression_type=settings.producer_compression,
+        **security.client_options(settings),
+    )
 
 
 def is_retriable(exc: BaseException) -> bool:

@@ -23,6 +23,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
             latency_rate=200,
             recovery_tickets=500,
             core_events=2000,
+            backfill_events=1000,
         )
     )
     table = bench.summary
@@ -42,6 +43,7 @@ def test_benchmark_smoke_run_accounts_for_every_event() -> None:
     assert "| core SLA on / orjson.loads |" in table
     figures = ["| p99 |", "| 2 workers |", "| 2 / 1 |", "| all tickets back s |"]
     figures += ["| of which reading the changelog s |", "| of which loading the records s |"]
+    figures += ["| replay s |", "| worker s |", "| end to end s |"]  # the backfill
     if CORE == "compiled":  # each round runs the pure core too, for their ratio
         figures.append("| compiled core / pure core, SLA on |")
     for figure in figures:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +35,13 @@ class Run:
     summary: str = ""  # the tables printed at the end
 
     def worker(
-        self, app_id: str, prefix: str | None = None, source: Path | None = None
+        self,
+        app_id: str,
+        prefix: str | None = None,
+        settings: Mapping[str, str] | None = None,
+        source: Path | None = None,
     ) -> BenchWorker:
+        """A worker on ``prefix``'s topics; ``settings``: more of its environment."""
         return BenchWorker.start(
             self.bootstrap,
             self.quirks,
@@ -44,6 +50,7 @@ class Run:
             app_id,
             self.logs,
             source=source,
+            settings=settings,
         )
 
     @property

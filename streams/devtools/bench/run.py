@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.devtools import devbroker
-from streams.devtools.bench import core, latency, recovery, scale
+from streams.devtools.bench import backfill, core, latency, recovery, scale
 from streams.devtools.bench.footprint import footprint_report
 from streams.devtools.bench.harness import Run, preload
 from streams.devtools.bench.ingest import main as bench_ingest
@@ -39,7 +39,8 @@ class Plan:
     latency_rate: float = 0.0  # events/s while measuring latency; 0: half the measured load
     scale: bool = True  # 2 workers against 1
     recovery_tickets: int = 0  # restart with this many tickets in the changelog
-    core_events: int = 0  # the pure core in process on this many events (no broker)
+    core_events: int = 0  # the core in process on this many events (no broker)
+    backfill_events: int = 0  # replay this many events of history into an event-clock worker
 
 
 def main(plan: Plan) -> Run:
@@ -97,6 +98,10 @@ def _sections(run: Run, plan: Plan) -> list[str]:
         )
     if plan.scale:
         sections.append(spread_table("workers (events/s)", scale.measure(run, plan.repeat), "", 2))
+    if plan.backfill_events:
+        backfills = backfill.measure(run, plan.backfill_events, plan.repeat)
+        title = f"backfill of {plan.backfill_events:,} events (replay, then an event-clock worker)"
+        sections.append(spread_table(title, backfills, "", 1))
     if plan.recovery_tickets:
         restarts = recovery.measure(run, plan.recovery_tickets, plan.repeat)
         sections.append(
@@ -139,8 +144,10 @@ def command(args: argparse.Namespace) -> int:
         scale=not args.no_scale,
         recovery_tickets=args.recovery_tickets,
         core_events=args.core_events,
+        backfill_events=args.backfill_events,
     )
-    if plan.variants or plan.latency_s or plan.scale or plan.recovery_tickets or plan.core_events:
+    parts = (plan.variants, plan.latency_s, plan.scale, plan.recovery_tickets, plan.core_events)
+    if any(parts) or plan.backfill_events:
         main(plan)
     if args.open_tickets:
         footprint_report(args.open_tickets, args.repeat)

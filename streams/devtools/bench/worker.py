@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class BenchWorker:
         logs: Path,
         name: str | None = None,
         source: Path | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> BenchWorker:
         """``source``: run the worker from that checkout instead (to profile an older commit)."""
         port = devbroker.free_port()
@@ -49,6 +50,7 @@ class BenchWorker:
             SUPPORTKPI_SESSION_TIMEOUT="3",
             SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}",
         )
+        env.update(settings or {})
         if source is not None:
             env["PYTHONPATH"] = str(source)
         log = logs / f"{name}-{port}.log"
