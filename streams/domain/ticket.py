@@ -10,7 +10,6 @@ can be rebuilt from records after a restart.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from enum import Enum
 
 from streams.domain import record_format
@@ -18,6 +17,7 @@ from streams.domain.digests import DIGEST_SIZE, event_digest, holds
 from streams.domain.events import Event, Kind
 from streams.domain.facts import sequence_full, with_fact
 from streams.domain.labels import UNKNOWN
+from streams.domain.record_fields import RecordFields
 from streams.domain.record_format import intern_label
 from streams.domain.record_limits import (
     MAX_FACTS_KEPT,
@@ -48,37 +48,10 @@ class Admission(Enum):
     CAPPED = "capped"  # the fact sequence it would grow is full (``MAX_FACTS_KEPT``)
 
 
-@dataclass(slots=True)
-class TicketRecord:
+class TicketRecord(RecordFields):
     """State of one ticket (or of one survey that names no ticket)."""
 
-    created_ms: int | None = None
-    channel: str = UNKNOWN
-    priority: str = UNKNOWN  # bounded label of the current priority
-    team: str | None = None  # bounded label of the team it was created with
-    team_name: str | None = None  # the team it was created with, as published
-    category: str | None = None  # current category as published (SLA policies match on it)
-    # Facts are tuples, not lists: most are empty (the shared ``()`` costs nothing) and a ticket
-    # gets a handful of events, so copying on insert is as cheap as a list shift, while a
-    # million open tickets save ~500 bytes each (seven empty lists and two list headers).
-    replies: tuple[int, ...] = ()  # public human agent replies, sorted
-    customer: tuple[int, ...] = ()  # customer messages, sorted
-    resolutions: tuple[int, ...] = ()  # sorted
-    reopens: tuple[int, ...] = ()  # sorted
-    statuses: tuple[tuple[int, str], ...] = ()  # (at, status), sorted
-    priorities: tuple[tuple[int, str], ...] = ()  # (at, label), sorted
-    surveys: tuple[SurveyAnswer, ...] = ()  # in arrival order
-    seen: bytes = b""  # 8-byte digests of the event ids applied (dedupe), concatenated
-    overflow: bytes = b""  # digests of the newest events once ``seen`` is full (a ring)
-    pending_since_ms: int | None = None  # clock time an event first waited for ticket-created
-    last_ms: int = 0  # newest event time applied
-    evaluated_ms: int = 0  # processor clock at the last evaluation of SLA deadlines
-    category_label: str = UNKNOWN  # bounded label of the category it was created with
-    category_changes: tuple[tuple[int, str], ...] = ()  # (at, label) of the latest ticket-updated
-    team_changes: tuple[TeamChange, ...] = ()  # sorted; see ``transfers``
-    sends: tuple[SurveySend, ...] = ()  # survey-sent, sorted; see ``surveys``
-    first_bot_reply_ms: int | None = None  # the earliest public reply by a bot or automation
-    human_resolved_ms: int | None = None  # the earliest resolution with resolved_by "human"
+    __slots__ = ()
 
     @property
     def resolved_ms(self) -> int | None:

@@ -27,8 +27,8 @@ def after_creation(
     changes: tuple[TeamChange, ...], created_ms: int | None
 ) -> tuple[TeamChange, ...]:
     """The changes that follow the creation (one at or before it is the creation's team)."""
-    if created_ms is None:
-        return ()
+    if created_ms is None or not changes:
+        return ()  # most tickets never move: no generator for them
     return tuple(change for change in changes if change.at_ms > created_ms)
 
 

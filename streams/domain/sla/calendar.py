@@ -6,7 +6,7 @@ All arithmetic is on epoch milliseconds; local wall-clock hours are turned into 
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -90,6 +90,29 @@ class BusinessHours(Calendar):
             if not line.covers(at_ms) and not self._cover(at_ms):
                 return None
         return self._worked_until(end_ms) - self._worked_until(start_ms)
+
+    def add_working_on_timeline(
+        self, start_ms: int, amounts: Sequence[int]
+    ) -> tuple[int | None, ...] | None:
+        """``add_working_many`` without pauses, from the timeline's running totals: a bisect per
+        amount instead of a walk over the intervals. None when the timeline cannot reach
+        ``start_ms`` or an answer within the walk's horizon (then walk)."""
+        line = self._timeline
+        if not line.covers(start_ms) and not self._cover(start_ms):
+            return None
+        first = bisect_right(line.ends, start_ms)  # the first interval that ends after start
+        goal_base = self._worked_until(start_ms)
+        horizon = start_ms + WALK_LIMIT_DAYS * DAY_MS
+        results: list[int | None] = []
+        for amount in amounts:
+            goal = goal_base + amount
+            while not line.worked or line.worked[-1] < goal:
+                if line.hi_ms > horizon:
+                    return None  # years of working time: the walk decides where it stops
+                self._extend(line.last + timedelta(days=1), EXTEND_DAYS)
+            index = bisect_left(line.worked, goal, first)
+            results.append(line.ends[index] - (line.worked[index] - goal))
+        return tuple(results)
 
     def _worked_until(self, at_ms: int) -> int:
         line = self._timeline
@@ -225,7 +248,10 @@ def add_working_many(
     if found is None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()
-        found = memo[key] = _walk(calendar, start_ms, amounts, pauses)
+        found = None if pauses else calendar.add_working_on_timeline(start_ms, amounts)
+        if found is None:
+            found = _walk(calendar, start_ms, amounts, pauses)
+        memo[key] = found
     return found
 
 

@@ -129,3 +129,31 @@ def test_working_time_from_running_totals_equals_the_walk_anywhere() -> None:
         walked = sum(min(e, end) - b for b, e in spans)
         assert working_ms(hours, start, end) == walked, (start, end)
     assert working_ms(hours, at(2026, 10, 25, 0, 0), at(2026, 10, 26, 0, 0)) == 25 * H
+
+
+def test_deadlines_from_running_totals_equal_the_walk_anywhere() -> None:
+    """A deadline without pauses comes from the timeline's running totals (a bisect); at any
+    start (in hours, at an interval's edge, at night, on a holiday, across DST, past the cached
+    days) and for any amount (zero too) it is the instant the interval walk finds."""
+    import random
+
+    from streams.domain.sla.calendar import _walk
+
+    rng = random.Random(5)
+    hours = BusinessHours(
+        name="office",
+        timezone="Europe/Berlin",
+        weekly={d: ((time(8), time(12)), (time(13), time(18))) for d in range(5)}
+        | {6: ((time(0), time(0)),)},
+        holidays=frozenset({date(2026, 12, 24), date(2027, 4, 2)}),
+    )
+    base = at(2026, 10, 20, 0, 0)
+    edges = [at(2026, 10, 26, 12, 0), at(2026, 10, 26, 13, 0), at(2026, 10, 25, 0, 0)]
+    starts = edges + [
+        base + rng.randrange(-700, 700) * 86_400_000 + rng.randrange(86_400_000) for _ in range(300)
+    ]
+    for start in starts:
+        amounts = tuple(sorted(rng.choice([0, M, H, 8 * H, 48 * H, 900 * H]) for _ in range(2)))
+        found = hours.add_working_on_timeline(start, amounts)
+        assert found is not None
+        assert found == _walk(hours, start, amounts, ()), (start, amounts)
