@@ -24,7 +24,15 @@ from prometheus_client import CollectorRegistry
 from streams.config import Settings
 from streams.domain.partition import SLA_SCAN_SLICE
 from streams.metrics.collectors import HealthCollector, KpiCollector
-from streams.runtime import aiokafka_fixes, changelog, faust_fixes, faust_options, tansu_quirks, web
+from streams.runtime import (
+    aiokafka_fixes,
+    changelog,
+    faust_fixes,
+    faust_options,
+    sending,
+    tansu_quirks,
+    web,
+)
 from streams.runtime.batches import BatchApplier
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
@@ -69,6 +77,7 @@ class Processor:
             owns,
             liveness,
             s.customers_changelog_topic,
+            sending.kafka_client_of(app.producer),
         )
         self.batches = BatchApplier(self.ownership, self.writes, self.stats, self.clock, s)
         # mode types a receiver as (sender, *args, signal, **kwargs); Faust sends it

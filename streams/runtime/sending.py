@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from streams.config import Settings
-from streams.runtime import security
+from streams.runtime import patching, security
 
 # what a Kafka record adds to its value and key in a batch of one (headers, varints, batch
 # header): a packed message or dead letter is kept this much below the broker's limit
@@ -40,6 +40,18 @@ def producer_for(settings: Settings, linger_ms: int) -> AIOKafkaProducer:
         compression_type=settings.producer_compression,
         **security.client_options(settings),
     )
+
+
+def kafka_client_of(faust_producer: Any) -> Callable[[], AIOKafkaProducer]:
+    """The aiokafka client under Faust's producer, for sends Faust has no call for (batches).
+
+    Faust creates the client when its producer starts; before that, and while it restarts,
+    the call raises Faust's ``NotReady``, as Faust's own ``send`` would.
+    """
+    patching.require("faust-streaming", ("0.15.3",), "changelog batches (Producer._producer)")
+    patching.require_attributes(faust_producer, ("_ensure_producer",), "changelog batches")
+    ensure: Callable[[], AIOKafkaProducer] = faust_producer._ensure_producer
+    return ensure
 
 
 def is_retriable(exc: BaseException) -> bool:

@@ -1,11 +1,12 @@
 """What the agent writes to the broker: changelog records and dead letters.
 
-Changelog records are sent without waiting (processing never idles on a round trip) and
-confirmed before every offset commit (``gate_commits``): offsets never move past a write that
-failed. Dead letters are waited for, since the batch they come from is acknowledged next. A
-failed write is sent again with growing pauses (``liveness.retry_pause``); if writes keep
-failing, the worker exits without committing, as a ``kill -9`` would, which the changelog and
-the event-id dedupe are built for: its events are then read again elsewhere.
+Changelog records are sent a batch per partition at a time, without waiting (processing never
+idles on a round trip), and confirmed before every offset commit (``gate_commits``): offsets
+never move past a write that failed. Dead letters are waited for, since the batch they come from
+is acknowledged next. A failed write is sent again with growing pauses
+(``liveness.retry_pause``); if writes keep failing, the worker exits without committing, as a
+``kill -9`` would, which the changelog and the event-id dedupe are built for: its events are
+then read again elsewhere.
 """
 
 from __future__ import annotations
@@ -47,6 +48,24 @@ class Producer(Protocol):
     async def flush(self) -> None: ...
 
 
+class RecordBatch(Protocol):
+    """aiokafka's ``BatchBuilder``: records of one partition, sent as one."""
+
+    def append(self, *, timestamp: float | None, key: bytes, value: bytes | None) -> Any:
+        """None once the batch is full (a fresh batch takes any one record)."""
+        ...
+
+
+class BatchProducer(Protocol):
+    """The Kafka client under Faust's producer (``sending.kafka_client_of``): changelog
+    records go to it a batch at a time, one delivery future per batch, not one per record
+    (~11 µs of client work per record sent one by one, ~3 µs in batches, on Tansu)."""
+
+    def create_batch(self) -> RecordBatch: ...
+
+    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any: ...
+
+
 class Store(Protocol):
     """Records of one changelog: the partition's tickets, or its customers."""
 
@@ -76,8 +95,10 @@ class Writes:
         owns: Callable[[int, PartitionState], bool],
         liveness: Liveness,
         customers_changelog_topic: str,
+        kafka: Callable[[], BatchProducer],
     ) -> None:
         self.producer = producer
+        self.kafka = kafka  # called at the first write: the client exists once the app runs
         self.changelog_topic = changelog_topic
         self.customers_changelog_topic = customers_changelog_topic
         self.dead_letter_topic = dead_letter_topic
@@ -107,8 +128,8 @@ class Writes:
 
     async def persist(self, states: Mapping[int, PartitionState]) -> None:
         """Send each changed record once, without waiting for the broker: ``confirm`` waits
-        for them all before any offset is committed. Sends go straight to the Kafka client's
-        batches (Faust's own send buffer logs and throttles at 100 messages)."""
+        for them all before any offset is committed. Batches go straight to the Kafka client
+        (Faust's own send buffer logs and throttles at 100 messages)."""
         for partition, state in states.items():
             if not self.owns(partition, state):
                 continue  # moved away during an await: its new owner has rebuilt it
@@ -122,18 +143,47 @@ class Writes:
     async def _send_dirty(
         self, partition: int, state: PartitionState, store: Store, topic: str
     ) -> None:
-        send = self.producer.send
-        for key, blob in store.drain_dirty():
-            try:
-                future = cast(
-                    asyncio.Future[Any],
-                    await send(topic, key.encode(), blob, partition, None, None),
-                )
-            except Exception as exc:  # refused before sending
-                future = _failed(exc)
-            # self's list each time: a commit may have taken the list during the await (the
-            # writes it must confirm are those sent before it)
-            self.unconfirmed.append(PendingWrite(partition, state, store, key, future))
+        records = list(store.drain_dirty())
+        start = 0
+        try:
+            while start < len(records):
+                start = await self._send_batch(partition, state, store, topic, records, start)
+        except BaseException:  # cancelled mid-way: what was not sent stays to be written
+            store.dirty.update(key for key, _ in records[start:])
+            raise
+
+    async def _send_batch(
+        self,
+        partition: int,
+        state: PartitionState,
+        store: Store,
+        topic: str,
+        records: list[tuple[str, bytes | None]],
+        start: int,
+    ) -> int:
+        """Send one batch of ``records`` from ``start`` on; return where the next begins."""
+        end = start
+        try:
+            kafka = self.kafka()
+            batch = kafka.create_batch()
+            while end < len(records):
+                key, blob = records[end]
+                if batch.append(timestamp=None, key=key.encode(), value=blob) is None:
+                    if end == start:
+                        raise RuntimeError(f"changelog record {key!r} fits in no batch")
+                    break  # full: the rest go in the next batch
+                end += 1
+            future = cast(
+                asyncio.Future[Any], await kafka.send_batch(batch, topic, partition=partition)
+            )
+        except Exception as exc:  # refused before sending
+            end, future = max(end, start + 1), _failed(exc)
+        # self's list each time: a commit may have taken the list during the await (the writes
+        # it must confirm are those sent before it)
+        self.unconfirmed.extend(
+            PendingWrite(partition, state, store, key, future) for key, _ in records[start:end]
+        )
+        return end
 
     async def confirm(self) -> None:
         """Every changelog write sent so far is acknowledged by the broker, or sent again.
@@ -144,7 +194,7 @@ class Writes:
         async with self._confirm_lock:
             for attempt in range(PERSIST_ATTEMPTS):
                 writes, self.unconfirmed = self.unconfirmed, []
-                waiting = [w.delivery for w in writes if not w.delivery.done()]
+                waiting = {w.delivery for w in writes if not w.delivery.done()}  # per batch
                 if waiting:
                     await asyncio.wait(waiting)
                 failed = [

@@ -58,6 +58,21 @@ def _never(sent: Sent) -> Exception | None:
     return None
 
 
+class Batch:
+    """aiokafka's ``BatchBuilder``, holding up to four records (so that writes span batches)."""
+
+    CAPACITY = 4
+
+    def __init__(self) -> None:
+        self.records: list[tuple[bytes, bytes | None]] = []
+
+    def append(self, *, timestamp: float | None, key: bytes, value: bytes | None) -> Any:
+        if len(self.records) == self.CAPACITY:
+            return None
+        self.records.append((key, value))
+        return len(self.records)
+
+
 class Producer:
     """A producer whose ``refuse_now`` errors are raised by ``send`` itself and whose
     ``refuse`` errors fail the delivery future; futures are settled only later, as a broker's
@@ -90,6 +105,32 @@ class Producer:
         else:
             future.set_exception(error)
         self.log.append(("ack" if error is None else "nack", sent))
+
+    # -- the batch calls the agent's changelog writes use (aiokafka's, under Faust's producer)
+    def create_batch(self) -> Batch:
+        return Batch()
+
+    async def send_batch(self, batch: Batch, topic: str, *, partition: int) -> Any:
+        """One delivery for the whole batch: a record refused fails all of it, as the broker
+        fails a batch."""
+        sent = [Sent(topic, key, value, partition, None) for key, value in batch.records]
+        for one in sent:
+            now = self.refuse_now(one)
+            if now is not None:
+                raise now
+        for one in sent:
+            self.log.append(("send", one))
+        future = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(0.001, self._settle_batch, future, sent)
+        self.futures.append(future)
+        return future
+
+    def _settle_batch(self, future: asyncio.Future[Any], sent: list[Sent]) -> None:
+        errors = [error for error in map(self.refuse, sent) if error is not None]
+        if errors:
+            future.set_exception(errors[0])
+        else:
+            future.set_result(None)
 
     def sent(self, topic: str) -> list[Sent]:
         return [sent for what, sent in self.log if what == "send" and sent.topic == topic]
@@ -227,6 +268,7 @@ def _writes(producer: FaustProducer, owned: dict[int, PartitionState]) -> Writes
         lambda p, state: owned.get(p) is state,
         Liveness(60),
         CUSTOMERS,
+        lambda: producer,
     )
     writes.gate_commits()
     return writes
@@ -373,7 +415,9 @@ def test_an_event_that_cannot_be_applied_is_dead_lettered_and_its_neighbours_app
 
     ownership = Ownership(new_state, _empty_changelog, live, stats, clock)
     producer = FaustProducer()
-    writes = Writes(producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS)
+    writes = Writes(
+        producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS, lambda: producer
+    )
     batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
     message = SimpleNamespace(topic=SETTINGS.events_topic, partition=0, offset=7, key=b"0")
     batch = [
@@ -405,7 +449,10 @@ def test_an_internal_message_this_version_cannot_read_is_dead_lettered_with_its_
     live.register(AGENT_STAGE)
 
     ownership = Ownership(StateFactory(SETTINGS, clock), _empty_changelog, live, stats, clock)
-    writes = Writes(FaustProducer(), CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS)
+    producer = FaustProducer()
+    writes = Writes(
+        producer, CHANGELOG, DEAD_LETTERS, ownership.owns, live, CUSTOMERS, lambda: producer
+    )
     batches = BatchApplier(ownership, writes, stats, clock, SETTINGS)
     topic = SETTINGS.events_topic
     good = SimpleNamespace(topic=topic, partition=0, offset=1, key=b"0", value=b"[]")
@@ -430,6 +477,10 @@ class YieldingProducer(FaustProducer):
     ) -> asyncio.Future[Any]:
         await asyncio.sleep(0)
         return await super().send(topic, key, value, partition, timestamp, headers)
+
+    async def send_batch(self, batch: Batch, topic: str, *, partition: int) -> Any:
+        await asyncio.sleep(0)
+        return await super().send_batch(batch, topic, partition=partition)
 
     async def flush(self) -> None:
         await asyncio.sleep(0)
@@ -465,3 +516,56 @@ def test_a_commit_during_a_batch_of_writes_confirms_what_was_sent_before_it() ->
     _run(batch_with_a_commit_in_the_middle())
     assert len(producer.sent(CHANGELOG)) == 50
     assert all(f.done() for f in producer.futures) and writes.unconfirmed == []
+
+
+def _state_with(tickets: int) -> PartitionState:
+    state = StateFactory(SETTINGS, EventClock())()
+    for n in range(tickets):
+        state.apply(created(f"T-{n}", RECENT_MS, f"e{n}"))
+    return state
+
+
+def test_a_partitions_records_go_in_batches_and_a_refused_batch_is_written_again_whole() -> None:
+    """Ten records, four to a batch: three batches. The broker refuses the batch holding T-5
+    once; all four of it are sent again, as they are now, and nothing stays dirty."""
+    refused = 0
+
+    def t5_refused_once(sent: Sent) -> Exception | None:
+        nonlocal refused
+        if sent.key == b"T-5" and not refused:
+            refused += 1
+            return KafkaConnectionError()
+        return None
+
+    producer = FaustProducer(refuse=t5_refused_once)
+    state = _state_with(10)
+    writes = _writes(producer, {0: state})
+
+    async def batch_then_commit() -> None:
+        await writes.persist({0: state})
+        assert len(producer.futures) == 3  # one delivery per batch, not per record
+        await producer.flush()
+
+    _run(batch_then_commit())
+    keys = [m.key or b"" for m in producer.sent(CHANGELOG)]
+    assert sorted(set(keys)) == sorted(f"T-{n}".encode() for n in range(10))
+    batch_of_t5 = {k for k in keys if keys.count(k) == 2}
+    assert b"T-5" in batch_of_t5 and len(batch_of_t5) == Batch.CAPACITY
+    assert not state.dirty and writes.unconfirmed == []
+
+
+def test_records_not_yet_sent_when_the_agent_is_cancelled_stay_to_be_written() -> None:
+    class StoppingProducer(FaustProducer):
+        async def send_batch(self, batch: Batch, topic: str, *, partition: int) -> Any:
+            if self.futures:  # the second batch: the worker stops meanwhile
+                raise asyncio.CancelledError
+            return await super().send_batch(batch, topic, partition=partition)
+
+    producer = StoppingProducer()
+    state = _state_with(10)
+    writes = _writes(producer, {0: state})
+    with pytest.raises(asyncio.CancelledError):
+        _run(writes.persist({0: state}))
+    sent = {m.key.decode() for m in producer.sent(CHANGELOG) if m.key}
+    assert len(sent) == Batch.CAPACITY
+    assert state.dirty == {f"T-{n}" for n in range(10)} - sent
