@@ -139,7 +139,7 @@ class PartitionState:
         record = TicketRecord.from_bytes(blob)
         self.labelling.readmit(record)
         try:
-            contributions = self._evaluate(key, record)
+            contributions = self._evaluate(key, record, remember=False)  # a cache for events
         except Exception:
             self._forget_index(key)
             raise
@@ -231,12 +231,16 @@ class PartitionState:
         self.dirty.add(key)
         return orphaned
 
-    def _evaluate(self, key: str, record: TicketRecord) -> list[Contribution]:
-        """Contributions of ``record``, keeping the index of its running SLA clocks current."""
+    def _evaluate(
+        self, key: str, record: TicketRecord, remember: bool = True
+    ) -> list[Contribution]:
+        """Contributions of ``record``, keeping the index of its running SLA clocks current
+        (and, with ``remember``, the cache the next event's diff starts from)."""
         record_clocks = self.model.clocks(record)
         self._sla.track(key, record_clocks)
         contributions = self.model.contributions(record, record_clocks)
-        self._recent.remember(key, contributions)
+        if remember:
+            self._recent.remember(key, contributions)
         return contributions
 
     def drop_caches(self) -> None:
