@@ -10,6 +10,7 @@ from streams.config import Settings
 from streams.devtools.bench import footprint, run, throughput
 from streams.domain import CORE
 from tests.support import oracle, scrape
+from tests.support.processes import Broker
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +63,14 @@ def test_ingest_benchmark_smoke_run() -> None:
     # _http raises unless every batch was answered 202
     table = ingest.main(count=1000, repeat=1, batch=50, clients=2)
     assert "| HTTP ingest |" in table and "| ingest / direct |" in table
+
+
+def test_sends_benchmark_smoke_run(broker: Broker) -> None:
+    import asyncio
+
+    from streams.devtools.bench import sends
+
+    # every send is confirmed by the broker (gather raises for a refused one)
+    results = asyncio.run(sends.measure(broker.bootstrap, 300, 1))
+    assert set(results) == {"one by one", "batched"}
+    assert all(len(values) == 1 and values[0] > 0 for values in results.values())
