@@ -245,3 +245,17 @@ def test_many_contacts_are_packed_in_messages_that_fit() -> None:
     messages = list(routed.contact_messages(16_384))
     assert len(messages) > 3 and all(len(blob) <= 16_384 for _, blob in messages)
     assert sum(len(unpack_contacts(blob)) for _, blob in messages) == 600
+
+
+def test_the_partition_of_a_key_is_kafkas_murmur2_also_from_the_cache() -> None:
+    """Answers come from a bounded cache: asked again, past its size (evicted) and for other
+    partition counts, each is still Kafka's default partitioner's."""
+    from aiokafka.partitioner import murmur2
+
+    from streams.runtime.partitioning import CACHED_KEYS
+
+    keys = [f"T-{n}".encode() for n in range(CACHED_KEYS + 1000)]
+    for rounds in range(2):
+        for key in keys[:: 7 if rounds else 1]:
+            for partitions in (4, 12):
+                assert partition_for(key, partitions) == (murmur2(key) & 0x7FFFFFFF) % partitions
