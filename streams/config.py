@@ -78,6 +78,7 @@ class Settings:
     batch_wait: float = 0.2
     housekeeping_interval: float = 30.0
     data_dir: str = "data"
+    snapshot_interval: float = 300.0  # seconds between snapshots of each partition (0: none)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

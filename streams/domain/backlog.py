@@ -82,6 +82,17 @@ class Backlog:
         """Open tickets per category label (categories with none are left out); read only."""
         return MappingProxyType(self._by_category)
 
+    # -- snapshots (``snapshot``) ------------------------------------------------------------
+    def export(self) -> BacklogData:
+        """The index as plain data: per dims its open tickets and heap, then the counts."""
+        dims = {d: (heap.ids, heap.oldest) for d, heap in self._dims.items()}
+        return dims, self._by_team, self._by_category
+
+    def restore(self, saved: BacklogData) -> None:
+        """Take the index ``export`` gave (into an empty backlog)."""
+        dims, self._by_team, self._by_category = saved
+        self._dims = {d: _Heap(ids, oldest) for d, (ids, oldest) in dims.items()}
+
     def _add(self, key: str, entry: OpenTicket) -> None:
         heap = self._dims.get(entry.dims)
         if heap is None:
@@ -106,6 +117,13 @@ class Backlog:
                 heapq.heappop(oldest)
         _count(self._by_team, entry.team, -1)
         _count(self._by_category, entry.category, -1)
+
+
+#: what a snapshot keeps of a backlog: per dims (open tickets -> created at, the heap), and the
+#: open tickets per team and per category
+BacklogData = tuple[
+    dict[Dims, tuple[dict[str, int], list[tuple[int, str]]]], dict[str, int], dict[str, int]
+]
 
 
 def _count(counts: dict[str, int], label: str, change: int) -> None:

@@ -89,13 +89,19 @@ class Customers:
             raise
         return Outcome.PROCESSED
 
-    def load(self, key: str, blob: bytes) -> None:
-        """Restore one record from the changelog and add its contributions.
+    def load(self, key: str, blob: bytes | None) -> None:
+        """Restore one record from the changelog (None: its tombstone) and add its
+        contributions, replacing what is held of the key (a snapshot's tail is loaded so).
 
-        Raises if the record cannot be read, and then leaves no trace of it: the caller
+        Raises if the record cannot be read, and then leaves no trace of the key: the caller
         quarantines it. (Frozen contributions of forgotten tickets are in no record: a restart
-        counts a customer past the cap by its kept tickets.)
+        counts a customer past the cap by its kept tickets; one from a snapshot keeps them.)
         """
+        held = self.records.pop(key, None)
+        if held is not None:
+            self._diff(self.model.contributions(held), [])
+        if blob is None:
+            return
         record = CustomerRecord.from_bytes(blob)
         contributions = self.model.contributions(record)
         self.records[key] = record

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from functools import partial
 
+from streams.domain import snapshot
 from streams.domain.backlog import Backlog, Dims, OpenDims, open_ticket
 from streams.domain.contributions import Contribution, KpiModel
 from streams.domain.customer_state import Customers
@@ -29,7 +30,7 @@ from streams.domain.outcome import Outcome
 from streams.domain.recent import RecentContributions
 from streams.domain.sla.scan import SLA_SCAN_SLICE, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
-from streams.domain.windows import SlidingWindows
+from streams.domain.windows import SlidingWindows, diff_into
 
 __all__ = ["SLA_SCAN_SLICE", "Horizons", "Outcome", "PartitionState", "SlaGauges"]
 
@@ -130,12 +131,20 @@ class PartitionState:
         return orphaned
 
     # -- writing -----------------------------------------------------------------------------
-    def load(self, key: str, blob: bytes) -> None:
-        """Restore one record from the changelog.
+    def load(self, key: str, blob: bytes | None) -> None:
+        """Restore one record from the changelog (None: its tombstone), replacing what the
+        state holds of the key: a restart from a snapshot loads the changelog's tail so.
 
-        Raises if the record cannot be read or evaluated, and then leaves no trace of it: the
-        caller quarantines it and the rest of the partition loads as usual.
+        Raises if the record cannot be read or evaluated, and then leaves no trace of the key:
+        the caller quarantines it and the rest of the partition loads as usual.
         """
+        held = self.records.pop(key, None)
+        if held is not None:  # as if it had never been loaded
+            self._diff(self.model.contributions(held), [])
+            self._backlog.move(key, open_ticket(held), None)
+            self._forget_index(key)
+        if blob is None:
+            return
         record = TicketRecord.from_bytes(blob)
         self.labelling.readmit(record)
         try:
@@ -146,6 +155,26 @@ class PartitionState:
         self.records[key] = record
         self._diff(None, contributions)
         self._backlog.move(key, None, open_ticket(record))
+
+    # -- snapshots (``snapshot``) ------------------------------------------------------------
+    def export(self) -> snapshot.Saved:
+        """This state as plain data, sharing live dicts: encode it before anything else runs."""
+        customers = self.customers.records
+        return snapshot.export(
+            self.now_ms, self.records, self.windows, self._backlog, self._sla, customers
+        )
+
+    def restore(self, saved: snapshot.Saved) -> None:
+        """Become the state ``export`` saved; only a fresh state can. Raises on a snapshot of
+        another layout or windows."""
+        if self.records or self.customers.records:
+            raise RuntimeError("only a fresh state takes a snapshot back")
+        now_ms, records, customers = snapshot.restore(saved, self.windows, self._backlog, self._sla)
+        for record in records.values():
+            self.labelling.readmit(record)
+        self.records, self.customers.records = records, customers
+        self.now_ms = max(self.now_ms, now_ms)
+        self.windows.advance(self.now_ms)
 
     def apply(self, event: Event) -> Outcome:
         """Apply one event; if that raises, the partition is left as it was, and it re-raises.
@@ -259,30 +288,3 @@ class PartitionState:
 
     def _diff(self, before: list[Contribution] | None, after: list[Contribution]) -> None:
         diff_into(self.windows, before, after)
-
-
-def diff_into(
-    windows: SlidingWindows, before: list[Contribution] | None, after: list[Contribution]
-) -> None:
-    """Move ``windows`` from what a record contributed to what it contributes now.
-
-    A function, not a method: the customers' state holds it (``partial``), and a bound method
-    would tie the partition state into a reference cycle that only the cyclic collector frees.
-    """
-    add = windows.add
-    if before:
-        # contributions come in a stable order and an event changes few of them: skip the
-        # common prefix and suffix; what is left is taken out and put in, and the windows'
-        # buffer sums both sides per series and time slot, so what is on both cancels
-        same, end = 0, min(len(before), len(after))
-        while same < end and before[same] == after[same]:
-            same += 1
-        b, a = len(before), len(after)
-        while b > same and a > same and before[b - 1] == after[a - 1]:
-            b, a = b - 1, a - 1
-        for index in range(same, b):
-            at_ms, key, amount = before[index]
-            add(at_ms, key, -amount)
-        after = after[same:a]
-    for at_ms, key, amount in after:
-        add(at_ms, key, amount)

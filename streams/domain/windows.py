@@ -12,6 +12,8 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
+from streams.domain.series import Contribution
+
 MIN_STEP_MS = 60_000
 PENDING_MAX = 50_000  # additions buffered at most (loading a partition calls no advance)
 
@@ -108,3 +110,50 @@ class SlidingWindows:
     def totals(self) -> dict[str, dict[Hashable, int]]:
         self.flush()
         return {w.name: w.totals for w in self.windows}
+
+    # -- snapshots (``snapshot``): the live dicts, so only to copy or encode at once ----------
+    def export(self) -> list[WindowData]:
+        """Each window's step, cutoff, buckets and totals, every addition included."""
+        self.flush()
+        return [(w.name, w.step_ms, w.cutoff, w.buckets, w.totals) for w in self.windows]
+
+    def restore(self, saved: list[WindowData]) -> None:
+        """Take the sums ``export`` gave, by window; a snapshot of other windows is refused."""
+        if [(name, step) for name, step, *_ in saved] != [
+            (w.name, w.step_ms) for w in self.windows
+        ]:
+            raise ValueError("the snapshot's windows are not these windows")
+        self._pending = {}
+        for window, (_, _, cutoff, buckets, totals) in zip(self.windows, saved, strict=True):
+            window.cutoff, window.buckets, window.totals = cutoff, buckets, totals
+
+
+#: (name, step_ms, cutoff, buckets, totals) of one window, as a snapshot keeps it
+WindowData = tuple[str, int, int | None, dict[int, dict[Hashable, int]], dict[Hashable, int]]
+
+
+def diff_into(
+    windows: SlidingWindows, before: list[Contribution] | None, after: list[Contribution]
+) -> None:
+    """Move ``windows`` from what a record contributed to what it contributes now.
+
+    A function, not a method: the customers' state holds it (``partial``), and a bound method
+    would tie the partition state into a reference cycle that only the cyclic collector frees.
+    """
+    add = windows.add
+    if before:
+        # contributions come in a stable order and an event changes few of them: skip the
+        # common prefix and suffix; what is left is taken out and put in, and the windows'
+        # buffer sums both sides per series and time slot, so what is on both cancels
+        same, end = 0, min(len(before), len(after))
+        while same < end and before[same] == after[same]:
+            same += 1
+        b, a = len(before), len(after)
+        while b > same and a > same and before[b - 1] == after[a - 1]:
+            b, a = b - 1, a - 1
+        for index in range(same, b):
+            at_ms, key, amount = before[index]
+            add(at_ms, key, -amount)
+        after = after[same:a]
+    for at_ms, key, amount in after:
+        add(at_ms, key, amount)

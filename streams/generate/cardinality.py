@@ -167,7 +167,11 @@ def measure(settings: Settings) -> list[FamilySeries]:
     rows = []
     for family in m.ALL_FAMILIES:
         name = family.name + "_total" if family.name + "_total" in counts else family.name
-        outcomes = {m.EVENTS: len(m.OUTCOMES), m.CONTACTS: len(m.CONTACT_OUTCOMES)}
+        outcomes = {
+            m.EVENTS: len(m.OUTCOMES),
+            m.CONTACTS: len(m.CONTACT_OUTCOMES),
+            m.SNAPSHOTS: len(m.SNAPSHOT_OUTCOMES),
+        }
         family_values = dict(values, outcome=outcomes[family]) if family in outcomes else values
         per = histograms.get(family.name, 0)
         rows.append(FamilySeries(name, counts[name], bound(family.labels, family_values, per)))

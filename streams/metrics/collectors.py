@@ -100,7 +100,9 @@ class HealthStats(Protocol):
     @property
     def quarantined(self) -> int: ...
     @property
-    def rebuild_seconds(self) -> Mapping[str, float]: ...  # stage (read, load) -> seconds
+    def rebuild_seconds(self) -> Mapping[str, float]: ...  # stage (REBUILD_STAGES) -> seconds
+    @property
+    def snapshots(self) -> Mapping[str, int]: ...  # outcome (SNAPSHOT_OUTCOMES) -> how many
     @property
     def lag(self) -> Mapping[tuple[str, int], int]: ...  # (topic, partition) -> messages
 
@@ -169,6 +171,12 @@ class HealthCollector(Collector):
         for stage in m.REBUILD_STAGES:
             rebuilds.add_metric([stage], stats.rebuild_seconds.get(stage, 0.0))
         yield rebuilds
+        snapshots = CounterMetricFamily(
+            m.SNAPSHOTS.name, m.SNAPSHOTS.help, labels=m.SNAPSHOTS.labels
+        )
+        for outcome in m.SNAPSHOT_OUTCOMES:
+            snapshots.add_metric([outcome], stats.snapshots.get(outcome, 0))
+        yield snapshots
         stalled = _gauge(m.PROCESSING_STALLED)
         for stage, is_stalled in sorted(self._stalled().items()):
             stalled.add_metric([stage], 1 if is_stalled else 0)

@@ -69,12 +69,22 @@ QUARANTINED_RECORDS = Family(
 )
 REBUILD_SECONDS = Family(
     "support_rebuild_seconds",
-    "Seconds this worker spent rebuilding partitions from their changelogs: reading the "
-    "records (read) and loading them into the state (load).",
+    "Seconds this worker spent rebuilding partitions: taking their snapshots back (snapshot), "
+    "reading their changelogs, whole or the tail after a snapshot (read), and loading the "
+    "records read into the state (load).",
     ("stage",),
 )
 #: the stages of a rebuild, as ``support_rebuild_seconds`` labels them
-REBUILD_STAGES = ("read", "load")
+REBUILD_STAGES = ("snapshot", "read", "load")
+SNAPSHOTS = Family(
+    "support_snapshots",
+    "Snapshots of partition states: taken, busy (the partition kept changing; tried again "
+    "next round), failed (not written), restored at a rebuild, unusable (damaged, of other "
+    "code or settings, or beyond its changelog; the changelog was read whole).",
+    ("outcome",),
+)
+#: the outcomes of ``support_snapshots``
+SNAPSHOT_OUTCOMES = ("taken", "busy", "failed", "restored", "unusable")
 ORPHANED_EVENTS = Family(
     "support_orphaned_events",
     "Replies and resolutions dropped because their ticket was never created "
@@ -132,5 +142,6 @@ ALL_FAMILIES = (
     REWINDS,
     PROCESSING_STALLED,
     QUARANTINED_RECORDS,
+    SNAPSHOTS,
     REBUILD_SECONDS,
 )

@@ -38,6 +38,8 @@ from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
 from streams.runtime.ownership import AGENT_STAGE, Ownership
 from streams.runtime.router import Router
+from streams.runtime.snapshots import SnapshotStore
+from streams.runtime.snapshotting import Snapshotter
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
 from streams.runtime.writes import EXIT_CHANGELOG_FAILING, Writes
@@ -64,7 +66,10 @@ class Processor:
         self.liveness = liveness = Liveness(s.stall_seconds)
         liveness.register(AGENT_STAGE)
         read_changelog = partial(changelog.read_changelogs, s)
-        self.ownership = Ownership(new_state, read_changelog, liveness, self.stats, self.clock)
+        snapshots = SnapshotStore.for_settings(s) if s.snapshot_interval > 0 else None
+        self.ownership = Ownership(
+            new_state, read_changelog, liveness, self.stats, self.clock, snapshots
+        )
 
         self.app = app = faust.App(s.app_id, **faust_options.for_worker(s))
         raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
@@ -92,6 +97,15 @@ class Processor:
         app.timer(1.0, name="delivery_guard")(self.guard.check)
         if self.model.sla is not None:
             app.timer(s.sla_tick, name="sla_deadlines")(self._sla_tick)
+        self.snapshotter: Snapshotter | None = None
+        if snapshots is not None:
+            changelogs = (s.changelog_topic, s.customers_changelog_topic)
+            self.snapshotter = Snapshotter(
+                snapshots, self.ownership, self.writes, self.stats, changelogs
+            )
+            app.timer(s.snapshot_interval, name="snapshots")(self.snapshotter.take_all)
+            # the consumer has stopped, the producer not yet: a planned restart reads no tail
+            app.on_before_shutdown.connect(self._snapshot_at_stop)  # type: ignore[arg-type]
 
         self.registry = registry = CollectorRegistry(auto_describe=False)
         registry.register(KpiCollector(owned, self.clock.now_ms, self.model.buckets_ms))
@@ -120,6 +134,10 @@ class Processor:
         owned = {tp.partition for tp in assigned if tp.topic == topic}
         self.ownership.assign(owned)
         self.stats.keep_lag(topic, owned)  # (the router keeps the source topics' entries)
+
+    async def _snapshot_at_stop(self, sender: faust.App, **signal: Any) -> None:
+        if self.snapshotter is not None:
+            await self.snapshotter.take_all()
 
     # -- the agent and the timers -------------------------------------------------------------
     async def _process(self, stream: Any) -> None:

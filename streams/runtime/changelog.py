@@ -23,21 +23,38 @@ log = logging.getLogger(__name__)
 
 
 class Changelogs(NamedTuple):
-    """The latest value of every live key of one partition, per changelog."""
+    """The latest value of every key of one partition, per changelog (None: a tombstone, in a
+    tail only: a read from the beginning leaves deleted keys out), and the ends read to."""
 
-    tickets: dict[bytes, bytes]
-    customers: dict[bytes, bytes]
+    tickets: dict[bytes, bytes | None]
+    customers: dict[bytes, bytes | None]
+    ends: tuple[int, int]  # (tickets, customers): the offsets after the last record read
+
+
+class OutOfRange(Exception):
+    """The changelog no longer holds the offset a tail was to be read from (a new topic, or
+    records deleted): only a read from the beginning is exact."""
 
 
 async def read_changelogs(
-    settings: Settings, partition: int, progress: Callable[[int], None] = lambda quarantined: None
+    settings: Settings,
+    partition: int,
+    progress: Callable[[int], None] = lambda quarantined: None,
+    since: tuple[int, int] | None = None,
 ) -> Changelogs:
-    """Both changelogs of one partition (see ``read_partition``)."""
-    tickets = await read_partition(settings, partition, progress)
-    customers = await read_partition(
-        settings, partition, progress, settings.customers_changelog_topic
+    """Both changelogs of one partition: whole, or their tails from the offsets ``since`` on
+    (see ``read_partition``)."""
+    tickets, tickets_end = await read_partition(
+        settings, partition, progress, start=None if since is None else since[0]
     )
-    return Changelogs(tickets, customers)
+    customers, customers_end = await read_partition(
+        settings,
+        partition,
+        progress,
+        settings.customers_changelog_topic,
+        None if since is None else since[1],
+    )
+    return Changelogs(tickets, customers, (tickets_end, customers_end))
 
 
 async def read_partition(
@@ -45,8 +62,12 @@ async def read_partition(
     partition: int,
     progress: Callable[[int], None] = lambda quarantined: None,
     topic: str | None = None,
-) -> dict[bytes, bytes]:
-    """Latest value of every live key in one changelog partition (tombstones remove keys).
+    start: int | None = None,
+) -> tuple[dict[bytes, bytes | None], int]:
+    """Latest value of every key in one changelog partition, and the end read to. Read whole
+    (``start`` None), tombstones remove keys; in a tail from offset ``start`` on, they stay, as
+    None, to remove what a snapshot holds. Raises ``OutOfRange`` if the partition no longer
+    holds ``start``.
 
     ``progress(quarantined)`` is called after every fetch with the number of records skipped
     since the last call: a keyless record, or an offset whose batch cannot be decoded (logged,
@@ -63,9 +84,15 @@ async def read_partition(
     await consumer.start()
     try:
         consumer.assign([tp])
-        await consumer.seek_to_beginning(tp)
         end = (await tansu_quirks.end_offsets(settings, consumer, [tp]))[tp]
-        records: dict[bytes, bytes] = {}
+        if start is not None:
+            first = (await consumer.beginning_offsets([tp]))[tp]
+            if not first <= start <= end:
+                raise OutOfRange(f"{tp} holds offsets {first} to {end}, not {start}")
+            consumer.seek(tp, start)
+        else:
+            await consumer.seek_to_beginning(tp)
+        records: dict[bytes, bytes | None] = {}
         while await consumer.position(tp) < end:
             skipped = 0
             try:
@@ -79,12 +106,15 @@ async def read_partition(
                 if record.key is None:
                     skipped += 1
                 elif record.value is None:
-                    records.pop(record.key, None)
+                    if start is not None:
+                        records[record.key] = None
+                    else:
+                        records.pop(record.key, None)
                 else:
                     records[record.key] = record.value
             if skipped:
                 log.error("changelog %s: %d records without a key quarantined", tp, skipped)
             progress(skipped)
-        return records
+        return records, end
     finally:
         await consumer.stop()

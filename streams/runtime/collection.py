@@ -2,7 +2,7 @@
 
 CPython's cyclic collector walks every tracked object of the generations it collects. A worker
 holds up to millions of records, none of them in a reference cycle (a partition state is not in
-one either: ``streams.domain.partition.diff_into``), so each walk over them is pure cost:
+one either: ``streams.domain.windows.diff_into``), so each walk over them is pure cost:
 reference counting frees a record the moment it is replaced, and a state once it is dropped.
 Measured on the compiled core (docs/benchmarks.md): loading 100,000 records took 131.6 µs per
 record with the collector on and 56.8 µs with it off.

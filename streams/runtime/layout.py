@@ -33,7 +33,7 @@ def target(settings: Settings, partitions: int, app_id: str) -> Settings:
     return new
 
 
-def placed(records: Mapping[bytes, bytes], topic: str, partitions: int) -> list[Outgoing]:
+def placed(records: Mapping[bytes, bytes | None], topic: str, partitions: int) -> list[Outgoing]:
     """Changelog records (latest value per key, tombstones already dropped) as messages of the
     new layout's changelog ``topic``, each at its key's partition."""
     return [

@@ -11,7 +11,10 @@ rules that keep a worker from serving or writing stale records:
 - an agent that is itself stopping while it waits gets its ``CancelledError`` back;
 - a changelog read that fails (the broker) is retried with growing pauses, and the partition
   is not ready until a read succeeds; a record that cannot be loaded is quarantined (left out
-  and counted), which does not keep the partition from becoming ready.
+  and counted), which does not keep the partition from becoming ready;
+- with snapshots (``snapshots``), a rebuild takes the partition's snapshot back and reads only
+  the changelog's tail after it; a snapshot that cannot be used (damaged, of other code, or
+  its changelog no longer reaches it) is counted and the changelog is read whole.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from typing import Protocol
 
 from streams.domain.partition import PartitionState
 from streams.runtime import collection
-from streams.runtime.changelog import Changelogs
+from streams.runtime.changelog import Changelogs, OutOfRange
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness, retry_pause, why
+from streams.runtime.snapshots import Covered, SnapshotStore, Unusable
 from streams.runtime.stats import ProcessorStats
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,12 @@ class ChangelogReader(Protocol):
     """Reads one partition's changelogs (``changelog.read_changelogs``, bound to the
     settings)."""
 
-    def __call__(self, partition: int, progress: Callable[[int], None], /) -> Awaitable[Changelogs]:
-        """The latest value of every live key; ``progress(quarantined)`` after every fetch."""
+    def __call__(
+        self, partition: int, progress: Callable[[int], None], since: Covered | None, /
+    ) -> Awaitable[Changelogs]:
+        """The latest value of every key, whole or from the offsets ``since`` on (raises
+        ``OutOfRange`` if the changelog no longer holds them); ``progress(quarantined)`` after
+        every fetch."""
         ...
 
 
@@ -57,8 +65,12 @@ class Ownership:
         liveness: Liveness,
         stats: ProcessorStats,
         clock: EventClock,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
         self.new_state = new_state
+        self.snapshots = snapshots
+        #: per owned partition, the changelog offsets its rebuild read to (see ``covered``)
+        self.rebuilt_to: dict[int, Covered] = {}
         self.read_changelog = read_changelog
         self.liveness = liveness
         self.stats = stats
@@ -116,6 +128,7 @@ class Ownership:
         dropped = set(self.states) - self.assigned
         for partition in dropped:
             del self.states[partition]
+            self.rebuilt_to.pop(partition, None)
         if dropped:
             collection.dropped_states()
         for partition in set(self._rebuilds) - self.assigned:
@@ -186,36 +199,79 @@ class Ownership:
     async def _read_and_load(self, partition: int) -> PartitionState:
         async with self._rebuild_lock:
             started = time.monotonic()
+            state, since = self._from_snapshot(partition)
+            restored = time.monotonic()
             self.liveness.busy(STAGE)
             try:
-                records = await self.read_changelog(partition, self._read_progress)
+                try:
+                    records = await self.read_changelog(partition, self._read_progress, since)
+                except OutOfRange as exc:
+                    self._unusable(partition, f"its changelog: {exc}")
+                    state, since = None, None
+                    records = await self.read_changelog(partition, self._read_progress, since)
             finally:
                 self.liveness.done(STAGE)  # read or not: no longer busy
             read = time.monotonic()
-            state = self.new_state()
+            state = state or self.new_state()
             with collection.bulk_load():  # synchronous: nothing else runs meanwhile
                 self._load(partition, state.load, records.tickets)
                 self._load(partition, state.customers.load, records.customers)
             loaded = time.monotonic()
-            self.stats.rebuild_seconds["read"] += read - started
-            self.stats.rebuild_seconds["load"] += loaded - read
+            seconds = self.stats.rebuild_seconds
+            seconds["snapshot"] += restored - started
+            seconds["read"] += read - restored
+            seconds["load"] += loaded - read
             newest = max((r.last_ms for r in state.records.values()), default=0)
             if newest:  # replay mode resumes at the newest event it had applied
                 self.clock.saw(newest)
                 state.advance(self.clock.now_ms())
             self.states[partition] = state
+            self.rebuilt_to[partition] = Covered(*records.ends)
             log.info(
-                "partition %d rebuilt from %d records in %.1f s (read %.1f s, load %.1f s)",
+                "partition %d rebuilt from %s%d records in %.1f s (snapshot %.1f s, read %.1f s, "
+                "load %.1f s)",
                 partition,
+                "a snapshot and " if since is not None else "",
                 len(records.tickets) + len(records.customers),
                 time.monotonic() - started,
-                read - started,
+                restored - started,
+                read - restored,
                 loaded - read,
             )
             return state
 
+    def _from_snapshot(self, partition: int) -> tuple[PartitionState | None, Covered | None]:
+        """The partition's state taken back from its snapshot, and the offsets the tail is to
+        be read from; (None, None: read it whole) without a usable one."""
+        if self.snapshots is None:
+            return None, None
+        try:
+            snapshot = self.snapshots.read(partition)
+            if snapshot is None:
+                return None, None
+            state = self.new_state()
+            with collection.bulk_load():
+                state.restore(snapshot.saved)
+        except Unusable as exc:
+            self._unusable(partition, str(exc))
+            return None, None
+        except Exception as exc:  # a layout or windows of other settings, or a bug of ours
+            self._unusable(partition, f"cannot be taken back: {why(exc)}")
+            return None, None
+        self.stats.snapshots["restored"] += 1
+        return state, snapshot.covered
+
+    def _unusable(self, partition: int, reason: str) -> None:
+        self.stats.snapshots["unusable"] += 1
+        log.warning(
+            "partition %d: snapshot not used (%s); rebuilding from the changelog", partition, reason
+        )
+
     def _load(
-        self, partition: int, load: Callable[[str, bytes], None], records: dict[bytes, bytes]
+        self,
+        partition: int,
+        load: Callable[[str, bytes | None], None],
+        records: dict[bytes, bytes | None],
     ) -> None:
         """Load every record (``load``: into the tickets or the customers of a state); one
         that cannot be loaded is quarantined."""

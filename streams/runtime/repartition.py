@@ -183,7 +183,7 @@ async def _copy_changelog(
         summary.quarantined += skipped
 
     for partition in range(count):
-        records = await read_partition(old, partition, progress, source)
+        records, _ = await read_partition(old, partition, progress, source)
         messages = layout.placed(records, target, new.partitions)
         await _send(producer, messages)
         total += len(messages)

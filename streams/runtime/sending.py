@@ -4,13 +4,48 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from streams.config import Settings
 from streams.runtime import patching, security
+
+
+class Producer(Protocol):
+    """Faust's producer, as the agent uses it."""
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+    ) -> Any: ...
+
+    async def flush(self) -> None: ...
+
+
+class RecordBatch(Protocol):
+    """aiokafka's ``BatchBuilder``: records of one partition, sent as one."""
+
+    def append(self, *, timestamp: float | None, key: bytes, value: bytes | None) -> Any:
+        """None once the batch is full (a fresh batch takes any one record)."""
+        ...
+
+
+class BatchProducer(Protocol):
+    """The Kafka client under Faust's producer (``sending.kafka_client_of``): changelog
+    records go to it a batch at a time, one delivery future per batch, not one per record
+    (~11 µs of client work per record sent one by one, ~3 µs in batches, on Tansu)."""
+
+    def create_batch(self) -> RecordBatch: ...
+
+    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any: ...
+
 
 # what a Kafka record adds to its value and key in a batch of one (headers, varints, batch
 # header): a packed message or dead letter is kept this much below the broker's limit

@@ -36,8 +36,14 @@ class ProcessorStats:
     rebalances: int = 0  # partition assignments this worker has gone through
     orphaned: int = 0  # replies/resolutions whose ticket never appeared within the horizon
     quarantined: int = 0  # changelog records a rebuild could not load (left out, logged)
-    # seconds spent rebuilding partitions, per stage: reading the changelog, loading the records
-    rebuild_seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "load": 0.0})
+    # seconds spent rebuilding partitions, per stage: taking a snapshot back, reading the
+    # changelog (whole, or the tail after the snapshot), loading the records read
+    rebuild_seconds: dict[str, float] = field(
+        default_factory=lambda: {"snapshot": 0.0, "read": 0.0, "load": 0.0}
+    )
+    # snapshots taken, skipped (the partition kept changing), failed to write, restored,
+    # unusable (see ``snapshots``)
+    snapshots: Counter[str] = field(default_factory=Counter)
     lag: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> messages
 
     @property

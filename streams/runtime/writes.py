@@ -21,6 +21,7 @@ from streams.domain.partition import PartitionState
 from streams.runtime import patching
 from streams.runtime.deadletters import DeadLetter
 from streams.runtime.liveness import Liveness, retry_pause, why
+from streams.runtime.sending import BatchProducer, Producer
 
 log = logging.getLogger(__name__)
 # sends of one write before the worker gives up. The pauses between them (``retry_pause``: 1, 2,
@@ -30,40 +31,6 @@ PERSIST_ATTEMPTS = 8
 EXIT_CHANGELOG_FAILING = 70
 UNCONFIRMED_PRUNED_AT = 50_000  # writes kept for confirmation before acknowledged ones go
 STAGE = "changelog"
-
-
-class Producer(Protocol):
-    """Faust's producer, as the agent uses it."""
-
-    async def send(
-        self,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        partition: int | None,
-        timestamp: float | None,
-        headers: Any,
-    ) -> Any: ...
-
-    async def flush(self) -> None: ...
-
-
-class RecordBatch(Protocol):
-    """aiokafka's ``BatchBuilder``: records of one partition, sent as one."""
-
-    def append(self, *, timestamp: float | None, key: bytes, value: bytes | None) -> Any:
-        """None once the batch is full (a fresh batch takes any one record)."""
-        ...
-
-
-class BatchProducer(Protocol):
-    """The Kafka client under Faust's producer (``sending.kafka_client_of``): changelog
-    records go to it a batch at a time, one delivery future per batch, not one per record
-    (~11 µs of client work per record sent one by one, ~3 µs in batches, on Tansu)."""
-
-    def create_batch(self) -> RecordBatch: ...
-
-    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any: ...
 
 
 class Store(Protocol):
@@ -106,6 +73,9 @@ class Writes:
         self.liveness = liveness
         liveness.register(STAGE)
         self.unconfirmed: list[PendingWrite] = []
+        #: (changelog, partition) -> the base offset of the newest batch the broker
+        #: acknowledged, of a state still owned (``snapshotting`` stamps snapshots with it)
+        self.acknowledged: dict[tuple[str, int], int] = {}
         self._confirm_lock = asyncio.Lock()
 
     def gate_commits(self) -> None:
@@ -197,6 +167,7 @@ class Writes:
                 waiting = {w.delivery for w in writes if not w.delivery.done()}  # per batch
                 if waiting:
                     await asyncio.wait(waiting)
+                self._note_acknowledged(writes)
                 failed = [
                     w
                     for w in writes
@@ -217,6 +188,32 @@ class Writes:
                 await self._pause_after(f"{len(failed)} changelog writes failed: {reason}", attempt)
                 await self.persist({w.partition: w.state for w in failed})
             give_up("changelog writes kept failing")
+
+    def pending(self, state: PartitionState) -> bool:
+        """Whether a write of ``state`` is sent and not acknowledged yet."""
+        return any(w.state is state and not _succeeded(w.delivery) for w in self.unconfirmed)
+
+    def _note_acknowledged(self, writes: list[PendingWrite]) -> None:
+        """Keep the base offset of each acknowledged batch (the records of a batch are next to
+        each other in ``writes`` and share its delivery)."""
+        acknowledged, last = self.acknowledged, None
+        for write in writes:
+            delivery = write.delivery
+            if delivery is last:
+                continue
+            last = delivery
+            if not _succeeded(delivery) or not self.owns(write.partition, write.state):
+                continue
+            offset = getattr(delivery.result(), "offset", None)  # aiokafka's RecordMetadata
+            if isinstance(offset, int):
+                topic = (
+                    self.changelog_topic
+                    if write.store is write.state
+                    else self.customers_changelog_topic
+                )
+                where = (topic, write.partition)
+                if offset > acknowledged.get(where, -1):
+                    acknowledged[where] = offset
 
     async def dead_letter(self, letters: list[DeadLetter]) -> None:
         """Send the batch's dead letters and wait for the broker; refused ones are sent again

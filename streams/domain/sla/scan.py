@@ -82,6 +82,14 @@ class SlaScan:
         """Stop tracking ``key`` (it closed, expired, or its clocks are unknown)."""
         self._running.pop(key, None)
 
+    def export(self) -> dict[str, _Flat]:
+        """The running clocks, flat, by key (for a snapshot: the live dict)."""
+        return self._running
+
+    def restore(self, running: dict[str, _Flat]) -> None:
+        """Track the clocks ``export`` gave; the gauges follow at the next complete pass."""
+        self._running, self._pass = running, None
+
     def tracked(self) -> frozenset[str]:
         """The keys with running clocks."""
         return frozenset(self._running)

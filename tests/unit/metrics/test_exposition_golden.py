@@ -55,7 +55,10 @@ class _Stats:
     rebalances: int = 2
     orphaned: int = 1
     quarantined: int = 3
-    rebuild_seconds: dict[str, float] = field(default_factory=lambda: {"read": 2.5, "load": 4.0})
+    rebuild_seconds: dict[str, float] = field(
+        default_factory=lambda: {"snapshot": 0.5, "read": 2.5, "load": 4.0}
+    )
+    snapshots: dict[str, int] = field(default_factory=lambda: {"taken": 6, "restored": 2})
     lag: dict[tuple[str, int], int] = field(default_factory=lambda: {("ticket-created", 0): 4})
 
 

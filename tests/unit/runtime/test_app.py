@@ -22,10 +22,12 @@ def test_an_assignment_from_faust_rebuilds_the_events_partitions_and_prunes_thei
     )
     reads: list[int] = []
 
-    async def changelog_never_ends(partition: int, progress: Callable[[int], None]) -> Changelogs:
+    async def changelog_never_ends(
+        partition: int, progress: Callable[[int], None], since: object = None
+    ) -> Changelogs:
         reads.append(partition)
         await asyncio.Event().wait()
-        return Changelogs({}, {})
+        return Changelogs({}, {}, (0, 0))
 
     processor.ownership.read_changelog = changelog_never_ends
     events, source = processor.settings.events_topic, "ticket-created"

@@ -274,8 +274,10 @@ def _writes(producer: FaustProducer, owned: dict[int, PartitionState]) -> Writes
     return writes
 
 
-async def _empty_changelog(partition: int, progress: Callable[[int], None]) -> Changelogs:
-    return Changelogs({}, {})
+async def _empty_changelog(
+    partition: int, progress: Callable[[int], None], since: object = None
+) -> Changelogs:
+    return Changelogs({}, {}, (0, 0))
 
 
 RECENT_MS = wall_clock_ms() - 60_000  # a minute ago: inside every window, never "late"

@@ -34,14 +34,16 @@ class Changelog:
         self.reads: list[int] = []
         self.failures: dict[int, list[Exception]] = {}  # raised by the next reads, in turn
 
-    async def read_partition(self, partition: int, progress: Callable[[int], None]) -> Changelogs:
+    async def read_partition(
+        self, partition: int, progress: Callable[[int], None], since: object = None
+    ) -> Changelogs:
         self.reads.append(partition)
         failure = self.failures.get(partition)
         if failure:
             self.failures[partition] = failure[1:]
             raise failure[0]
         await self.gates.setdefault(partition, asyncio.Event()).wait()
-        return Changelogs(dict(self.records.get(partition, {})), {})
+        return Changelogs(dict(self.records.get(partition, {})), {}, (0, 0))
 
     def open(self, partition: int) -> None:
         self.gates.setdefault(partition, asyncio.Event()).set()
