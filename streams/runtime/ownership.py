@@ -212,6 +212,8 @@ class Ownership:
             finally:
                 self.liveness.done(STAGE)  # read or not: no longer busy
             read = time.monotonic()
+            if state is not None:
+                self.stats.snapshots["restored"] += 1
             state = state or self.new_state()
             with collection.bulk_load():  # synchronous: nothing else runs meanwhile
                 self._load(partition, state.load, records.tickets)
@@ -258,7 +260,6 @@ class Ownership:
         except Exception as exc:  # a layout or windows of other settings, or a bug of ours
             self._unusable(partition, f"cannot be taken back: {why(exc)}")
             return None, None
-        self.stats.snapshots["restored"] += 1
         return state, snapshot.covered
 
     def _unusable(self, partition: int, reason: str) -> None:

@@ -16,6 +16,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from tests.conftest import Stack
 from tests.support import scrape, trace
+from tests.support.processes import Worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reliability]
 
@@ -38,11 +39,17 @@ def _publish_steadily(
     return thread
 
 
+def _snapshots(worker: Worker, outcome: str) -> float:
+    return scrape.summed(scrape.parse(worker.metrics()), "support_snapshots_total", outcome=outcome)
+
+
 def test_several_random_kills_during_a_long_trace(stack: Stack) -> None:
+    """With a snapshot every second: each restart takes back the newest one its predecessor
+    finished (or an older one) and reads the changelog's tail after it."""
     rng = random.Random(7)
     recorded = trace.build(seed=77, now_ms=int(time.time() * 1000), tickets=400)
     kills = 4
-    worker = stack.worker()
+    worker = stack.worker(snapshot_interval="1")
     worker.wait_ready()
     stop = threading.Event()
     # ~1,700 messages over ~17 s: every kill lands while events are arriving
@@ -51,7 +58,7 @@ def test_several_random_kills_during_a_long_trace(stack: Stack) -> None:
         for _ in range(kills):
             time.sleep(rng.uniform(0.2, 2.5))  # a random point of the processing
             worker.kill()
-            worker = stack.worker()
+            worker = stack.worker(snapshot_interval="1")
             worker.wait_ready(timeout=90)
         publisher.join(timeout=120)
         assert not publisher.is_alive(), "publisher did not finish"
@@ -59,6 +66,7 @@ def test_several_random_kills_during_a_long_trace(stack: Stack) -> None:
         stop.set()
     assert len(recorded.messages) > 1500 and len(stack.workers) == kills + 1
     stack.assert_oracle(recorded)
+    assert _snapshots(worker, "restored") >= 1 and _snapshots(worker, "unusable") == 0
 
 
 def _changelog_records(stack: Stack) -> int:
