@@ -105,7 +105,7 @@ class SnapshotStore:
         thread)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(partition)
-        temporary = path.with_suffix(".tmp")
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")  # workers may share a directory
         with open(temporary, "wb") as out:
             out.write(blob)
             out.flush()

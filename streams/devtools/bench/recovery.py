@@ -2,9 +2,10 @@
 
 A worker processes N ticket-created events (wire format, as publishers send them) and stops
 cleanly; then, per round, a new worker of the same group starts and we time, from its process
-start, (1) ``/ready``, with the rebuild's split between reading the changelog and loading the
-records (``support_rebuild_seconds_total``), and (2) ``/metrics`` showing all N tickets open
-again, and read its peak RSS. Nothing is consumed from the source topics after the restart: it
+start, (1) ``/ready``, with the rebuild's split between taking the snapshots back (the first
+worker's stop wrote them), reading the changelog (its tail after them) and loading the records
+read (``support_rebuild_seconds_total``), and (2) ``/metrics`` showing all N tickets open again,
+and read its peak RSS. Nothing is consumed from the source topics after the restart: it
 is all state recovery.
 """
 
@@ -60,9 +61,12 @@ def measure(run: Run, tickets: int, repeat: int) -> dict[str, list[float]]:
             f"peak RSS {worker.peak_rss_bytes() / 2**20:,.0f} MiB"
         )
     finally:
+        stopping = time.perf_counter()
         worker.stop()
+        print(f"  and stopped in {time.perf_counter() - stopping:.1f}s (writing its snapshots)")
     results: dict[str, list[float]] = {
         "ready s": [],
+        "of which taking the snapshots back s": [],
         "of which reading the changelog s": [],
         "of which loading the records s": [],
         "all tickets back s": [],
@@ -92,6 +96,9 @@ def _restart(run: Run, app_id: str, prefix: str, tickets: int) -> dict[str, floa
         )
         return {
             "ready s": ready - started,
+            "of which taking the snapshots back s": metric_sum(
+                rebuilt, REBUILD, 'stage="snapshot"'
+            ),
             "of which reading the changelog s": metric_sum(rebuilt, REBUILD, 'stage="read"'),
             "of which loading the records s": metric_sum(rebuilt, REBUILD, 'stage="load"'),
             "all tickets back s": back - started,

@@ -48,7 +48,8 @@ class BenchWorker:
             SUPPORTKPI_WEB_PORT=str(port),
             SUPPORTKPI_WEB_HOST="127.0.0.1",
             SUPPORTKPI_SESSION_TIMEOUT="3",
-            SUPPORTKPI_DATA_DIR=f"/tmp/{name}-{port}",
+            # per deployment, not per process: a restart finds the snapshots of the one before
+            SUPPORTKPI_DATA_DIR=str(logs / f"{app_id}-data"),
         )
         env.update(settings or {})
         if source is not None:
