@@ -12,7 +12,6 @@ import pytest
 
 from streams.config import Settings
 from streams.domain.partition import PartitionState
-from streams.runtime import liveness
 from streams.runtime.changelog import Changelogs, OutOfRange
 from streams.runtime.clock import EventClock
 from streams.runtime.liveness import Liveness
@@ -29,12 +28,7 @@ from tests.support.producers import Batch, FaustProducer
 RECENT = wall_clock_ms() - 60_000
 
 
-@pytest.fixture(autouse=True)
-def _short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(liveness, "RETRY_SECONDS", 0.0005)
-
-
-class Worker:
+class SnapshottingWorker:
     """A worker's ownership, writes and snapshots around a fake changelog: every write the
     fake producer acknowledges is appended to ``log``, at its offset."""
 
@@ -96,7 +90,7 @@ def test_a_restart_takes_the_snapshot_back_and_loads_only_the_tail_after_it(
     tmp_path: Path,
 ) -> None:
     settings = _settings(tmp_path)
-    first = Worker(settings)
+    first = SnapshottingWorker(settings)
 
     async def before_the_restart() -> PartitionState:
         state = await first.state()
@@ -116,12 +110,12 @@ def test_a_restart_takes_the_snapshot_back_and_loads_only_the_tail_after_it(
     live = _run(before_the_restart())
     covered = first.store.read(0)
     assert covered is not None and covered.covered.tickets == 8  # the newest batch's base
-    second = Worker(settings, first.producer)  # the same changelog, a new process
+    second = SnapshottingWorker(settings, first.producer)  # the same changelog, a new process
     restored = _run(second.state())
     assert second.reads == [Covered(8, 0)] and second.stats.snapshots["restored"] == 1
     assert restored.records == live.records and "T-4" not in restored.records
-    whole = Worker(Settings(sla_policy="", partitions=1, data_dir=str(tmp_path / "none")))
-    whole.producer = first.producer
+    elsewhere = Settings(sla_policy="", partitions=1, data_dir=str(tmp_path / "none"))
+    whole = SnapshottingWorker(elsewhere, first.producer)
     rebuilt = _run(whole.state())
     assert whole.reads == [None]
     assert restored.backlog() == rebuilt.backlog() == {("email", "high"): (9, RECENT)}
@@ -142,7 +136,7 @@ def test_a_snapshot_waits_for_a_quiet_point_and_counts_a_partition_that_kept_cha
             return await super().send_batch(batch, topic, partition=partition)
 
     producer = Busy()
-    worker = Worker(_settings(tmp_path), producer)
+    worker = SnapshottingWorker(_settings(tmp_path), producer)
 
     async def scenario() -> None:
         state = await worker.state()
@@ -164,7 +158,7 @@ def test_a_snapshot_that_cannot_be_used_is_counted_and_the_changelog_read_whole(
     tmp_path: Path, damage: str
 ) -> None:
     settings = _settings(tmp_path)
-    first = Worker(settings)
+    first = SnapshottingWorker(settings)
 
     async def with_a_snapshot() -> PartitionState:
         state = await first.state()
@@ -183,7 +177,7 @@ def test_a_snapshot_that_cannot_be_used_is_counted_and_the_changelog_read_whole(
         path.write_bytes(b"PK\x03\x04 a zip file")
     else:
         settings = Settings(sla_policy="", partitions=1, data_dir=str(tmp_path), grace="2h")
-    second = Worker(settings, first.producer)
+    second = SnapshottingWorker(settings, first.producer)
     restored = _run(second.state())
     assert second.reads == [None] and second.stats.snapshots == {"unusable": 1}
     assert restored.records == live.records
@@ -191,11 +185,11 @@ def test_a_snapshot_that_cannot_be_used_is_counted_and_the_changelog_read_whole(
 
 def test_a_changelog_that_no_longer_reaches_the_snapshot_is_read_whole(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    first = Worker(settings)
+    first = SnapshottingWorker(settings)
     _run(first.state())
     first.ownership.states[0].apply(created("T-1", RECENT))
     assert _run(first.snapshotter.take(0))
-    second = Worker(settings, first.producer)
+    second = SnapshottingWorker(settings, first.producer)
     second.out_of_range = True
     restored = _run(second.state())
     assert second.reads == [Covered(0, 0), None] and second.stats.snapshots == {"unusable": 1}
@@ -232,7 +226,7 @@ def test_a_file_is_replaced_whole_and_a_missing_one_is_none(tmp_path: Path) -> N
 
 
 def test_only_offsets_of_the_states_still_owned_are_kept(tmp_path: Path) -> None:
-    worker = Worker(_settings(tmp_path))
+    worker = SnapshottingWorker(_settings(tmp_path))
 
     async def scenario() -> None:
         state = await worker.state()
