@@ -62,13 +62,15 @@ class Snapshotter:
                 return False
             if self._quiet(state):
                 started = time.monotonic()
-                blob = self.store.encode(state.export(), self.covered(partition))
-                encoded = time.monotonic()
                 try:
+                    blob = self.store.encode(state.export(), self.covered(partition))
+                    encoded = time.monotonic()
                     await asyncio.to_thread(self.store.write, partition, blob)
-                except OSError as exc:
+                except Exception as exc:  # a full disk, or a bug of ours: processing goes on
                     self.stats.snapshots["failed"] += 1
-                    log.error("partition %d: snapshot not written: %s", partition, exc)
+                    log.error(
+                        "partition %d: snapshot not written: %s", partition, exc, exc_info=True
+                    )
                     return False
                 self.stats.snapshots["taken"] += 1
                 log.info(

@@ -238,3 +238,25 @@ def test_only_offsets_of_the_states_still_owned_are_kept(tmp_path: Path) -> None
 
     _run(scenario())
     assert worker.writes.acknowledged == {}
+
+
+def test_a_snapshot_that_cannot_be_written_is_counted_and_processing_goes_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "snapshots").write_text("a file where the directory should be")
+    worker = SnapshottingWorker(_settings(tmp_path))
+
+    async def scenario() -> None:
+        state = await worker.state()
+        state.apply(created("T-1", RECENT))
+        assert not await worker.snapshotter.take(0)
+        state.apply(created("T-2", RECENT))
+        await worker.writes.persist({0: state})
+        await worker.writes.confirm()
+
+    _run(scenario())
+    assert worker.stats.snapshots == {"unusable": 1, "failed": 1}  # read at the rebuild too
+    assert {m.key for m in worker.producer.sent(worker.settings.changelog_topic)} == {
+        b"T-1",
+        b"T-2",
+    }
