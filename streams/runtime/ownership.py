@@ -248,11 +248,11 @@ class Ownership:
         if self.snapshots is None:
             return None, None
         try:
-            snapshot = self.snapshots.read(partition)
-            if snapshot is None:
-                return None, None
-            state = self.new_state()
-            with collection.bulk_load():
+            with collection.bulk_load():  # millions of objects: no collection walks them
+                snapshot = self.snapshots.read(partition)
+                if snapshot is None:
+                    return None, None
+                state = self.new_state()
                 state.restore(snapshot.saved)
         except Unusable as exc:
             self._unusable(partition, str(exc))
