@@ -125,9 +125,6 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
 
     from prometheus_client import CollectorRegistry, generate_latest
 
-    from streams.domain.contacts import contact_of
-    from streams.domain.customer_digest import UNSET_KEY
-    from streams.domain.events import decode
     from streams.metrics.collectors import HealthCollector, KpiCollector
     from streams.runtime.clock import EventClock
     from streams.runtime.states import StateFactory
@@ -139,16 +136,7 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
     now = state.now_ms
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for kind, raw in footprint_events(open_tickets, shape, now):
-        event = decode(raw, kind)
-        state.apply(event)
-        contact = contact_of(event, UNSET_KEY)  # what the router re-keys by customer
-        if contact is not None:
-            state.customers.apply(contact, state.late_before_ms)
-        if len(state.dirty) >= 1000:  # the worker drains after every batch
-            _drain(state)
-    _drain(state)
-    state.drop_caches()  # the small recent-contributions cache is not per-ticket state
+    fill(state, open_tickets, shape)
     gc.collect()
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     opened = sum(dims.tickets for dims in state.backlog().values())
@@ -169,6 +157,25 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
         "metrics_series": body.count(b"\n") - body.count(b"# "),
         "customers": len(state.customers.records),
     }
+
+
+def fill(state: PartitionState, open_tickets: int, shape: str) -> None:
+    """Leave ``open_tickets`` tickets of ``shape`` open in ``state``, as a worker would: the
+    events decoded, the contacts applied, the changed records drained after every batch."""
+    from streams.domain.contacts import contact_of
+    from streams.domain.customer_digest import UNSET_KEY
+    from streams.domain.events import decode
+
+    for kind, raw in footprint_events(open_tickets, shape, state.now_ms):
+        event = decode(raw, kind)
+        state.apply(event)
+        contact = contact_of(event, UNSET_KEY)  # what the router re-keys by customer
+        if contact is not None:
+            state.customers.apply(contact, state.late_before_ms)
+        if len(state.dirty) >= 1000:  # the worker drains after every batch
+            _drain(state)
+    _drain(state)
+    state.drop_caches()  # the small recent-contributions cache is not per-ticket state
 
 
 def _drain(state: PartitionState) -> None:
