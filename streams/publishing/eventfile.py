@@ -68,12 +68,15 @@ def _csv(path: Path) -> Iterator[Line]:
             yield _typed(number, doc)
 
 
+KINDS = frozenset(k.value for k in Kind)
+
+
 def _typed(number: int, doc: Any) -> Line:
     if not isinstance(doc, dict):
         return Line(number, None, "expected a JSON object")
-    kinds = [k.value for k in Kind]
-    if doc.get("type") not in kinds:
-        return Line(number, None, f"'type' must name the event, one of {', '.join(kinds)}")
+    if doc.get("type") not in KINDS:
+        kinds = ", ".join(k.value for k in Kind)
+        return Line(number, None, f"'type' must name the event, one of {kinds}")
     return Line(number, doc)
 
 

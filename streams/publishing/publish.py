@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,8 +23,12 @@ from typing import Any, TypeVar
 import orjson
 
 from streams.domain.events import InvalidEvent, Kind, decode
+from streams.publishing import batching
 
 T = TypeVar("T")
+
+#: a batch per partition up to this size (the client's default is 16 KiB, ~50 events)
+BATCH_BYTES = 262_144
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,9 @@ def make_event(
     payload = {
         k: v for k, v in fields.items() if k != "type" and not (none_is_absent and v is None)
     }
-    payload.setdefault("event_id", str(uuid.uuid4()))
-    occurred = payload.get("occurred_at", datetime.now(UTC))  # "" stays invalid
+    if "event_id" not in payload:
+        payload["event_id"] = str(uuid.uuid4())
+    occurred = payload["occurred_at"] if "occurred_at" in payload else datetime.now(UTC)
     if isinstance(occurred, datetime):
         if occurred.tzinfo is None:
             raise InvalidEvent("occurred_at must be timezone-aware")
@@ -205,8 +210,9 @@ class AsyncPublisher:
 
         self.topic_prefix = topic_prefix
         self.retries = retries
+        options = {"max_batch_size": BATCH_BYTES, **client_options}
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5, **client_options
+            bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5, **options
         )
 
     async def start(self) -> None:
@@ -230,13 +236,15 @@ class AsyncPublisher:
                     raise
                 await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
 
-    async def send_many(self, events: Iterable[OutgoingEvent]) -> int:
-        futures = [
-            await self._producer.send(self.topic_prefix + e.kind.value, e.value, key=e.key)
-            for e in events
-        ]
-        await asyncio.gather(*futures)
-        return len(futures)
+    async def send_many(self, events: Sequence[OutgoingEvent]) -> int:
+        """Send ``events`` a batch per partition and wait until the broker has them all."""
+        await (await self.enqueue(events))
+        return len(events)
+
+    async def enqueue(self, events: Iterable[OutgoingEvent]) -> asyncio.Future[Any]:
+        """Hand ``events`` over without waiting: the future is done once all are acknowledged.
+        Calls may overlap; each partition keeps the order of the calls."""
+        return await batching.enqueue(self._producer, self.topic_prefix, events)
 
     async def __aenter__(self) -> AsyncPublisher:
         await self.start()
