@@ -6,6 +6,7 @@ from grafana_foundation_sdk.builders import bargauge, dashboard
 
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
+from streams.generate.dashboards.freshness import data_as_of
 from streams.generate.dashboards.objectives import objectives_row
 from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
 from streams.generate.windows import configured
@@ -114,6 +115,7 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             ((None, RED), (70, AMBER), (85, GREEN)),
             8,
             5,
+            w=3,
             decimals=1,
         ),
         p.stat(
@@ -121,8 +123,9 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             f'window:support_csat:percent{{window="{month}"}}',
             "percent",
             ((None, RED), (70, AMBER), (85, GREEN)),
-            12,
+            11,
             5,
+            w=3,
             decimals=1,
         ),
         p.stat(
@@ -130,18 +133,21 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             f'window:support_nps:score{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (0, AMBER), (30, GREEN)),
-            16,
+            14,
             5,
+            w=3,
         ),
         p.stat(
             f"CES · {day} / {month}",
             f'window:support_ces:average{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (4, AMBER), (5, GREEN)),
-            20,
+            17,
             5,
+            w=3,
             decimals=1,
         ),
+        data_as_of(20, 5),
         p.place(
             bargauge.Panel()
             .title("Open backlog by priority")

@@ -202,3 +202,20 @@ def test_the_wall_shows_every_objective_of_the_policy_against_its_target() -> No
             assert steps[0] == {"color": "green", "value": None} and steps[1]["color"] == "red"
             assert objective.target < steps[1]["value"] < objective.target * 1.0001
     assert not panels, "a wall panel for an objective the policy does not have"
+
+
+def test_the_wall_says_how_fresh_its_data_is_in_amber_then_red() -> None:
+    """Event time of the newest event (as an age) and the consumer lag, each with its own
+    amber and red steps: a frozen screen must not pass for a quiet floor."""
+    panel = next(p for p in _board("wall")["panels"] if p["title"].startswith("Data as of"))
+    exprs = {t["refId"]: t["expr"] for t in panel["targets"]}
+    assert "support_last_event_timestamp_seconds" in exprs["A"]
+    assert "support_consumer_lag_messages" in exprs["B"]
+    behind = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [s["color"] for s in behind] == ["green", "#EAB839", "red"]
+    assert panel["fieldConfig"]["defaults"]["unit"] == "s"
+    (lag,) = panel["fieldConfig"]["overrides"]
+    assert lag["matcher"] == {"id": "byFrameRefID", "options": "B"}
+    steps = next(p["value"]["steps"] for p in lag["properties"] if p["id"] == "thresholds")
+    assert [s["color"] for s in steps] == ["green", "#EAB839", "red"]
+    assert steps[1]["value"] < steps[2]["value"]
