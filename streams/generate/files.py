@@ -17,6 +17,7 @@ from streams.generate import (
     openapi,
     prometheus_rules,
     quality_rules,
+    surge_rules,
 )
 
 POLICY = Path("deploy/sla/policy.yaml")
@@ -37,6 +38,9 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         root / "deploy/prometheus/rules/supportkpi-quality.rules.yml": quality_rules.render,
         root / "deploy/prometheus/rules/supportkpi-objectives.rules.yml": (
             lambda: objectives_rules.render(policy)
+        ),
+        root / "deploy/prometheus/rules/supportkpi-surge.rules.yml": (
+            lambda: surge_rules.render(policy)
         ),
     }
     out[root / "streams/publishing/ingest_openapi.json"] = lambda: openapi.render(root / "schemas")

@@ -15,6 +15,7 @@ policies:                # first match wins; a ticket that matches none has no S
     targets:                                        # any of the SLAS, per priority
       urgent: {first_response: 15m, next_reply: 1h, resolution: 8h, periodic_update: 4h}
 objectives: [{kpi: nps, at_least: 30, window: 7d}]   # KPI targets: see sla/objectives.py
+surge: {factor: 3, min_tickets: 20}  # created-ticket surge alerts: see sla/surge.py
 ```
 """
 
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streams.domain.sla.calendar import BusinessHours, Calendar
 from streams.domain.sla.objectives import Exports, Objective, ObjectiveError, parse_objectives
+from streams.domain.sla.surge import Surge, SurgeError, parse_surge
 from streams.domain.timeparse import parse_duration_ms
 
 SLAS = ("first_response", "next_reply", "resolution", "periodic_update")
@@ -66,6 +68,7 @@ class SlaPolicy:
     objective: float = 0.95
     schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
     objectives: tuple[Objective, ...] = ()
+    surge: Surge = field(default_factory=Surge)
     _matched: dict[tuple[str | None, ...], Policy | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -96,7 +99,9 @@ def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
     version = doc.get("version")
     if version not in SUPPORTED_VERSIONS:
         raise PolicyError(f"version: expected one of {SUPPORTED_VERSIONS}, got {version!r}")
-    _only(doc, {"version", "at_risk", "objective", "schedules", "policies", "objectives"}, "")
+    _only(
+        doc, {"version", "at_risk", "objective", "schedules", "policies", "objectives", "surge"}, ""
+    )
     at_risk = _fraction(doc.get("at_risk", 0.75), "at_risk")
     objective = _fraction(doc.get("objective", 0.95), "objective")
     schedules = {name: _schedule(name, spec) for name, spec in (doc.get("schedules") or {}).items()}
@@ -109,9 +114,10 @@ def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
         raise PolicyError(f"policies: names must be unique, got {names}")
     try:
         objectives = parse_objectives(doc.get("objectives"), exports)
-    except ObjectiveError as exc:
+        surge = parse_surge(doc.get("surge"))
+    except (ObjectiveError, SurgeError) as exc:
         raise PolicyError(str(exc)) from None
-    return SlaPolicy(version, policies, at_risk, objective, schedules, objectives)
+    return SlaPolicy(version, policies, at_risk, objective, schedules, objectives, surge)
 
 
 def load_policy(path: str, exports: Exports | None = None) -> SlaPolicy:

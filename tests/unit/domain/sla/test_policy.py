@@ -85,9 +85,19 @@ def test_a_ticket_matching_no_policy_has_no_sla() -> None:
             },
             "must be unique",
         ),
+        ({"surge": {"factor": 1}}, "surge.factor: expected a number above 1, got 1"),
+        ({"surge": {"min_tickets": 2.5}}, "surge.min_tickets: expected a whole number"),
+        ({"surge": {"minimum": 5}}, "surge: unknown keys ['minimum']"),
+        ({"surge": 3}, "surge: expected a mapping"),
     ],
 )
 def test_invalid_policies_are_rejected_with_the_place_named(change: dict, message: str) -> None:
     with pytest.raises(PolicyError) as error:
         parse_policy({**MINIMAL, **change})
     assert message in str(error.value)
+
+
+def test_surge_settings_default_and_come_from_the_file() -> None:
+    assert (parse_policy(MINIMAL).surge.factor, parse_policy(MINIMAL).surge.min_tickets) == (3, 20)
+    tuned = parse_policy({**MINIMAL, "surge": {"factor": 2.5, "min_tickets": 5}}).surge
+    assert (tuned.factor, tuned.min_tickets) == (2.5, 5)
