@@ -3,9 +3,10 @@
 
 The count is the worker's sliding one-hour window of created tickets, summed over workers. Its
 baselines read the raw series with ``offset`` (not the recorded count), so they work from the
-data Prometheus already holds when these rules are first loaded. A baseline of 0 counts as 1:
-a burst on a channel that was silent is a surge once over the minimum. A baseline without any
-sample (no history yet) gives no ratio, hence no alert.
+data Prometheus already holds when these rules are first loaded. A channel without a series
+then (the worker exports no zero counts) has a baseline of 0, which counts as 1: a burst on a
+channel that was silent is a surge once over the minimum. When the family had no series at all
+then (no history yet), there is no ratio, hence no alert.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ def ratio(label: str, baseline: str) -> str:
     return f"{label}:support_tickets_created_vs_{baseline}:ratio"
 
 
+def _ratio(label: str, raw: str, offset: str) -> str:
+    """The count over its baseline ``offset`` earlier. The worker exports no zero counts, so a
+    value without a series then is a baseline of 0, as long as the family had any series then
+    (otherwise there is no history, and no ratio); 0 counts as 1."""
+    baseline = (
+        f"sum by ({label}) ({raw} offset {offset})\n"
+        f"    or on ({label}) (0 * count by ({label}) ({raw})\n"
+        f"      and on () count({raw} offset {offset}))"
+    )
+    return f"{count(label)}\n  / on ({label}) clamp_min(\n    {baseline},\n    1\n  )"
+
+
 def rules(policy: SlaPolicy) -> list[dict[str, Any]]:
     hour = configured().require("1h", "the surge rules")
     surge = policy.surge
@@ -47,13 +60,7 @@ def rules(policy: SlaPolicy) -> list[dict[str, Any]]:
         raw = f'{family}{{window="{hour}"}}'
         out.append({"record": count(label), "expr": f"sum by ({label}) ({raw})"})
         for name, offset in BASELINES:
-            out.append(
-                {
-                    "record": ratio(label, name),
-                    "expr": f"{count(label)}\n"
-                    f"  / on ({label}) clamp_min(sum by ({label}) ({raw} offset {offset}), 1)",
-                }
-            )
+            out.append({"record": ratio(label, name), "expr": _ratio(label, raw, offset)})
     for label, _ in DIMENSIONS:
         out.append(
             {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -26,9 +26,6 @@ from streams.domain.events import InvalidEvent, Kind, decode
 from streams.publishing import batching
 
 T = TypeVar("T")
-
-#: a batch per partition up to this size (the client's default is 16 KiB, ~50 events)
-BATCH_BYTES = 262_144
 
 
 @dataclass(frozen=True)
@@ -210,9 +207,9 @@ class AsyncPublisher:
 
         self.topic_prefix = topic_prefix
         self.retries = retries
-        options = {"max_batch_size": BATCH_BYTES, **client_options}
+        options = {"max_batch_size": batching.BATCH_BYTES, "linger_ms": 5, **client_options}
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers, acks="all", linger_ms=5, **options
+            bootstrap_servers=bootstrap_servers, acks="all", **options
         )
 
     async def start(self) -> None:
@@ -236,14 +233,18 @@ class AsyncPublisher:
                     raise
                 await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
 
-    async def send_many(self, events: Sequence[OutgoingEvent]) -> int:
-        """Send ``events`` a batch per partition and wait until the broker has them all."""
-        await (await self.enqueue(events))
-        return len(events)
+    async def send_many(self, events: Iterable[OutgoingEvent]) -> int:
+        """Send ``events`` one by one and wait until the broker has them all (concurrent
+        callers, such as ingest's requests, then share the client's batches)."""
+        futures = [
+            await self._producer.send(self.topic_prefix + e.kind.value, e.value, key=e.key)
+            for e in events
+        ]
+        await asyncio.gather(*futures)
+        return len(futures)
 
     async def enqueue(self, events: Iterable[OutgoingEvent]) -> asyncio.Future[Any]:
-        """Hand ``events`` over without waiting: the future is done once all are acknowledged.
-        Calls may overlap; each partition keeps the order of the calls."""
+        """``batching.enqueue`` on this publisher's client (a single sender of many: replay)."""
         return await batching.enqueue(self._producer, self.topic_prefix, events)
 
     async def __aenter__(self) -> AsyncPublisher:

@@ -17,7 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from streams.config import Settings
-from streams.publishing import eventfile
+from streams.publishing import batching, eventfile
 from streams.publishing.publish import AsyncPublisher, OutgoingEvent, make_event
 from streams.runtime.security import client_options
 
@@ -110,14 +110,9 @@ async def replay(
             await hand_over(0)
         finally:  # after a failure, the later handfuls' outcomes are of no use
             for _, pending in in_flight:
-                pending.add_done_callback(_ignore_outcome)
+                pending.add_done_callback(batching.ignore_outcome)
     bar.update(max(0, total - bar.n))
     bar.close()
     if not quiet:
         print(f"replayed {sent:,} events ({invalid} invalid skipped) from {path}", file=sys.stderr)
     return sent, invalid
-
-
-def _ignore_outcome(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # retrieved: asyncio logs no "exception was never retrieved"

@@ -8,6 +8,7 @@ before it but not than last Monday morning, a flood after an outage is busier th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,12 @@ def parse_surge(spec: Any) -> Surge:
     if unknown:
         raise SurgeError(f"surge: unknown keys {sorted(unknown)}")
     factor = spec.get("factor", FACTOR)
-    if isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 1:
+    if (
+        isinstance(factor, bool)
+        or not isinstance(factor, int | float)
+        or not math.isfinite(factor)
+        or factor <= 1
+    ):
         raise SurgeError(f"surge.factor: expected a number above 1, got {factor!r}")
     least = spec.get("min_tickets", MIN_TICKETS)
     if isinstance(least, bool) or not isinstance(least, int) or least < 1:

@@ -22,7 +22,7 @@ BEHIND_STEPS = ((None, GREEN), (300.0, AMBER), (900.0, RED))
 LAG_STEPS = ((None, GREEN), (1_000.0, AMBER), (10_000.0, RED))
 
 BEHIND = "time() - max(support_last_event_timestamp_seconds)"
-LAG = "sum(support_consumer_lag_messages) or vector(0)"
+LAG = "sum(support_consumer_lag_messages)"
 
 
 def data_as_of(x: int, y: int, w: int = 4, h: int = 5) -> stat.Panel:

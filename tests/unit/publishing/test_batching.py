@@ -4,12 +4,14 @@ as many batches as it takes, and one refusal fails the whole handful."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from streams.publishing import batching
 from streams.publishing.publish import customer_replied, survey_answered
+from streams.runtime.partitioning import partition_for
 from tests.support.producers import AIOKafkaProducer, Sent
 
 PARTITIONS = 12
@@ -67,3 +69,40 @@ def test_one_refused_record_fails_the_handful() -> None:
 
     with pytest.raises(ValueError, match="too large"):
         asyncio.run(send())
+
+
+def test_a_send_refused_part_way_raises_and_leaves_no_unretrieved_outcome() -> None:
+    """The caller sends the whole handful again; the batches already handed over must not
+    log "exception was never retrieved" when they fail later."""
+
+    first = [customer_replied(f"T-{n}") for n in range(4)]
+    taken = {partition_for(e.key or b"", PARTITIONS) for e in first}
+    last = next(  # a ticket on a partition of its own, so its batch is handed over last
+        customer_replied(f"U-{n}")
+        for n in range(100)
+        if partition_for(f"U-{n}".encode(), PARTITIONS) not in taken
+    )
+
+    def refuse_later(sent: Sent) -> Exception | None:
+        return ValueError("broker refused")
+
+    def refuse_now(sent: Sent) -> Exception | None:
+        return RuntimeError("no room") if sent.key == last.key else None
+
+    producer = PartitionedProducer(refuse=refuse_later, refuse_now=refuse_now)
+    events = [*first, last]
+    unretrieved: list[dict] = []
+
+    async def send() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, ctx: unretrieved.append(ctx))
+        with pytest.raises(RuntimeError, match="no room"):
+            await batching.enqueue(producer, "", events)
+        await asyncio.sleep(0.01)  # the handed-over batches settle, one of them refused
+        # batches were handed over before the refusal, and have failed since (every record is
+        # refused later): asserted without retrieving their exceptions
+        assert producer.futures and all(f.done() for f in producer.futures)
+        producer.futures.clear()
+        gc.collect()  # an unretrieved exception is reported when its future is collected
+
+    asyncio.run(send())
+    assert unretrieved == []

@@ -86,6 +86,7 @@ def test_a_ticket_matching_no_policy_has_no_sla() -> None:
             "must be unique",
         ),
         ({"surge": {"factor": 1}}, "surge.factor: expected a number above 1, got 1"),
+        ({"surge": {"factor": float("nan")}}, "surge.factor: expected a number above 1"),
         ({"surge": {"min_tickets": 2.5}}, "surge.min_tickets: expected a whole number"),
         ({"surge": {"minimum": 5}}, "surge: unknown keys ['minimum']"),
         ({"surge": 3}, "surge: expected a mapping"),
