@@ -40,7 +40,7 @@ def ratio(label: str, baseline: str) -> str:
     return f"{label}:support_tickets_created_vs_{baseline}:ratio"
 
 
-def _ratio(label: str, raw: str, offset: str) -> str:
+def _ratio_expr(label: str, raw: str, offset: str) -> str:
     """The count over its baseline ``offset`` earlier. The worker exports no zero counts, so a
     value without a series then is a baseline of 0, as long as the family had any series then
     (otherwise there is no history, and no ratio); 0 counts as 1."""
@@ -60,7 +60,7 @@ def rules(policy: SlaPolicy) -> list[dict[str, Any]]:
         raw = f'{family}{{window="{hour}"}}'
         out.append({"record": count(label), "expr": f"sum by ({label}) ({raw})"})
         for name, offset in BASELINES:
-            out.append({"record": ratio(label, name), "expr": _ratio(label, raw, offset)})
+            out.append({"record": ratio(label, name), "expr": _ratio_expr(label, raw, offset)})
     for label, _ in DIMENSIONS:
         out.append(
             {

@@ -101,12 +101,12 @@ async def replay(
                 last_line = line.number
                 if len(chunk) >= checkpoint_every:
                     await hand_over(IN_FLIGHT - 1)
-                    bar.update(max(0, line.number - bar.n))
                 if rate:
                     ahead = sent / rate - (time.monotonic() - started)
                     if ahead > 0:
                         await hand_over(0)
                         await asyncio.sleep(ahead)
+                bar.update(line.number - bar.n)  # every line: a rate-limited replay moves too
             await hand_over(0)
         finally:  # after a failure, the later handfuls' outcomes are of no use
             for _, pending in in_flight:
