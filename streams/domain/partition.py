@@ -60,7 +60,12 @@ class PartitionState:
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self._backlog = Backlog()
-        self._sla = SlaScan()
+        sla = model.sla
+        self._sla = (
+            SlaScan()
+            if sla is None
+            else SlaScan(sla.lookahead.horizons_ms, sla.waiting_bounds_ms(model.buckets_ms))
+        )
         self._recent = RecentContributions()
         self.dirty: set[str] = set()
         # the customers this partition owns (repeat contacts): their own records and changelog,

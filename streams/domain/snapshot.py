@@ -27,7 +27,7 @@ from streams.domain.transfers import TeamChange
 from streams.domain.windows import SlidingWindows
 
 #: the layout of ``Saved``; a snapshot of another layout is not read
-LAYOUT = 1
+LAYOUT = 2  # 2: the SLA scan's clocks carry their start
 #: one record's fields in ``RecordFields`` order, named tuples made plain
 PlainRecord = tuple[Any, ...]
 Saved = dict[str, Any]

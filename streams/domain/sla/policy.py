@@ -16,6 +16,7 @@ policies:                # first match wins; a ticket that matches none has no S
       urgent: {first_response: 15m, next_reply: 1h, resolution: 8h, periodic_update: 4h}
 objectives: [{kpi: nps, at_least: 30, window: 7d}]   # KPI targets: see sla/objectives.py
 surge: {factor: 3, min_tickets: 20}  # created-ticket surge alerts: see sla/surge.py
+lookahead: {horizons: [15m, 1h, 4h], page: {priorities: [urgent], within: 15m}}  # lookahead.py
 ```
 """
 
@@ -24,18 +25,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streams.domain.sla.calendar import BusinessHours, Calendar
+from streams.domain.sla.lookahead import (
+    WAITING_SLAS,
+    Lookahead,
+    LookaheadError,
+    parse_lookahead,
+    waiting_bounds_ms,
+)
 from streams.domain.sla.objectives import Exports, Objective, ObjectiveError, parse_objectives
+from streams.domain.sla.schedule_spec import ScheduleError, parse_schedule
 from streams.domain.sla.surge import Surge, SurgeError, parse_surge
 from streams.domain.timeparse import parse_duration_ms
 
 SLAS = ("first_response", "next_reply", "resolution", "periodic_update")
 STATUSES = ("open", "pending", "on_hold")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SUPPORTED_VERSIONS = (1,)
 
 
@@ -69,6 +75,7 @@ class SlaPolicy:
     schedules: Mapping[str, BusinessHours] = field(default_factory=dict)
     objectives: tuple[Objective, ...] = ()
     surge: Surge = field(default_factory=Surge)
+    lookahead: Lookahead = field(default_factory=Lookahead)
     _matched: dict[tuple[str | None, ...], Policy | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -90,6 +97,17 @@ class SlaPolicy:
             seen.update(dict.fromkeys(policy.targets))
         return list(seen)
 
+    def waiting_bounds_ms(self, steps_ms: tuple[int, ...]) -> tuple[int, ...]:
+        """Buckets of the waiting histogram: the usual ``steps_ms`` and the waiting targets."""
+        targets = (
+            ms
+            for policy in self.policies
+            for per_sla in policy.targets.values()
+            for sla, ms in per_sla.items()
+            if sla in WAITING_SLAS
+        )
+        return waiting_bounds_ms(targets, steps_ms)
+
 
 def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
     """Validate a parsed YAML document; raise ``PolicyError`` naming what is wrong and where
@@ -100,11 +118,17 @@ def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
     if version not in SUPPORTED_VERSIONS:
         raise PolicyError(f"version: expected one of {SUPPORTED_VERSIONS}, got {version!r}")
     _only(
-        doc, {"version", "at_risk", "objective", "schedules", "policies", "objectives", "surge"}, ""
+        doc,
+        {"version", "at_risk", "objective", "schedules", "policies", "objectives", "surge"}
+        | {"lookahead"},
+        "",
     )
     at_risk = _fraction(doc.get("at_risk", 0.75), "at_risk")
     objective = _fraction(doc.get("objective", 0.95), "objective")
-    schedules = {name: _schedule(name, spec) for name, spec in (doc.get("schedules") or {}).items()}
+    try:
+        schedules = {n: parse_schedule(n, spec) for n, spec in (doc.get("schedules") or {}).items()}
+    except ScheduleError as exc:
+        raise PolicyError(str(exc)) from None
     raw_policies = doc.get("policies")
     if not isinstance(raw_policies, list) or not raw_policies:
         raise PolicyError("policies: expected a non-empty list")
@@ -115,9 +139,11 @@ def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
     try:
         objectives = parse_objectives(doc.get("objectives"), exports)
         surge = parse_surge(doc.get("surge"))
-    except (ObjectiveError, SurgeError) as exc:
+        priorities = {priority for policy in policies for priority in policy.targets}
+        lookahead = parse_lookahead(doc.get("lookahead"), priorities)
+    except (ObjectiveError, SurgeError, LookaheadError) as exc:
         raise PolicyError(str(exc)) from None
-    return SlaPolicy(version, policies, at_risk, objective, schedules, objectives, surge)
+    return SlaPolicy(version, policies, at_risk, objective, schedules, objectives, surge, lookahead)
 
 
 def load_policy(path: str, exports: Exports | None = None) -> SlaPolicy:
@@ -223,58 +249,6 @@ def _target_ms(text: Any, where: str, sla: str) -> int:
     if target <= 0:
         raise PolicyError(f"{where}.{sla}: must be positive")
     return target
-
-
-def _schedule(name: str, spec: Any) -> BusinessHours:
-    where = f"schedules.{name}"
-    if not isinstance(spec, dict):
-        raise PolicyError(f"{where}: expected a mapping with timezone and hours")
-    _only(spec, {"timezone", "hours", "holidays"}, where)
-    zone = spec.get("timezone")
-    try:
-        ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"{where}.timezone: unknown time zone {zone!r}") from None
-    weekly: dict[int, list[tuple[time, time]]] = {}
-    for days, ranges in (spec.get("hours") or {}).items():
-        for day in _days(days, f"{where}.hours"):
-            for text in ranges:
-                weekly.setdefault(day, []).append(_range(text, f"{where}.hours.{days}"))
-    holidays = set()
-    for value in spec.get("holidays") or []:
-        try:
-            holidays.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
-        except ValueError:
-            raise PolicyError(f"{where}.holidays: {value!r} is not a YYYY-MM-DD date") from None
-    try:
-        return BusinessHours(
-            name=name,
-            timezone=str(zone),
-            weekly={d: tuple(sorted(r)) for d, r in weekly.items()},
-            holidays=frozenset(holidays),
-        )
-    except ValueError as exc:
-        raise PolicyError(f"{where}: {exc}") from None
-
-
-def _days(text: str, where: str) -> list[int]:
-    parts = str(text).lower().split("-")
-    if not all(p in DAYS for p in parts) or len(parts) > 2:
-        raise PolicyError(f"{where}: {text!r} is not a day or range like mon-fri")
-    first, last = DAYS.index(parts[0]), DAYS.index(parts[-1])
-    return list(range(first, last + 1))
-
-
-def _range(text: str, where: str) -> tuple[time, time]:
-    match = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", str(text))
-    if not match:
-        raise PolicyError(f"{where}: {text!r} is not a range like 09:00-17:00")
-    h1, m1, h2, m2 = map(int, match.groups())
-    opens = time(h1, m1)
-    closes = time(0) if (h2, m2) == (24, 0) else time(h2, m2)
-    if closes != time(0) and closes <= opens:
-        raise PolicyError(f"{where}: {text!r} closes before it opens")
-    return opens, closes
 
 
 def _known_sla(sla: str, where: str) -> None:

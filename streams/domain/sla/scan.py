@@ -1,28 +1,32 @@
 """The running SLA clocks of one partition, and the sliced pass over them that feeds the gauges.
 
 A million open tickets may each hold running clocks, so a record's clocks are kept flat in one
-tuple, ``(sla, priority, deadline, at-risk time)`` per clock: that costs far less than a tuple
-of ``Clock`` objects. The encoding stays inside this module; the rest of the domain sees
-``SlaScan`` (track, forget, tick, gauges) and ``SlaGauges``.
+tuple, ``(sla, priority, start, deadline, at-risk time)`` per clock: that costs far less than a
+tuple of ``Clock`` objects (a start is the record's own int object: it adds a pointer). The
+encoding stays inside this module; the rest of the domain sees ``SlaScan`` (track, forget,
+tick, gauges) and ``SlaGauges``.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from streams.domain.sla.clocks import Clock
+from streams.domain.sla.lookahead import WAITING_SLAS
 from streams.domain.ticket import TicketRecord
 
 SlaKey = tuple[str, str]  # (sla, priority): the labels of the live SLA gauges
 # records with running SLA clocks examined per tick, so a tick stays short however large the
 # backlog; a full pass over a million open tickets takes 20 ticks (the gauges lag by that much)
 SLA_SCAN_SLICE = 50_000
-_STRIDE = 4
-# one record's running clocks, flat: (sla: str, priority: str, deadline: int, at_risk: int|None)
-# per clock; a tuple of mixed fields, so its items are typed Any and read only in this module
+_STRIDE = 5
+# one record's running clocks, flat: (sla: str, priority: str, start: int, deadline: int,
+# at_risk: int|None) per clock; a tuple of mixed fields, so its items are typed Any and read
+# only in this module
 _Flat = tuple[Any, ...]
 
 
@@ -33,6 +37,12 @@ class SlaGauges:
     at_risk: int = 0  # past the at-risk share of the target, not yet breached
     breached: int = 0  # past the deadline and still running (unanswered, unresolved)
     next_deadline_ms: int | None = None  # earliest deadline still ahead
+    # per horizon of ``SlaScan.horizons_ms``: deadlines ahead within it (not yet breached)
+    expected: list[int] = field(default_factory=list)
+    # a waiting SLA's clocks per bucket of ``SlaScan.waiting_bounds_ms`` (+Inf last), by how
+    # long since the clock started, not cumulative; empty for the other SLAs
+    waiting: list[int] = field(default_factory=list)
+    waited_ms: int = 0  # the sum of those waits
 
     def merge(self, other: SlaGauges) -> None:
         self.at_risk += other.at_risk
@@ -40,6 +50,9 @@ class SlaGauges:
         nxt = other.next_deadline_ms
         if nxt is not None and (self.next_deadline_ms is None or nxt < self.next_deadline_ms):
             self.next_deadline_ms = nxt
+        self.expected = _added(self.expected, other.expected)
+        self.waiting = _added(self.waiting, other.waiting)
+        self.waited_ms += other.waited_ms
 
     def observe(self, deadline: int, at_risk_ms: int | None, now_ms: int) -> None:
         if deadline <= now_ms:
@@ -50,13 +63,48 @@ class SlaGauges:
         if self.next_deadline_ms is None or deadline < self.next_deadline_ms:
             self.next_deadline_ms = deadline
 
+    def foresee(self, deadline: int, now_ms: int, horizons_ms: tuple[int, ...]) -> None:
+        """Count a deadline still ahead in each horizon it falls within."""
+        if deadline <= now_ms:
+            return
+        expected = self.expected
+        for i in range(len(horizons_ms)):
+            if deadline <= now_ms + horizons_ms[i]:
+                expected[i] += 1
+
+    def wait(self, waited_ms: int, bounds_ms: tuple[int, ...]) -> None:
+        """Count a customer who has waited ``waited_ms`` so far."""
+        if not self.waiting:
+            self.waiting = [0] * (len(bounds_ms) + 1)
+        self.waiting[bisect_left(bounds_ms, waited_ms)] += 1
+        self.waited_ms += waited_ms
+
+
+def _added(mine: list[int], other: list[int]) -> list[int]:
+    if not other:
+        return mine
+    if not mine:
+        return list(other)
+    return [a + b for a, b in zip(mine, other, strict=True)]
+
 
 class SlaScan:
     """Which records have running clocks, and the pass that turns them into ``SlaGauges``."""
 
-    __slots__ = ("_pass", "_pass_gauges", "_running", "_settled")
+    __slots__ = (
+        "_pass",
+        "_pass_gauges",
+        "_running",
+        "_settled",
+        "horizons_ms",
+        "waiting_bounds_ms",
+    )
 
-    def __init__(self) -> None:
+    def __init__(
+        self, horizons_ms: tuple[int, ...] = (), waiting_bounds_ms: tuple[int, ...] = ()
+    ) -> None:
+        self.horizons_ms = horizons_ms  # support_sla_breaches_expected, ascending
+        self.waiting_bounds_ms = waiting_bounds_ms  # support_waiting_seconds' buckets
         self._running: dict[str, _Flat] = {}
         self._pass: Iterator[str] | None = None  # keys left to visit in the pass under way
         self._pass_gauges: dict[SlaKey, SlaGauges] = {}
@@ -71,7 +119,7 @@ class SlaScan:
             field
             for c in clocks
             if c.running()
-            for field in (c.sla, c.priority, c.deadline_ms, c.at_risk_ms)
+            for field in (c.sla, c.priority, c.start_ms, c.deadline_ms, c.at_risk_ms)
         )
         if flat:
             self._running[key] = flat
@@ -110,7 +158,8 @@ class SlaScan:
 
         A visited record with a deadline in (its last evaluation, now] goes to ``decide``,
         which evaluates it again (a breach becomes a fact of the record): that may change its
-        clocks or forget them. What is still running then counts in the gauges at ``now_ms``.
+        clocks or forget them. What is still running then counts in the gauges at ``now_ms``:
+        at risk, breached, expected within each horizon, and how long its customer has waited.
         """
         if self._pass is None:
             self._pass, self._pass_gauges = iter(list(self._running)), {}
@@ -121,23 +170,28 @@ class SlaScan:
                 decide(key)
                 flat = running.get(key)
             if flat is not None:
-                _observe(flat, gauges, now_ms)
+                self._observe(flat, gauges, now_ms)
             if visited >= slice_size:
                 return
         self._settled, self._pass = gauges, None
 
+    def _observe(self, flat: _Flat, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
+        horizons, bounds = self.horizons_ms, self.waiting_bounds_ms
+        for i in range(0, len(flat), _STRIDE):
+            sla: str = flat[i]
+            dims = sla, flat[i + 1]
+            entry = gauges.get(dims)
+            if entry is None:
+                entry = gauges[dims] = SlaGauges(expected=[0] * len(horizons))
+            deadline: int = flat[i + 3]
+            entry.observe(deadline, flat[i + 4], now_ms)
+            entry.foresee(deadline, now_ms, horizons)
+            if sla in WAITING_SLAS:  # calendar time: as long as the customer has waited
+                entry.wait(max(0, now_ms - flat[i + 2]), bounds)
+
 
 def _deadline_passed(flat: _Flat, since_ms: int, now_ms: int) -> bool:
-    for i in range(2, len(flat), _STRIDE):  # noqa: SIM110 -- a plain loop: this runs per tick per
+    for i in range(3, len(flat), _STRIDE):  # noqa: SIM110 -- a plain loop: this runs per tick per
         if since_ms < flat[i] <= now_ms:  # open ticket, and any(genexpr) costs more
             return True
     return False
-
-
-def _observe(flat: _Flat, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
-    for i in range(0, len(flat), _STRIDE):
-        dims = flat[i], flat[i + 1]
-        entry = gauges.get(dims)
-        if entry is None:
-            entry = gauges[dims] = SlaGauges()
-        entry.observe(flat[i + 2], flat[i + 3], now_ms)

@@ -90,6 +90,19 @@ def test_a_ticket_matching_no_policy_has_no_sla() -> None:
         ({"surge": {"min_tickets": 2.5}}, "surge.min_tickets: expected a whole number"),
         ({"surge": {"minimum": 5}}, "surge: unknown keys ['minimum']"),
         ({"surge": 3}, "surge: expected a mapping"),
+        ({"lookahead": {"horizons": []}}, "lookahead.horizons: expected a non-empty list"),
+        ({"lookahead": {"horizons": ["1h", "ten"]}}, "lookahead.horizons[1]: "),
+        ({"lookahead": {"horizons": ["1h", "60m"]}}, "lookahead.horizons: each horizon once"),
+        ({"lookahead": {"horizons": ["0s"]}}, "lookahead.horizons[0]: must be positive"),
+        (
+            {"lookahead": {"page": {"priorities": ["urgent"]}}},
+            "lookahead.page.priorities: no policy has targets for ['urgent']",
+        ),
+        (
+            {"lookahead": {"page": {"priorities": ["high"], "within": "30m"}}},
+            "lookahead.page.within: 30m is not one of the horizons ['15m', '1h', '4h']",
+        ),
+        ({"lookahead": {"pages": {}}}, "lookahead: unknown keys ['pages']"),
     ],
 )
 def test_invalid_policies_are_rejected_with_the_place_named(change: dict, message: str) -> None:
@@ -102,3 +115,24 @@ def test_surge_settings_default_and_come_from_the_file() -> None:
     assert (parse_policy(MINIMAL).surge.factor, parse_policy(MINIMAL).surge.min_tickets) == (3, 20)
     tuned = parse_policy({**MINIMAL, "surge": {"factor": 2.5, "min_tickets": 5}}).surge
     assert (tuned.factor, tuned.min_tickets) == (2.5, 5)
+
+
+def test_lookahead_defaults_page_on_urgent_only_where_a_policy_has_urgent_targets() -> None:
+    assert parse_policy(MINIMAL).lookahead.page_priorities == ()  # no urgent targets: no page
+    shipped = load_policy(str(ROOT / "deploy/sla/policy.yaml")).lookahead
+    assert [h.label for h in shipped.horizons] == ["15m", "1h", "4h"]
+    assert shipped.horizons_ms == (900_000, 3_600_000, 14_400_000)
+    assert (shipped.page_priorities, shipped.page_within) == (("urgent",), "15m")
+    tuned = parse_policy(
+        {**MINIMAL, "lookahead": {"horizons": ["2h", "90m", "1d"], "page": {"within": "90m"}}}
+    ).lookahead
+    assert [h.label for h in tuned.horizons] == ["90m", "2h", "1d"]  # sorted, spelt shortest
+    assert tuned.page_within == "90m"
+
+
+def test_the_waiting_buckets_are_the_usual_steps_and_the_waiting_targets() -> None:
+    policy = load_policy(str(ROOT / "deploy/sla/policy.yaml"))
+    bounds = policy.waiting_bounds_ms((60_000, 3_600_000))
+    hours = {15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 4 * 3_600_000}
+    assert set(bounds) == {60_000, 8 * 3_600_000, 24 * 3_600_000} | hours
+    assert list(bounds) == sorted(bounds)  # resolution targets (48h...) are not waits

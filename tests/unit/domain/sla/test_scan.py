@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from streams.domain.sla.clocks import Clock
-from streams.domain.sla.scan import SlaGauges, SlaScan
+from streams.domain.sla.scan import SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import TicketRecord
-from tests.support.builders import NOW, S
+from tests.support.builders import NOW, H, M, S
 
 FR = ("first_response", "urgent")
 
 
-def running(deadline: int, at_risk: int | None = None, sla: str = "first_response") -> Clock:
-    return Clock(sla, "urgent", 0, None, 10 * S, deadline, at_risk)
+def running(
+    deadline: int, at_risk: int | None = None, sla: str = "first_response", start: int = 0
+) -> Clock:
+    return Clock(sla, "urgent", start, None, 10 * S, deadline, at_risk)
+
+
+def counted(gauges: Mapping[SlaKey, SlaGauges]) -> dict[SlaKey, SlaGauges]:
+    """The at-risk, breached and next-deadline part of the gauges (the lookahead aside)."""
+    return {k: SlaGauges(g.at_risk, g.breached, g.next_deadline_ms) for k, g in gauges.items()}
 
 
 def test_only_running_clocks_are_tracked() -> None:
@@ -39,7 +48,7 @@ def test_the_gauges_count_breached_at_risk_and_the_next_deadline() -> None:
     scan.track("C", [running(NOW + 5 * S, at_risk=NOW + S)])
     scan.track("D", [running(NOW + 7 * S), running(NOW + 3 * S, sla="resolution")])
     scan.tick(NOW, 100, records, lambda key: pytest.fail(f"{key} has nothing to decide"))
-    assert dict(scan.gauges) == {
+    assert counted(scan.gauges) == {
         FR: SlaGauges(at_risk=1, breached=1, next_deadline_ms=NOW + 5 * S),
         ("resolution", "urgent"): SlaGauges(next_deadline_ms=NOW + 3 * S),
     }
@@ -64,7 +73,7 @@ def test_a_tick_visits_at_most_its_slice_and_the_gauges_change_per_complete_pass
             assert scan.gauges == {}  # the pass is not complete yet
     assert [len(d) for d in decided] == [3, 3, 1]
     assert sorted(k for d in decided for k in d) == keys  # each record once per pass
-    assert scan.gauges == {FR: SlaGauges(breached=7)}
+    assert counted(scan.gauges) == {FR: SlaGauges(breached=7)}
     decided.append([])
     scan.tick(NOW, 3, records, decide)
     assert decided[-1] == []  # decided once: the next pass only counts them
@@ -97,7 +106,9 @@ def test_what_deciding_leaves_running_is_what_counts() -> None:
             scan.track(key, [running(NOW + 4 * S, sla="resolution")])
 
     scan.tick(NOW, 10, records, decide)
-    assert dict(scan.gauges) == {("resolution", "urgent"): SlaGauges(next_deadline_ms=NOW + 4 * S)}
+    assert counted(scan.gauges) == {
+        ("resolution", "urgent"): SlaGauges(next_deadline_ms=NOW + 4 * S)
+    }
 
 
 def test_a_deadline_already_decided_at_the_last_evaluation_is_not_decided_again() -> None:
@@ -137,3 +148,41 @@ def test_a_tick_visits_at_most_its_slice_when_deciding_forgets_every_record() ->
 
     scan.tick(NOW, 1, records, decide)
     assert len(decided) == 1
+
+
+def test_deadlines_ahead_count_in_each_horizon_they_fall_within_and_breached_in_none() -> None:
+    scan = SlaScan(horizons_ms=(15 * M, H, 4 * H))
+    records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCDEF"}
+    scan.track("A", [running(NOW + 15 * M)])  # at the edge: within 15m
+    scan.track("B", [running(NOW + 15 * M + 1)])
+    scan.track("C", [running(NOW + H)])
+    scan.track("D", [running(NOW + 4 * H + 1)])  # beyond every horizon
+    scan.track("E", [running(NOW)])  # due now: breached, not expected
+    scan.track("F", [running(NOW + 2 * H, sla="resolution")])
+    scan.tick(NOW, 100, records, lambda key: None)
+    assert scan.gauges[FR].expected == [1, 3, 3]
+    assert scan.gauges[FR].breached == 1
+    assert scan.gauges[("resolution", "urgent")].expected == [0, 0, 1]
+
+
+def test_customers_waiting_are_counted_by_calendar_time_since_their_clock_started() -> None:
+    bounds = (M, 15 * M, H)
+    scan = SlaScan(waiting_bounds_ms=bounds)
+    records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCDE"}
+    scan.track("A", [running(NOW + H, start=NOW - M)])  # exactly 1m: le="60"
+    scan.track("B", [running(NOW + H, start=NOW - M - 1)])
+    scan.track("C", [running(NOW - S, start=NOW - 2 * H)])  # breached: still waiting
+    scan.track("D", [running(NOW + H, start=NOW + S)])  # stamped in the future: waited 0
+    scan.track("E", [running(NOW + H, sla="resolution", start=NOW - 2 * H)])  # not a wait
+    scan.tick(NOW, 100, records, lambda key: None)
+    assert scan.gauges[FR].waiting == [2, 1, 0, 1]  # per bucket, +Inf last; not cumulative
+    assert scan.gauges[FR].waited_ms == M + (M + 1) + 2 * H
+    assert scan.gauges[("resolution", "urgent")].waiting == []
+
+
+def test_merge_adds_the_lookahead_counts_bucket_by_bucket() -> None:
+    total = SlaGauges()
+    total.merge(SlaGauges(expected=[1, 2], waiting=[1, 0, 3], waited_ms=5))
+    total.merge(SlaGauges(expected=[0, 1], waiting=[2, 1, 0], waited_ms=7))
+    total.merge(SlaGauges())  # a partition without these clocks
+    assert total == SlaGauges(expected=[1, 3], waiting=[3, 1, 3], waited_ms=12)
