@@ -28,11 +28,11 @@ from streams.domain.expiry import Cutoffs, Horizons
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.outcome import Outcome
 from streams.domain.recent import RecentContributions
-from streams.domain.sla.scan import SLA_SCAN_SLICE, SlaGauges, SlaKey, SlaScan
+from streams.domain.sla.scan import SLA_SCAN_SLICE, ScanShape, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows, diff_into
 
-__all__ = ["SLA_SCAN_SLICE", "Horizons", "Outcome", "PartitionState", "SlaGauges"]
+__all__ = ["SLA_SCAN_SLICE", "Horizons", "Outcome", "PartitionState", "ScanShape", "SlaGauges"]
 
 
 class PartitionState:
@@ -60,12 +60,7 @@ class PartitionState:
         self.horizons = horizons
         self.records: dict[str, TicketRecord] = {}
         self._backlog = Backlog()
-        sla = model.sla
-        self._sla = (
-            SlaScan()
-            if sla is None
-            else SlaScan(sla.lookahead.horizons_ms, sla.waiting_bounds_ms(model.buckets_ms))
-        )
+        self._sla = SlaScan.of(model.sla, model.buckets_ms)
         self._recent = RecentContributions()
         self.dirty: set[str] = set()
         # the customers this partition owns (repeat contacts): their own records and changelog,
@@ -94,6 +89,11 @@ class PartitionState:
     def sla_now(self) -> Mapping[SlaKey, SlaGauges]:
         """The live SLA gauges from the last complete pass of ``tick`` (read only)."""
         return self._sla.gauges
+
+    @property
+    def sla_shape(self) -> ScanShape:
+        """The horizons and waiting buckets the lists of ``sla_now``'s gauges count by."""
+        return self._sla.shape
 
     def with_running_clocks(self) -> frozenset[str]:
         """The records whose SLA clocks are still running."""

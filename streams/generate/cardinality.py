@@ -27,7 +27,8 @@ from streams.domain.customer_digest import UNSET_KEY
 from streams.domain.events import METHODS, SURVEY_RANGES, Kind, decode
 from streams.domain.partition import PartitionState
 from streams.domain.sla.clocks import BREACHED, MET
-from streams.domain.sla.policy import SLAS
+from streams.domain.sla.lookahead import WAITING_SLAS
+from streams.domain.sla.policy import SLAS, load_policy
 from streams.generate.markers import splice
 from streams.metrics import contract as m
 from streams.metrics.collectors import HealthCollector, KpiCollector
@@ -164,6 +165,10 @@ def measure(settings: Settings) -> list[FamilySeries]:
     histograms.update(
         (row.name, len(row.buckets)) for row in KPIS if row.shape is Shape.COUNT_HISTOGRAM
     )
+    policy = load_policy(settings.sla_policy_path) if settings.sla_policy_path else None
+    if policy is not None:  # the waiting histogram: the waiting SLAs, the policy's buckets
+        histograms[m.WAITING.name] = len(policy.waiting_bounds_ms(KpiModel().buckets_ms))
+        values = dict(values, horizon=len(policy.lookahead.horizons))
     rows = []
     for family in m.ALL_FAMILIES:
         name = family.name + "_total" if family.name + "_total" in counts else family.name
@@ -173,6 +178,8 @@ def measure(settings: Settings) -> list[FamilySeries]:
             m.SNAPSHOTS: len(m.SNAPSHOT_OUTCOMES),
         }
         family_values = dict(values, outcome=outcomes[family]) if family in outcomes else values
+        if family is m.WAITING:
+            family_values = dict(family_values, sla=len(WAITING_SLAS))
         per = histograms.get(family.name, 0)
         rows.append(FamilySeries(name, counts[name], bound(family.labels, family_values, per)))
     return rows

@@ -121,6 +121,7 @@ def rules(policy: SlaPolicy, windows: ExportedWindows | None = None) -> dict[str
             },
         }
     )
+    alerts += _breach_expected_alerts(policy)
     targets = sorted(
         {
             (p.name, prio, sla, ms)
@@ -146,6 +147,35 @@ def rules(policy: SlaPolicy, windows: ExportedWindows | None = None) -> dict[str
             {"name": "supportkpi-processor-alerts", "rules": processor_alerts()},
         ]
     }
+
+
+def _breach_expected_alerts(policy: SlaPolicy) -> list[dict[str, Any]]:
+    """The page for breaches coming: a running clock of the page's priorities will breach
+    within its horizon, unless a reply, a resolution or a pause comes first."""
+    page = policy.lookahead
+    if not page.page_priorities:
+        return []
+    priorities = "|".join(page.page_priorities)
+    selector = f'priority=~"{priorities}", horizon="{page.page_within}"'
+    return [
+        {
+            "alert": "SupportSlaBreachExpected",
+            "expr": f"sum by (sla, priority) (support_sla_breaches_expected{{{selector}}}) > 0",
+            "labels": {"severity": "page"},
+            "annotations": {
+                "summary": (
+                    "{{ $value }} {{ $labels.priority }} ticket(s) will breach "
+                    f"{{{{ $labels.sla }}}} within {page.page_within}"
+                ),
+                "description": (
+                    f"Running {{{{ $labels.sla }}}} clocks of {{{{ $labels.priority }}}} tickets "
+                    f"reach their deadline within the next {page.page_within} unless someone "
+                    "answers, resolves or pauses them first (deadlines count business hours "
+                    "and pauses)."
+                ),
+            },
+        }
+    ]
 
 
 def _new_or_increased(selector: str, by: str, window: str = LOSS_WINDOW) -> str:

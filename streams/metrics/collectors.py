@@ -7,12 +7,19 @@ or per test; nothing here touches the global default registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import accumulate
 from typing import Protocol
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from streams.domain.partition import PartitionState
+from streams.domain.sla.lookahead import duration_label
 from streams.metrics import contract as m
 from streams.metrics.family import Family
 from streams.metrics.kpis import KPIS
@@ -72,6 +79,7 @@ def _live_families(readout: Readout, now: int) -> Iterator[Metric]:
     yield at_risk
     yield breached
     yield next_breach
+    yield from _lookahead_families(readout)
     team_open = _gauge(m.TEAM_OPEN_TICKETS)
     for team, count in sorted(readout.open_by_team.items()):
         if count:
@@ -82,6 +90,27 @@ def _live_families(readout: Readout, now: int) -> Iterator[Metric]:
         if count:
             category_open.add_metric([category], count)
     yield category_open
+
+
+def _lookahead_families(readout: Readout) -> Iterator[Metric]:
+    """The breaches expected per horizon, and how long the customers waiting have waited."""
+    shape = readout.sla_shape
+    horizons = [duration_label(ms) for ms in shape.horizons_ms]
+    expected = _gauge(m.SLA_BREACHES_EXPECTED)
+    waiting = GaugeHistogramMetricFamily(m.WAITING.name, m.WAITING.help, labels=m.WAITING.labels)
+    les = [_format_le(b / 1000) for b in shape.waiting_bounds_ms] + ["+Inf"]
+    for (sla_name, priority), gauges in sorted(readout.sla.items()):
+        for horizon, count in zip(horizons, gauges.expected, strict=True):
+            expected.add_metric([sla_name, priority, horizon], count)
+        if gauges.waiting:
+            cumulative = list(accumulate(gauges.waiting))
+            waiting.add_metric(
+                [sla_name, priority],
+                list(zip(les, cumulative, strict=True)),
+                gauges.waited_ms / 1000,
+            )
+    yield expected
+    yield waiting
 
 
 class HealthStats(Protocol):

@@ -29,6 +29,18 @@ SLA_NEXT_BREACH = Family(
     "Time until the earliest upcoming breach (aggregate with min()).",
     ("sla", "priority"),
 )
+SLA_BREACHES_EXPECTED = Family(
+    "support_sla_breaches_expected",
+    "Running SLA clocks whose deadline falls within the next horizon (deadlines count business "
+    "hours and pauses; clocks already breached are not counted).",
+    ("sla", "priority", "horizon"),
+)
+WAITING = Family(
+    "support_waiting_seconds",
+    "How long the customers waiting right now have waited (first response or next reply "
+    "pending), in calendar time since the clock started; a gauge histogram.",
+    ("sla", "priority"),
+)
 TEAM_OPEN_TICKETS = Family("support_team_open_tickets", "Open tickets per team.", (TEAM,))
 CATEGORY_OPEN_TICKETS = Family(
     "support_category_open_tickets", "Open tickets per current category.", (CATEGORY,)
@@ -127,6 +139,8 @@ ALL_FAMILIES = (
     SLA_AT_RISK,
     SLA_BREACHED_OPEN,
     SLA_NEXT_BREACH,
+    SLA_BREACHES_EXPECTED,
+    WAITING,
     OPEN_TICKETS,
     OLDEST_OPEN_AGE,
     TEAM_OPEN_TICKETS,

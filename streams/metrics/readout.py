@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from streams.domain.partition import PartitionState, SlaGauges
+from streams.domain.partition import PartitionState, ScanShape, SlaGauges
 from streams.domain.series import Series
 
 
@@ -27,6 +27,7 @@ class Readout:
     open_by_team: dict[str, int] = field(default_factory=dict)
     open_by_category: dict[str, int] = field(default_factory=dict)
     sla: dict[tuple[str, str], SlaGauges] = field(default_factory=dict)  # by (sla, priority)
+    sla_shape: ScanShape = field(default_factory=ScanShape)  # what those gauges' lists count by
 
 
 def read(partitions: Iterable[PartitionState]) -> Readout:
@@ -36,6 +37,7 @@ def read(partitions: Iterable[PartitionState]) -> Readout:
     for state in partitions:
         # the windows hold only the series of contributions
         _add_windows(out.windows, cast(Mapping[str, Mapping[Series, int]], state.windows.totals()))
+        out.sla_shape = state.sla_shape  # one policy, so one shape, for every partition
         for sla_key, gauges in state.sla_now.items():
             out.sla.setdefault(sla_key, SlaGauges()).merge(gauges)
         for team, count in state.open_by_team.items():

@@ -127,8 +127,8 @@ def parse_policy(doc: Any, exports: Exports | None = None) -> SlaPolicy:
     objective = _fraction(doc.get("objective", 0.95), "objective")
     try:
         schedules = {n: parse_schedule(n, spec) for n, spec in (doc.get("schedules") or {}).items()}
-    except ScheduleError as exc:
-        raise PolicyError(str(exc)) from None
+    except ScheduleError as bad:  # not ``exc``: compiled, one name holds one exception type
+        raise PolicyError(str(bad)) from None
     raw_policies = doc.get("policies")
     if not isinstance(raw_policies, list) or not raw_policies:
         raise PolicyError("policies: expected a non-empty list")

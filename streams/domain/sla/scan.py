@@ -17,6 +17,7 @@ from typing import Any
 
 from streams.domain.sla.clocks import Clock
 from streams.domain.sla.lookahead import WAITING_SLAS
+from streams.domain.sla.policy import SlaPolicy
 from streams.domain.ticket import TicketRecord
 
 SlaKey = tuple[str, str]  # (sla, priority): the labels of the live SLA gauges
@@ -30,6 +31,17 @@ _STRIDE = 5
 _Flat = tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class ScanShape:
+    """What the lists of ``SlaGauges`` count by: horizons (ascending) and waiting buckets."""
+
+    horizons_ms: tuple[int, ...] = ()  # support_sla_breaches_expected{horizon}
+    waiting_bounds_ms: tuple[int, ...] = ()  # support_waiting_seconds{le}, +Inf beyond
+
+
+NO_LOOKAHEAD = ScanShape()
+
+
 @dataclass(slots=True)
 class SlaGauges:
     """Live state of the running clocks of one (sla, priority)."""
@@ -37,9 +49,9 @@ class SlaGauges:
     at_risk: int = 0  # past the at-risk share of the target, not yet breached
     breached: int = 0  # past the deadline and still running (unanswered, unresolved)
     next_deadline_ms: int | None = None  # earliest deadline still ahead
-    # per horizon of ``SlaScan.horizons_ms``: deadlines ahead within it (not yet breached)
+    # per horizon of ``ScanShape.horizons_ms``: deadlines ahead within it (not yet breached)
     expected: list[int] = field(default_factory=list)
-    # a waiting SLA's clocks per bucket of ``SlaScan.waiting_bounds_ms`` (+Inf last), by how
+    # a waiting SLA's clocks per bucket of ``ScanShape.waiting_bounds_ms`` (+Inf last), by how
     # long since the clock started, not cumulative; empty for the other SLAs
     waiting: list[int] = field(default_factory=list)
     waited_ms: int = 0  # the sum of those waits
@@ -91,24 +103,22 @@ def _added(mine: list[int], other: list[int]) -> list[int]:
 class SlaScan:
     """Which records have running clocks, and the pass that turns them into ``SlaGauges``."""
 
-    __slots__ = (
-        "_pass",
-        "_pass_gauges",
-        "_running",
-        "_settled",
-        "horizons_ms",
-        "waiting_bounds_ms",
-    )
+    __slots__ = ("_pass", "_pass_gauges", "_running", "_settled", "shape")
 
-    def __init__(
-        self, horizons_ms: tuple[int, ...] = (), waiting_bounds_ms: tuple[int, ...] = ()
-    ) -> None:
-        self.horizons_ms = horizons_ms  # support_sla_breaches_expected, ascending
-        self.waiting_bounds_ms = waiting_bounds_ms  # support_waiting_seconds' buckets
+    def __init__(self, shape: ScanShape = NO_LOOKAHEAD) -> None:
+        self.shape = shape
         self._running: dict[str, _Flat] = {}
         self._pass: Iterator[str] | None = None  # keys left to visit in the pass under way
         self._pass_gauges: dict[SlaKey, SlaGauges] = {}
         self._settled: dict[SlaKey, SlaGauges] = {}  # from the last complete pass
+
+    @staticmethod
+    def of(policy: SlaPolicy | None, steps_ms: tuple[int, ...]) -> SlaScan:
+        """The scan of ``policy``'s lookahead; ``steps_ms``: the usual histogram steps."""
+        if policy is None:
+            return SlaScan()
+        horizons, bounds = policy.lookahead.horizons_ms, policy.waiting_bounds_ms(steps_ms)
+        return SlaScan(ScanShape(horizons, bounds))
 
     def track(self, key: str, clocks: Sequence[Clock]) -> None:
         """Keep the clocks of ``key`` that are still running (none: stop tracking it)."""
@@ -176,7 +186,7 @@ class SlaScan:
         self._settled, self._pass = gauges, None
 
     def _observe(self, flat: _Flat, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
-        horizons, bounds = self.horizons_ms, self.waiting_bounds_ms
+        horizons, bounds = self.shape.horizons_ms, self.shape.waiting_bounds_ms
         for i in range(0, len(flat), _STRIDE):
             sla: str = flat[i]
             dims = sla, flat[i + 1]

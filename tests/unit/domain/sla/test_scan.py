@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from streams.domain.sla.clocks import Clock
-from streams.domain.sla.scan import SlaGauges, SlaKey, SlaScan
+from streams.domain.sla.scan import ScanShape, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import TicketRecord
 from tests.support.builders import NOW, H, M, S
 
@@ -151,7 +151,7 @@ def test_a_tick_visits_at_most_its_slice_when_deciding_forgets_every_record() ->
 
 
 def test_deadlines_ahead_count_in_each_horizon_they_fall_within_and_breached_in_none() -> None:
-    scan = SlaScan(horizons_ms=(15 * M, H, 4 * H))
+    scan = SlaScan(ScanShape(horizons_ms=(15 * M, H, 4 * H)))
     records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCDEF"}
     scan.track("A", [running(NOW + 15 * M)])  # at the edge: within 15m
     scan.track("B", [running(NOW + 15 * M + 1)])
@@ -167,7 +167,7 @@ def test_deadlines_ahead_count_in_each_horizon_they_fall_within_and_breached_in_
 
 def test_customers_waiting_are_counted_by_calendar_time_since_their_clock_started() -> None:
     bounds = (M, 15 * M, H)
-    scan = SlaScan(waiting_bounds_ms=bounds)
+    scan = SlaScan(ScanShape(waiting_bounds_ms=bounds))
     records = {k: TicketRecord(evaluated_ms=NOW) for k in "ABCDE"}
     scan.track("A", [running(NOW + H, start=NOW - M)])  # exactly 1m: le="60"
     scan.track("B", [running(NOW + H, start=NOW - M - 1)])
