@@ -97,37 +97,18 @@ def bounded(value: str | None, allowed: set[str]) -> str:
     return value.lower() if value.lower() in allowed else "other"
 
 
-def expected(  # noqa: C901 -- one recomputation, top to bottom
+def known_tickets(  # noqa: C901 -- every fact of a ticket, top to bottom
     events: list[tuple[str, dict]],
     now_ms: int,
     policy: dict | None = None,
     schedule: str | None = None,
-) -> dict[Sample, float]:
-    """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``, under the
-    SLA ``policy`` document (as parsed YAML) and default ``schedule`` name the worker has."""
+) -> dict[str, dict]:
+    """The tickets of ``events`` the processor keeps (created, not late), with their facts and
+    current labels, under the SLA ``policy`` document and default ``schedule`` name."""
     late_before = now_ms - max(WINDOWS.values()) - GRACE
     tickets: dict[str, dict] = {}
-    surveys: list[tuple[int, str, int, str | None, str | None]] = []
-    sent: list[tuple[int, str, str, str | None]] = []  # (at, survey, method, ticket)
-    answered: list[tuple[int, str, str | None, str | None]] = []  # (at, survey, method, ticket)
     for topic, e in events:
-        if topic == "survey-answered":
-            surveys.append(
-                (
-                    ms(e["occurred_at"]),
-                    e["survey"],
-                    e["score"],
-                    e.get("ticket_id"),
-                    e.get("channel"),
-                    e.get("scale"),
-                )
-            )
-            method = e.get("method")
-            answered.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
-            continue
-        if topic == "survey-sent":
-            method = e["method"] if e["method"] in METHODS else "other"
-            sent.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
+        if topic in ("survey-answered", "survey-sent"):
             continue
         t = tickets.setdefault(
             e["ticket_id"],
@@ -143,6 +124,7 @@ def expected(  # noqa: C901 -- one recomputation, top to bottom
                 "bot_replies": [],
                 "human_resolutions": [],
                 "statuses": [],
+                "customer": [],
             },
         )
         at = ms(e["occurred_at"])
@@ -180,6 +162,8 @@ def expected(  # noqa: C901 -- one recomputation, top to bottom
                 t["human_resolutions"].append(at)
         elif topic == "ticket-reopened":
             t["reopens"].append(at)
+        elif topic == "customer-replied":
+            t["customer"].append(at)
     known = {tid: t for tid, t in tickets.items() if "created" in t and not t["late"]}
     for t in known.values():
         # a ticket's labels carry its current priority: the latest change after its creation
@@ -204,6 +188,39 @@ def expected(  # noqa: C901 -- one recomputation, top to bottom
         t["team_name"] = moves[-1][1] if moves else t["created_team"]
         t["schedule"] = times.schedule_of(t, policy, schedule)
 
+    return known
+
+
+def expected(  # noqa: C901 -- one recomputation, top to bottom
+    events: list[tuple[str, dict]],
+    now_ms: int,
+    policy: dict | None = None,
+    schedule: str | None = None,
+) -> dict[Sample, float]:
+    """Expected samples of the KPI families (and the oldest-open age) at ``now_ms``, under the
+    SLA ``policy`` document (as parsed YAML) and default ``schedule`` name the worker has."""
+    surveys: list[tuple[int, str, int, str | None, str | None]] = []
+    sent: list[tuple[int, str, str, str | None]] = []  # (at, survey, method, ticket)
+    answered: list[tuple[int, str, str | None, str | None]] = []  # (at, survey, method, ticket)
+    for topic, e in events:
+        if topic == "survey-answered":
+            surveys.append(
+                (
+                    ms(e["occurred_at"]),
+                    e["survey"],
+                    e["score"],
+                    e.get("ticket_id"),
+                    e.get("channel"),
+                    e.get("scale"),
+                )
+            )
+            method = e.get("method")
+            answered.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
+            continue
+        if topic == "survey-sent":
+            method = e["method"] if e["method"] in METHODS else "other"
+            sent.append((ms(e["occurred_at"]), e["survey"], method, e.get("ticket_id")))
+    known = known_tickets(events, now_ms, policy, schedule)
     out: dict[Sample, float] = {}
 
     def add(name: str, labels: dict[str, str], value: float = 1.0) -> None:

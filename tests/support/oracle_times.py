@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def schedule_of(ticket: dict, policy: dict | None, default: str | None) -> dict | None:
-    """The schedule of the first policy that matches the ticket, else the default one."""
-    if policy is None:
-        return None
+def policy_entry(ticket: dict, policy: dict) -> dict | None:
+    """The first entry of the policy document's ``policies`` that matches the ticket now."""
     values = {
         "channel": ticket["channel"],
         "team": ticket["team_name"],
@@ -31,9 +29,17 @@ def schedule_of(ticket: dict, policy: dict | None, default: str | None) -> dict 
             in {v.lower() for v in ([allowed] if isinstance(allowed, str) else allowed)}
             for field, allowed in match.items()
         ):
-            name = entry.get("schedule") or default
-            return policy["schedules"][name] if name else None
-    return policy["schedules"][default] if default else None
+            return entry
+    return None
+
+
+def schedule_of(ticket: dict, policy: dict | None, default: str | None) -> dict | None:
+    """The schedule of the first policy that matches the ticket, else the default one."""
+    if policy is None:
+        return None
+    entry = policy_entry(ticket, policy)
+    name = (entry.get("schedule") if entry else None) or default
+    return policy["schedules"][name] if name else None
 
 
 def working_ms(schedule: dict, start_ms: int, end_ms: int) -> int:

@@ -45,8 +45,11 @@ class Trace:
     duplicates: dict[str, int] = field(default_factory=dict)  # topic -> republished copies
 
 
-def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
+def build(seed: int, now_ms: int, tickets: int = 60, customers: bool = False) -> Trace:
+    """``customers``: customers also write after the agents' replies (next-reply clocks), from
+    a random source of their own, so a trace without them stays the same."""
     rng = random.Random(seed)
+    follow = random.Random(f"{seed}-customers")
     events: list[tuple[str, dict]] = []
 
     def emit(topic: str, at_ms: int, **fields: object) -> None:
@@ -90,6 +93,8 @@ def build(seed: int, now_ms: int, tickets: int = 60) -> Trace:
             for _ in range(rng.choice([0, 0, 1, 2])):
                 last += rng.randint(1000, max(2000, (end - last) // 4))
                 emit("agent-replied", last, ticket_id=ticket, agent_id="A2", author="human")
+            if customers:
+                _customer_messages(emit, follow, ticket, last, end)
             if rng.random() < 0.7:
                 resolved = last + rng.randint(1000, max(2000, (end - last) // 3))
                 by = rng.choice(["human", "human", None])
@@ -220,6 +225,24 @@ def _updates(
             team = rng.choice(["billing", "tech", "tier2"])
             emit("ticket-updated", moved, ticket_id=ticket, team=team)
     _statuses(emit, rng, ticket, created, end)
+
+
+def _customer_messages(
+    emit: Callable[..., None], follow: random.Random, ticket: str, last: int, end: int
+) -> None:
+    """Half the customers write again after the last reply, some twice; a few of those get an
+    answer (a next-reply cycle that stopped), the rest are still waiting."""
+    if follow.random() < 0.5:
+        at = last
+        for _ in range(follow.choice([1, 1, 2])):
+            at += follow.randint(1000, max(2000, (end - at) // 3))
+            emit("customer-replied", at, ticket_id=ticket)
+        if follow.random() < 0.3:
+            answered = at + follow.randint(1000, max(2000, (end - at) // 3))
+            emit("agent-replied", answered, ticket_id=ticket, agent_id="A3")
+            if follow.random() < 0.5:
+                again = answered + follow.randint(1000, max(2000, (end - answered) // 3))
+                emit("customer-replied", again, ticket_id=ticket)
 
 
 def _statuses(

@@ -14,7 +14,7 @@ from streams.metrics import contract
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
-from tests.support import oracle, trace
+from tests.support import oracle, oracle_sla, trace
 from tests.support.builders import NOW, H, partition_state
 from tests.support.schedules import AFTER_DST, SCHEDULED
 from tests.support.scrape import Sample, parse
@@ -191,3 +191,83 @@ def test_business_hours_and_status_times_equal_the_oracle_across_dst_and_a_holid
     )
     assert sum(v for (n, _), v in wanted.items() if n == "support_on_hold_seconds_gsum") > 0
     assert oracle.differences(scraped, wanted) == []
+
+
+#: all four SLAs, business hours on some, pauses, two policies (by team), several horizons
+LIVE_POLICY = {
+    "version": 1,
+    "at_risk": 0.5,
+    "schedules": {"berlin": SCHEDULED["schedules"]["berlin"]},
+    "policies": [
+        {
+            "name": "tech",
+            "match": {"team": ["tech"]},
+            "schedule": "berlin",
+            "business_hours": ["first_response", "next_reply", "periodic_update"],
+            "pause": {
+                "next_reply": ["on_hold"],
+                "resolution": ["pending", "on_hold"],
+                "periodic_update": ["pending"],
+            },
+            "targets": {
+                "urgent": {
+                    "first_response": "30m",
+                    "next_reply": "1h",
+                    "resolution": "8h",
+                    "periodic_update": "2h",
+                },
+                "high": {"first_response": "4h", "next_reply": "4h", "resolution": "2d"},
+                "normal": {"first_response": "1d", "resolution": "7d", "periodic_update": "1d"},
+            },
+        },
+        {
+            "name": "rest",
+            "pause": {"resolution": ["pending"], "next_reply": ["pending"]},
+            "targets": {
+                "urgent": {"first_response": "1h", "next_reply": "2h", "resolution": "1d"},
+                "high": {"first_response": "8h", "next_reply": "8h", "resolution": "3d"},
+                "low": {"first_response": "2d", "next_reply": "3d", "resolution": "7d"},
+            },
+        },
+    ],
+    "lookahead": {"horizons": ["15m", "1h", "4h", "1d"]},
+}
+
+
+def test_who_waits_and_which_breaches_come_equal_the_oracle_at_two_clocks() -> None:
+    """Business hours across DST and a holiday, pauses, reopens and customers writing again:
+    the scan's pass, read by the collector, equals the oracle's independent clocks."""
+    import zlib
+
+    from streams.domain.events import InvalidEvent, decode
+
+    model = KpiModel(sla=parse_policy(LIVE_POLICY))
+    recorded = trace.build(seed=11, now_ms=AFTER_DST, tickets=200, customers=True)
+    assert any(topic == "customer-replied" for topic, _ in recorded.events)
+    states = [partition_state(model=model, now_ms=AFTER_DST) for _ in range(2)]
+    for message in recorded.messages:
+        try:
+            event = decode(message.value, Kind(message.topic))
+        except InvalidEvent:
+            continue
+        states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
+    seen: set[str] = set()
+    for now_ms in (AFTER_DST, AFTER_DST + 3 * H + 17 * 60_000):
+        for state in states:
+            state.advance(now_ms)
+            state.tick()
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(KpiCollector(lambda: states, lambda: now_ms, model.buckets_ms))
+        scraped = oracle_sla.live_samples(parse(generate_latest(registry).decode()))
+        wanted = oracle_sla.expected_live(recorded.events, now_ms, LIVE_POLICY)
+        assert oracle.differences(scraped, wanted) == []
+        seen |= {
+            f"{name}:{dict(labels).get('sla')}" for (name, labels), value in wanted.items() if value
+        }
+    # the comparison covered every kind of clock and every family
+    for sla in ("first_response", "next_reply", "resolution", "periodic_update"):
+        assert f"support_sla_breaches_expected:{sla}" in seen
+    for sla in ("first_response", "next_reply"):
+        assert f"support_waiting_seconds_gcount:{sla}" in seen
+    assert "support_sla_at_risk_tickets:next_reply" in seen
+    assert "support_sla_breached_open_tickets:first_response" in seen
