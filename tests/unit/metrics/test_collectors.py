@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from functools import partial
 
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -257,7 +258,8 @@ def test_who_waits_and_which_breaches_come_equal_the_oracle_at_two_clocks() -> N
             state.advance(now_ms)
             state.tick()
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(KpiCollector(lambda: states, lambda: now_ms, model.buckets_ms))
+        clock = partial(int, now_ms)
+        registry.register(KpiCollector(lambda: states, clock, model.buckets_ms))
         scraped = oracle_sla.live_samples(parse(generate_latest(registry).decode()))
         wanted = oracle_sla.expected_live(recorded.events, now_ms, LIVE_POLICY)
         assert oracle.differences(scraped, wanted) == []
