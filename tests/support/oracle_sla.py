@@ -64,7 +64,7 @@ def expected_live(
             target = duration_ms(target_text)
             hours = policy["schedules"][entry["schedule"]] if sla in _business(entry) else None
             pausing = set((entry.get("pause") or {}).get(sla, []))
-            gaps = _resolved_gaps(ticket) if sla == "resolution" else []
+            gaps = times.resolved_gaps(ticket) if sla == "resolution" else []
             elapsed = _elapsed(ticket, start, now_ms, hours, pausing, gaps)
             if _paused_at(ticket, now_ms, pausing, gaps) and elapsed < target:
                 continue  # paused before its deadline: not running
@@ -126,20 +126,6 @@ def running_clocks(ticket: dict) -> list[tuple[str, int]]:
 
 def _business(entry: dict) -> list[str]:
     return list(entry.get("business_hours") or [])
-
-
-def _resolved_gaps(ticket: dict) -> list[tuple[int, int]]:
-    """From each resolution to the reopen after it (the resolution clock does not run)."""
-    gaps, since = [], None
-    for at, is_resolution in sorted(
-        [(r, 1) for r in ticket["resolutions"]] + [(o, 0) for o in ticket["reopens"]]
-    ):
-        if is_resolution and since is None:
-            since = at
-        elif not is_resolution and since is not None:
-            gaps.append((since, at))
-            since = None
-    return gaps
 
 
 def _paused_at(ticket: dict, at: int, pausing: set[str], gaps: list[tuple[int, int]]) -> bool:

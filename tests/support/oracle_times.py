@@ -84,22 +84,28 @@ def final_resolution(ticket: dict) -> int | None:
     return kept[0]
 
 
+def resolved_gaps(ticket: dict) -> list[tuple[int, int]]:
+    """From each resolution to the reopen after it: the ticket was resolved in between."""
+    gaps: list[tuple[int, int]] = []
+    since = None
+    for at, is_resolution in sorted(
+        [(r, 1) for r in ticket["resolutions"]] + [(o, 0) for o in ticket["reopens"]]
+    ):
+        if is_resolution and since is None:
+            since = at
+        elif not is_resolution and since is not None:
+            gaps.append((since, at))
+            since = None
+    return gaps
+
+
 def time_in_status(ticket: dict, end_ms: int) -> dict[str, int]:
     """Milliseconds in each status from the creation to ``end_ms``, minus the stretches from a
     resolution to the reopen after it; the status at an instant is the latest given by then."""
     created = ticket["created"]
     if end_ms <= created:  # clock skew: no time at all
         return {}
-    resolved_at = None
-    resolved: list[tuple[int, int]] = []
-    for at, is_resolution in sorted(
-        [(r, 1) for r in ticket["resolutions"]] + [(o, 0) for o in ticket["reopens"]]
-    ):
-        if is_resolution and resolved_at is None:
-            resolved_at = at
-        elif not is_resolution and resolved_at is not None:
-            resolved.append((resolved_at, at))
-            resolved_at = None
+    resolved = resolved_gaps(ticket)
     changes = sorted(ticket["statuses"])
     spent: dict[str, int] = {}
     cuts = sorted({created, end_ms, *(at for at, _ in changes if created < at < end_ms)})
