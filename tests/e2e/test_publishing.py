@@ -13,9 +13,9 @@ import pytest
 from streams.publish import Publisher, agent_replied, ticket_created  # the public path
 from streams.publishing.replay import replay, state_path
 from tests.conftest import Stack
-from tests.support import oracle, trace
+from tests.support import oracle, oracle_sla, trace
 from tests.support.builders import wall_clock_ms
-from tests.support.schedules import AFTER_DST, SCHEDULED
+from tests.support.schedules import AFTER_DST, LIVE_POLICY, SCHEDULED
 
 pytestmark = pytest.mark.e2e
 
@@ -128,6 +128,37 @@ def test_business_hours_across_dst_and_a_holiday_equal_the_oracle_in_event_time(
     business = {k for k in wanted if k[0] == "support_resolution_business_seconds_gsum"}
     assert business and any(wanted[k] for k in business)
     problems = stack.wait_for(lambda: wanted, _windowed)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_who_waits_and_which_breaches_come_equal_the_oracle_in_event_time(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A week with business hours across DST and a holiday, pauses, reopens and customers
+    writing again, replayed through Kafka into an event-clock worker, whose now is the newest
+    event: the waiting histogram, the expected breaches per horizon, at risk and breached, as
+    scraped, equal the oracle's independent clocks at that instant."""
+    import yaml
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(LIVE_POLICY))
+    events = trace.build(seed=12, now_ms=AFTER_DST, tickets=150, customers=True).events
+    events.sort(key=lambda e: oracle.ms(e[1]["occurred_at"]))
+    path = tmp_path / "week.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
+    stack.worker(clock="event", sla_policy=str(policy)).wait_ready()
+    sent, invalid = asyncio.run(replay(stack.settings, path, quiet=True))
+    assert (sent, invalid) == (len(events), 0)
+    newest = max(oracle.ms(e["occurred_at"]) for _, e in events)
+    wanted = oracle_sla.expected_live(events, newest, LIVE_POLICY)
+    # the instant exercises pauses and business hours, not only plain running clocks
+    live = {f"{name}:{dict(labels).get('sla')}" for (name, labels), v in wanted.items() if v}
+    assert "support_waiting_seconds_gcount:next_reply" in live
+    assert "support_sla_breaches_expected:periodic_update" in live
+    assert any(v and dict(k[1]).get("horizon") == "1d" for k, v in wanted.items()), (
+        "no deadline within a day: the business-hours walk ahead is not exercised"
+    )
+    problems = stack.wait_for(lambda: wanted, oracle_sla.live_samples)
     assert not problems, "\n".join(problems[:40])
 
 

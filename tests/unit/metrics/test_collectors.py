@@ -17,7 +17,7 @@ from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
 from tests.support import oracle, oracle_sla, trace
 from tests.support.builders import NOW, H, partition_state
-from tests.support.schedules import AFTER_DST, SCHEDULED
+from tests.support.schedules import AFTER_DST, LIVE_POLICY, SCHEDULED
 from tests.support.scrape import Sample, parse
 from tests.support.tools import require
 from tests.support.trace import Trace
@@ -192,47 +192,6 @@ def test_business_hours_and_status_times_equal_the_oracle_across_dst_and_a_holid
     )
     assert sum(v for (n, _), v in wanted.items() if n == "support_on_hold_seconds_gsum") > 0
     assert oracle.differences(scraped, wanted) == []
-
-
-#: all four SLAs, business hours on some, pauses, two policies (by team), several horizons
-LIVE_POLICY = {
-    "version": 1,
-    "at_risk": 0.5,
-    "schedules": {"berlin": SCHEDULED["schedules"]["berlin"]},
-    "policies": [
-        {
-            "name": "tech",
-            "match": {"team": ["tech"]},
-            "schedule": "berlin",
-            "business_hours": ["first_response", "next_reply", "periodic_update"],
-            "pause": {
-                "next_reply": ["on_hold"],
-                "resolution": ["pending", "on_hold"],
-                "periodic_update": ["pending"],
-            },
-            "targets": {
-                "urgent": {
-                    "first_response": "30m",
-                    "next_reply": "1h",
-                    "resolution": "8h",
-                    "periodic_update": "2h",
-                },
-                "high": {"first_response": "4h", "next_reply": "4h", "resolution": "2d"},
-                "normal": {"first_response": "1d", "resolution": "7d", "periodic_update": "1d"},
-            },
-        },
-        {
-            "name": "rest",
-            "pause": {"resolution": ["pending"], "next_reply": ["pending"]},
-            "targets": {
-                "urgent": {"first_response": "1h", "next_reply": "2h", "resolution": "1d"},
-                "high": {"first_response": "8h", "next_reply": "8h", "resolution": "3d"},
-                "low": {"first_response": "2d", "next_reply": "3d", "resolution": "7d"},
-            },
-        },
-    ],
-    "lookahead": {"horizons": ["15m", "1h", "4h", "1d"]},
-}
 
 
 def test_who_waits_and_which_breaches_come_equal_the_oracle_at_two_clocks() -> None:
