@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import bargauge, dashboard
+from grafana_foundation_sdk.builders import stat as stat_builder
 
+from streams.domain.sla.lookahead import DEFAULT_HORIZONS
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
 from streams.generate.dashboards.freshness import data_as_of
 from streams.generate.dashboards.objectives import objectives_row
 from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
 from streams.generate.windows import configured
+
+HOUR_MS = 3_600_000
 
 
 def _targets(policy: SlaPolicy | None) -> dict[str, float]:
@@ -22,6 +26,22 @@ def _targets(policy: SlaPolicy | None) -> dict[str, float]:
         for prio, per in fallback.targets.items()
         if "first_response" in per
     }
+
+
+def _coming(policy: SlaPolicy | None, x: int, y: int) -> stat_builder.Panel:
+    """Breaches expected within the hour (or the policy's horizon nearest to it): the clocks
+    that will run out unless someone answers, beside those at risk now."""
+    horizons = policy.lookahead.horizons if policy else DEFAULT_HORIZONS
+    nearest = min(horizons, key=lambda h: (abs(h.ms - HOUR_MS), h.ms))
+    title = "hour" if nearest.ms == HOUR_MS else nearest.label
+    return p.stat(
+        f"Breaches in the next {title}",
+        p.count(f'support_sla_breaches_expected{{horizon="{nearest.label}"}}'),
+        "none",
+        ((None, GREEN), (1, AMBER), (5, RED)),
+        x,
+        y,
+    )
 
 
 def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
@@ -100,30 +120,21 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             0,
             5,
         ),
+        _coming(policy, 4, 5),
         p.stat(
             "Breached & still open",
             p.count("support_sla_breached_open_tickets"),
             "none",
             ((None, GREEN), (1, RED)),
-            4,
-            5,
-        ),
-        p.stat(
-            f"CSAT · {day}",
-            f'window:support_csat:percent{{window="{day}"}}',
-            "percent",
-            ((None, RED), (70, AMBER), (85, GREEN)),
             8,
             5,
-            w=3,
-            decimals=1,
         ),
         p.stat(
-            f"CSAT · {month}",
-            f'window:support_csat:percent{{window="{month}"}}',
+            f"CSAT · {day} / {month}",
+            f'window:support_csat:percent{{window=~"{day}|{month}"}}',
             "percent",
             ((None, RED), (70, AMBER), (85, GREEN)),
-            11,
+            12,
             5,
             w=3,
             decimals=1,
@@ -133,7 +144,7 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             f'window:support_nps:score{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (0, AMBER), (30, GREEN)),
-            14,
+            15,
             5,
             w=3,
         ),
@@ -142,12 +153,12 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             f'window:support_ces:average{{window=~"{day}|{month}"}}',
             "none",
             ((None, RED), (4, AMBER), (5, GREEN)),
-            17,
+            18,
             5,
             w=3,
             decimals=1,
         ),
-        data_as_of(20, 5),
+        data_as_of(21, 5, w=3),
         p.place(
             bargauge.Panel()
             .title("Open backlog by priority")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_every_window_a_panel_names_is_configured_and_the_wall_reads_the_largest
                     named.update(match.split("|"))
     assert named and named <= set(Settings().windows)
     titles = [p["title"] for p in _board("wall")["panels"]]
-    assert {"CSAT · 30d", "NPS · 24h / 30d", "CES · 24h / 30d"} <= set(titles)
+    assert {"CSAT · 24h / 30d", "NPS · 24h / 30d", "CES · 24h / 30d"} <= set(titles)
 
 
 def test_the_wall_display_refuses_windows_that_are_not_configured(
@@ -219,3 +220,44 @@ def test_the_wall_says_how_fresh_its_data_is_in_amber_then_red() -> None:
     steps = next(p["value"]["steps"] for p in lag["properties"] if p["id"] == "thresholds")
     assert [s["color"] for s in steps] == ["green", "#EAB839", "red"]
     assert steps[1]["value"] < steps[2]["value"]
+
+
+def test_breaches_in_the_next_hour_stand_beside_at_risk_now() -> None:
+    panels = {p["title"]: p for p in _board("wall")["panels"]}
+    at_risk, coming = panels["At risk now"]["gridPos"], panels["Breaches in the next hour"]
+    assert coming["gridPos"]["y"] == at_risk["y"]
+    assert coming["gridPos"]["x"] == at_risk["x"] + at_risk["w"]
+    (target,) = coming["targets"]
+    assert 'support_sla_breaches_expected{horizon="1h"}' in target["expr"]
+    row = sorted(
+        (p["gridPos"]["x"], p["gridPos"]["w"])
+        for p in panels.values()
+        if p["gridPos"]["y"] == at_risk["y"]
+    )
+    assert [x for x, _ in row] == list(itertools.accumulate([0] + [w for _, w in row[:-1]]))
+    assert sum(w for _, w in row) == 24, "the row overlaps or leaves a gap"
+
+
+@pytest.mark.parametrize(
+    ("horizons", "label", "title"),
+    [
+        (["15m", "4h"], "15m", "Breaches in the next 15m"),
+        (["30m", "2h"], "30m", "Breaches in the next 30m"),
+        (["90m", "1d"], "90m", "Breaches in the next 90m"),
+    ],
+)
+def test_without_a_1h_horizon_the_wall_reads_the_nearest(
+    horizons: list[str], label: str, title: str
+) -> None:
+    from streams.domain.sla.policy import parse_policy
+    from streams.generate.dashboards import render
+
+    doc = {
+        "version": 1,
+        "policies": [{"name": "all", "targets": {"urgent": {"first_response": "1h"}}}],
+        "lookahead": {"horizons": horizons},
+    }
+    board = json.loads(render("wall", parse_policy(doc)))
+    (panel,) = [p for p in board["panels"] if p["title"].startswith("Breaches in the next")]
+    assert panel["title"] == title
+    assert f'horizon="{label}"' in panel["targets"][0]["expr"]
