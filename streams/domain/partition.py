@@ -28,7 +28,7 @@ from streams.domain.expiry import Cutoffs, Horizons
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.outcome import Outcome
 from streams.domain.recent import RecentContributions
-from streams.domain.sla.scan import SLA_SCAN_SLICE, ScanShape, SlaGauges, SlaKey, SlaScan
+from streams.domain.sla.scan import SLA_SCAN_SLICE, LiveClock, ScanShape, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows, diff_into
 
@@ -98,6 +98,10 @@ class PartitionState:
     def with_running_clocks(self) -> frozenset[str]:
         """The records whose SLA clocks are still running."""
         return self._sla.tracked()
+
+    def running_clocks(self, key: str) -> list[LiveClock]:
+        """The SLA clocks of ``key`` still running (the drill-down reads them)."""
+        return self._sla.clocks_of(key)
 
     @property
     def late_before_ms(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import partial
 
 from tests.support import oracle_times as times
 from tests.support.oracle import BUCKETS_S, known_tickets
@@ -51,9 +52,37 @@ def expected_live(
 
     lookahead = policy.get("lookahead") or {}
     horizons = lookahead.get("horizons", ["15m", "1h", "4h"])
-    share = policy.get("at_risk", 0.75)
     les = _waiting_bounds_s(policy)
-    for ticket in known_tickets(events, now_ms, policy, schedule).values():
+    for clock in live_clocks(events, now_ms, policy, schedule):
+        labels = {"sla": clock["sla"], "priority": clock["priority"]}
+        target, elapsed = clock["target"], clock["elapsed"]
+        add("support_sla_breached_open_tickets", labels, float(clock["state"] == "breached"))
+        add("support_sla_at_risk_tickets", labels, float(clock["state"] == "at_risk"))
+        for horizon in horizons:
+            ahead = _working(clock["hours"], now_ms, now_ms + duration_ms(horizon))
+            due = elapsed < target and ahead >= target - elapsed
+            add("support_sla_breaches_expected", {**labels, "horizon": horizon}, float(due))
+        if clock["sla"] in WAITING:
+            waited = max(0, now_ms - clock["start"]) / 1000
+            for le in les:
+                add(
+                    "support_waiting_seconds_bucket", {**labels, "le": _le(le)}, float(waited <= le)
+                )
+            add("support_waiting_seconds_bucket", {**labels, "le": "+Inf"})
+            add("support_waiting_seconds_gcount", labels)
+            add("support_waiting_seconds_gsum", labels, waited)
+    return out
+
+
+def live_clocks(
+    events: list[tuple[str, dict]], now_ms: int, policy: dict, schedule: str | None = None
+) -> list[dict]:
+    """Every clock running at ``now_ms`` (paused ones only once breached), with its ticket's
+    id, policy, priority, team (as published), channel, start, target, elapsed working time and
+    state: ``breached``, ``at_risk`` (past the at-risk share) or ``on_track``."""
+    share = policy.get("at_risk", 0.75)
+    out = []
+    for ticket_id, ticket in known_tickets(events, now_ms, policy, schedule).items():
         entry = times.policy_entry(ticket, policy)
         if entry is None:
             continue
@@ -68,29 +97,49 @@ def expected_live(
             elapsed = _elapsed(ticket, start, now_ms, hours, pausing, gaps)
             if _paused_at(ticket, now_ms, pausing, gaps) and elapsed < target:
                 continue  # paused before its deadline: not running
-            labels = {"sla": sla, "priority": ticket["priority"]}
-            add("support_sla_breached_open_tickets", labels, float(elapsed >= target))
-            add(
-                "support_sla_at_risk_tickets",
-                labels,
-                float(int(target * share) <= elapsed < target),
+            state = "on_track"
+            if elapsed >= target:
+                state = "breached"
+            elif int(target * share) <= elapsed:
+                state = "at_risk"
+            out.append(
+                {
+                    "ticket_id": ticket_id,
+                    "policy": entry["name"],
+                    "priority": ticket["priority"],
+                    "team": ticket["team_name"],
+                    "channel": ticket["channel"],
+                    "sla": sla,
+                    "state": state,
+                    "start": start,
+                    "target": target,
+                    "elapsed": elapsed,
+                    "hours": hours,
+                    "reached": partial(
+                        _elapsed, ticket, start, hours=hours, pausing=pausing, gaps=gaps
+                    ),
+                }
             )
-            for horizon in horizons:
-                ahead = _working(hours, now_ms, now_ms + duration_ms(horizon))
-                due = elapsed < target and ahead >= target - elapsed
-                add("support_sla_breaches_expected", {**labels, "horizon": horizon}, float(due))
-            if sla in WAITING:
-                waited = max(0, now_ms - start) / 1000
-                for le in les:
-                    add(
-                        "support_waiting_seconds_bucket",
-                        {**labels, "le": _le(le)},
-                        float(waited <= le),
-                    )
-                add("support_waiting_seconds_bucket", {**labels, "le": "+Inf"})
-                add("support_waiting_seconds_gcount", labels)
-                add("support_waiting_seconds_gsum", labels, waited)
     return out
+
+
+def drilldown(
+    events: list[tuple[str, dict]], now_ms: int, policy: dict, schedule: str | None = None
+) -> dict[tuple[str, str], dict]:
+    """The rows ``GET /tickets`` lists at ``now_ms``, by (ticket id, sla), without the deadline
+    (see ``deadline_is_right``): what the docs' table says each row holds."""
+    fields = ("policy", "priority", "team", "channel", "state")
+    return {
+        (c["ticket_id"], c["sla"]): {**{f: c[f] for f in fields}, "waiting_since_ms": c["start"]}
+        for c in live_clocks(events, now_ms, policy, schedule)
+    }
+
+
+def deadline_is_right(clock: dict, deadline_ms: int) -> bool:
+    """The deadline is the first instant at which the clock's working time outside pauses
+    (none assumed ahead) reaches its target; checked without computing one."""
+    reached = clock["reached"]
+    return reached(now_ms=deadline_ms) >= clock["target"] > reached(now_ms=deadline_ms - 1)
 
 
 def running_clocks(ticket: dict) -> list[tuple[str, int]]:

@@ -4,7 +4,7 @@ A million open tickets may each hold running clocks, so a record's clocks are ke
 tuple, ``(sla, priority, start, deadline, at-risk time)`` per clock: that costs far less than a
 tuple of ``Clock`` objects (a start is the record's own int object: it adds a pointer). The
 encoding stays inside this module; the rest of the domain sees ``SlaScan`` (track, forget,
-tick, gauges) and ``SlaGauges``.
+tick, gauges, clocks_of), ``SlaGauges`` and ``LiveClock``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,17 @@ class ScanShape:
 
 
 NO_LOOKAHEAD = ScanShape()
+
+
+@dataclass(frozen=True, slots=True)
+class LiveClock:
+    """One running clock as readers see it (the drill-down), decoded from the flat tuple."""
+
+    sla: str
+    priority: str
+    start_ms: int
+    deadline_ms: int
+    at_risk_ms: int | None
 
 
 @dataclass(slots=True)
@@ -147,6 +158,16 @@ class SlaScan:
     def restore(self, running: dict[str, _Flat]) -> None:
         """Track the clocks ``export`` gave; the gauges follow at the next complete pass."""
         self._running, self._pass = running, None
+
+    def clocks_of(self, key: str) -> list[LiveClock]:
+        """The running clocks of ``key`` (none: not tracked)."""
+        flat = self._running.get(key)
+        if flat is None:
+            return []
+        return [
+            LiveClock(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4])
+            for i in range(0, len(flat), _STRIDE)
+        ]
 
     def tracked(self) -> frozenset[str]:
         """The keys with running clocks."""
