@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from streams.config import Settings
+from streams.drilldown import commands as drilldown
 from streams.publishing import commands as publishing
 from streams.runtime import topic_commands
 
@@ -149,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
+    drilldown.add_parser(sub)
+
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
     demo.add_argument("--port", type=int, default=9092, help="broker port")
     _simulation_flags(demo)
@@ -203,11 +206,8 @@ def cmd_broker(args: argparse.Namespace) -> int:
     from streams.devtools import devbroker
 
     def ready() -> None:
-        print(
-            f"embedded broker (Tansu, memory-only) on {args.host}:{args.port};"
-            " Ctrl-C or SIGTERM stops it",
-            flush=True,
-        )
+        where = f"embedded broker (Tansu, memory-only) on {args.host}:{args.port}"
+        print(where + "; Ctrl-C or SIGTERM stops it", flush=True)
 
     return devbroker.run(args.port, args.host, on_ready=ready)
 
@@ -295,4 +295,5 @@ COMMANDS = {
     "validate": publishing.validate,
     "replay": publishing.replay,
     "demo": cmd_demo,
+    "tickets": drilldown.tickets,
 }

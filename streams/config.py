@@ -58,6 +58,13 @@ class Settings:
     customer_key_file: str = ""  # file holding that key (wins over customer_key)
     ingest_token: str = ""  # bearer token required by `supportkpi ingest` (empty: none)
     ingest_token_file: str = ""  # file holding that token (wins over ingest_token)
+    # bearer token of the drill-down, GET /tickets on workers and the cluster view (empty: off)
+    tickets_token: str = ""
+    tickets_token_file: str = ""  # file holding that token (wins over tickets_token)
+    # the workers the cluster view asks: base URLs (http://host:6066), or a name whose DNS
+    # answers every worker (a Kubernetes headless Service) with its port: "supportkpi:6066"
+    workers: tuple[str, ...] = ()
+    workers_dns: str = ""
     ingest_max_concurrency: int = 64  # requests handled at once; more get 503 + Retry-After
     # of what the worker writes (internal events, changelog, dead letters): none, gzip, snappy,
     # lz4, zstd. none by default: the worker reads back what it writes, so a codec costs CPU on

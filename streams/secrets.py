@@ -6,6 +6,7 @@ secret when the operator meant to give one would be the worse failure.
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 
 
@@ -25,3 +26,16 @@ def read_secret(value: str, path: str, setting: str) -> str | None:
     if not secret:
         raise SecretFileError(f"{setting} {path!r} is empty")
     return secret
+
+
+def bearer_matches(header: str | None, token: str) -> bool:
+    """``Authorization: Bearer <token>``, compared in constant time over bytes; a header that
+    is not UTF-8 is merely wrong (aiohttp decodes headers with surrogateescape: encoding so
+    gives back the raw bytes)."""
+    if header is None:
+        return False
+    try:
+        given = header.encode("utf-8", "surrogateescape")
+    except UnicodeError:
+        return False
+    return hmac.compare_digest(given, b"Bearer " + token.encode())

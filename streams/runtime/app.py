@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from streams.config import Settings
 from streams.domain.partition import SLA_SCAN_SLICE
+from streams.drilldown.wire import tickets_token
 from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime import (
     aiokafka_fixes,
@@ -42,6 +43,7 @@ from streams.runtime.snapshots import SnapshotStore
 from streams.runtime.snapshotting import Snapshotter
 from streams.runtime.states import StateFactory
 from streams.runtime.stats import ProcessorStats
+from streams.runtime.tickets_view import add_tickets_view
 from streams.runtime.writes import EXIT_CHANGELOG_FAILING, Writes
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,15 @@ class Processor:
             HealthCollector(self.stats, owned, s.source_topics, folded, rewinds, liveness.states)
         )
         web.add_views(app, registry, liveness.stalled, self._ready, self.ownership.partitions)
+        add_tickets_view(
+            app,
+            tickets_token(s),
+            owned,
+            self.ownership.partitions,
+            s.partitions,
+            self._ready,
+            self.clock.now_ms,
+        )
         self.writes.gate_commits()
 
     def _ready(self) -> bool:

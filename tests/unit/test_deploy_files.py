@@ -50,7 +50,7 @@ def test_long_running_infrastructure_has_health_checks_and_named_volumes() -> No
 
 def test_no_secrets_in_the_compose_file() -> None:
     text = (ROOT / "docker-compose.yml").read_text().lower()
-    assert not re.search(r"(password|secret|token)\s*[:=]\s*\S", text)
+    assert not re.search(r"(password|secret|token)[ \t]*[:=][ \t]*\S", text)
 
 
 def test_prometheus_config_points_at_rules_and_alertmanager() -> None:
@@ -105,3 +105,27 @@ def test_workers_start_only_after_the_topics_partition_counts_are_checked() -> N
     init = kinds["StatefulSet"]["spec"]["template"]["spec"]["initContainers"]
     assert [c["args"] for c in init] == [["topics"], ["topics", "--check"]]  # create, then check
     assert kinds["ConfigMap"]["data"]["SUPPORTKPI_PARTITIONS"] == "12"
+
+
+def test_the_drill_down_runs_with_a_generated_token_and_a_pinned_plugin() -> None:
+    """No token in the repository: one is made once into a volume that the workers, the
+    cluster view and Grafana mount read-only; the Infinity plugin is pinned."""
+    services = COMPOSE["services"]
+    token_file = COMPOSE["x-supportkpi-env"]["SUPPORTKPI_TICKETS_TOKEN_FILE"]
+    assert token_file.split("/")[-1] in " ".join(services["tickets-token"]["command"])
+    for name in ("worker-1", "worker-2", "tickets", "grafana"):
+        mounts = services[name]["volumes"]
+        assert any(m.startswith("supportkpi-secrets:") and m.endswith(":ro") for m in mounts), name
+        assert services[name]["depends_on"]["tickets-token"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert services["tickets"]["command"][:2] == ["tickets", "--serve"]
+    assert re.fullmatch(
+        r"yesoreyeram-infinity-datasource \d+\.\d+\.\d+",
+        services["grafana"]["environment"]["GF_INSTALL_PLUGINS"],
+    )
+    source = yaml.safe_load((ROOT / "grafana/provisioning/datasources/tickets.yml").read_text())
+    assert token_file in source["datasources"][0]["secureJsonData"]["bearerToken"]
+    service = yaml.safe_load_all((ROOT / "deploy/kubernetes/supportkpi.yaml").read_text())
+    headless = next(d for d in service if d["kind"] == "Service")
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"]

@@ -8,6 +8,7 @@ from grafana_foundation_sdk.builders import stat as stat_builder
 from streams.domain.sla.lookahead import DEFAULT_HORIZONS
 from streams.domain.sla.policy import SlaPolicy
 from streams.generate.dashboards import panels as p
+from streams.generate.dashboards.drilldown import closest_to_breach
 from streams.generate.dashboards.freshness import data_as_of
 from streams.generate.dashboards.objectives import objectives_row
 from streams.generate.dashboards.panels import AMBER, BLUE, GREEN, RED
@@ -182,27 +183,14 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
             8,
             tall,
         ),
-        p.series(
-            f"First response p90 · {hour}, by priority",
-            [
-                p.query(
-                    p.quantile(0.9, "support_first_response_seconds", hour, by="priority"),
-                    "{{priority}}",
-                )
-            ],
-            "s",
-            16,
-            middle,
-            8,
-            tall,
-        ),
+        closest_to_breach(16, middle, 8, tall + short),
         p.series(
             f"SLA compliance · {hour}, by SLA",
             [p.query(f'window_sla:support_sla_compliance:ratio{{window="{hour}"}}', "{{sla}}")],
             "percentunit",
             0,
             middle + tall,
-            12,
+            8,
             short,
         ),
         p.series(
@@ -214,9 +202,9 @@ def wall(policy: SlaPolicy | None) -> dashboard.Dashboard:
                 ),
             ],
             "none",
-            12,
+            8,
             middle + tall,
-            12,
+            8,
             short,
         ),
         *goals.panels,

@@ -20,8 +20,8 @@ BOARDS = sorted((ROOT / "grafana/dashboards").glob("*.json"))
 TV_ROWS = 25  # 1080 px in kiosk mode: ~25 grid rows of 30 px plus gaps
 
 
-def _datasource_uid() -> str:
-    doc = yaml.safe_load((ROOT / "grafana/provisioning/datasources/prometheus.yml").read_text())
+def _datasource_uid(name: str = "prometheus") -> str:
+    doc = yaml.safe_load((ROOT / f"grafana/provisioning/datasources/{name}.yml").read_text())
     return str(doc["datasources"][0]["uid"])
 
 
@@ -49,9 +49,12 @@ def test_dashboard_structure(path: Path) -> None:
             for y in range(pos["y"], pos["y"] + pos["h"]):
                 assert (x, y) not in cells, f"{panel['title']} overlaps another panel"
                 cells.add((x, y))
-        assert panel["datasource"]["uid"] == _datasource_uid()
         refs = [t["refId"] for t in panel["targets"]]
         assert refs and len(refs) == len(set(refs)) and all(refs), panel["title"]
+        if panel["datasource"]["type"] == "yesoreyeram-infinity-datasource":  # the drill-down
+            assert panel["datasource"]["uid"] == _datasource_uid("tickets")
+            continue
+        assert panel["datasource"]["uid"] == _datasource_uid()
         for target in panel["targets"]:
             assert target["expr"].strip() and target["datasource"]["uid"] == _datasource_uid()
 
@@ -72,7 +75,7 @@ def test_every_window_a_panel_names_is_configured_and_the_wall_reads_the_largest
     for path in BOARDS:
         for panel in json.loads(path.read_text())["panels"]:
             for target in panel["targets"]:
-                for match in re.findall(r'window=~?"([^"$]+)"', target["expr"]):
+                for match in re.findall(r'window=~?"([^"$]+)"', target.get("expr", "")):
                     named.update(match.split("|"))
     assert named and named <= set(Settings().windows)
     titles = [p["title"] for p in _board("wall")["panels"]]
@@ -188,7 +191,7 @@ def test_the_wall_shows_every_objective_of_the_policy_against_its_target() -> No
         t["expr"]: p
         for p in _board("wall")["panels"]
         for t in p["targets"]
-        if "objective" in t["expr"]
+        if "objective" in t.get("expr", "")
     }
     for objective in policy.objectives:
         panel = panels.pop(f'support_objective_value{{objective="{objective.name}"}}')
@@ -261,3 +264,24 @@ def test_without_a_1h_horizon_the_wall_reads_the_nearest(
     (panel,) = [p for p in board["panels"] if p["title"].startswith("Breaches in the next")]
     assert panel["title"] == title
     assert f'horizon="{label}"' in panel["targets"][0]["expr"]
+
+
+def test_the_wall_lists_the_tickets_closest_to_breach_from_the_cluster_view() -> None:
+    """The table asks the drill-down for the deadlines still ahead, through the provisioned
+    Infinity datasource; every column it selects is a field of a row (docs/drilldown.md)."""
+    from streams.drilldown.wire import row_json
+    from tests.unit.drilldown.test_wire import ROW
+
+    panel = next(p for p in _board("wall")["panels"] if p["title"] == "Closest to breach")
+    (target,) = panel["targets"]
+    assert target["url"].startswith("/tickets?") and "state=upcoming" in target["url"]
+    assert target["root_selector"] == "tickets" and target["format"] == "table"
+    fields = set(row_json(ROW))
+    assert {c["selector"] for c in target["columns"]} <= fields
+    source = yaml.safe_load((ROOT / "grafana/provisioning/datasources/tickets.yml").read_text())
+    (entry,) = source["datasources"]
+    assert entry["type"] == panel["datasource"]["type"]
+    assert (
+        entry["jsonData"]["auth_method"] == "bearerToken" and entry["secureJsonData"]["bearerToken"]
+    )
+    assert entry["url"] in entry["jsonData"]["allowedHosts"]

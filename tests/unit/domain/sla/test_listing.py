@@ -37,7 +37,7 @@ POLICY = parse_policy(
 )
 
 
-def _state() -> PartitionState:
+def _four_tickets() -> PartitionState:
     """A: vip urgent, 8 min old (first response at risk); B: urgent, 40 min old (breached);
     C: high, answered (resolution only); D: high, 5 min old (on track)."""
     s = partition_state({"1h": H}, model=KpiModel(sla=POLICY), now_ms=NOW)
@@ -49,7 +49,7 @@ def _state() -> PartitionState:
     return s
 
 
-def _rows(s: PartitionState, **params: str) -> list[ClockRow]:
+def _listed(s: PartitionState, **params: str) -> list[ClockRow]:
     listing = Listing(ClockQuery.parse(params), NOW)
     listing.add(s, list(s.with_running_clocks()))
     return listing.rows()
@@ -60,7 +60,7 @@ def _ids(rows: list[ClockRow]) -> list[tuple[str, str]]:
 
 
 def test_rows_are_sorted_by_time_left_the_most_overdue_first() -> None:
-    rows = _rows(_state())
+    rows = _listed(_four_tickets())
     assert _ids(rows) == [
         ("B", "first_response"),  # 10 min overdue
         ("A", "first_response"),  # 2 min left
@@ -103,11 +103,11 @@ def test_rows_are_sorted_by_time_left_the_most_overdue_first() -> None:
     ],
 )
 def test_filters_pick_what_the_gauges_count(params: dict[str, str], wanted: list) -> None:
-    assert _ids(_rows(_state(), **params)) == wanted
+    assert _ids(_listed(_four_tickets(), **params)) == wanted
 
 
 def test_matched_counts_the_rows_beyond_the_limit_too() -> None:
-    s = _state()
+    s = _four_tickets()
     listing = Listing(ClockQuery(limit=1), NOW)
     listing.add(s, list(s.with_running_clocks()))
     assert listing.matched == 7 and len(listing.rows()) == 1
@@ -160,7 +160,7 @@ def test_any_limit_and_slicing_keep_the_first_rows_of_the_whole_order(
 
 
 def test_a_key_closed_between_slices_is_skipped() -> None:
-    s = _state()
+    s = _four_tickets()
     keys = list(s.with_running_clocks())
     s.apply(replied("B", NOW - S, "r-B"))  # answered: its first-response clock stops
     rows = _rows_of(s, keys)
