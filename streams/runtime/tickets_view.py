@@ -20,7 +20,7 @@ from streams.domain.sla.listing import ClockQuery, Listing, QueryError
 from streams.drilldown.wire import rfc3339, row_json
 from streams.secrets import bearer_matches
 
-SLICE = 20_000  # keys listed between two yields to the event loop
+SLICE = 5_000  # keys listed between two yields to the event loop (~12 ms compiled)
 
 
 async def listing(

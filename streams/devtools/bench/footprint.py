@@ -1,4 +1,5 @@
-"""Memory per open ticket and the ``/metrics`` render time, with the real model, in process.
+"""Memory per open ticket, the ``/metrics`` render time and the drill-down's (``/tickets``),
+with the real model, in process.
 
 Each measurement runs in a fresh process: peak RSS growth only means something from a clean
 start. ``footprint_events`` also feeds the restart benchmark (``recovery``).
@@ -24,16 +25,18 @@ def footprint_report(open_tickets: int, repeat: int = 1) -> str:
     """Memory per open ticket (two ticket shapes) and /metrics render time, min/median/max."""
     rows = [
         "| open tickets | shape | bytes per open ticket (min / median / max) | "
-        "/metrics render ms (min / median / max) | series | customers |",
-        "|---|---|---|---|---:|---:|",
+        "/metrics render ms (min / median / max) | series | customers | "
+        "/tickets ms: whole (min / median / max) | its longest slice ms |",
+        "|---|---|---|---|---:|---:|---|---|",
     ]
     for shape in SHAPES:
         runs = [_footprint_in_subprocess(open_tickets, shape) for _ in range(repeat)]
-        per, render = ([r[k] for r in runs] for k in ("bytes_per_open_ticket", "metrics_render_ms"))
+        keys = ("bytes_per_open_ticket", "metrics_render_ms", "tickets_ms", "tickets_slice_ms")
+        per, render, listing, pause = ([r[k] for r in runs] for k in keys)
         rows.append(
             f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
             f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} | "
-            f"{int(runs[0]['customers']):,} |"
+            f"{int(runs[0]['customers']):,} | {_spread(listing, '.0f')} | {max(pause):.1f} |"
         )
     text = "\n".join(rows)
     print(text)
@@ -150,13 +153,35 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
         started = time.perf_counter()
         body = generate_latest(registry)
         renders.append(time.perf_counter() - started)
+    whole_ms, slice_ms = _drilldown_ms(state, now)
     return {
         "open_tickets": open_tickets,
         "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
+        "tickets_ms": whole_ms,
+        "tickets_slice_ms": slice_ms,
         "metrics_render_ms": statistics.median(renders) * 1000,
         "metrics_series": body.count(b"\n") - body.count(b"# "),
         "customers": len(state.customers.records),
     }
+
+
+def _drilldown_ms(state: PartitionState, now_ms: int) -> tuple[float, float]:
+    """``GET /tickets?state=upcoming&limit=10`` over the state, as the worker lists it (a
+    slice of keys between two yields): the whole listing, and its longest slice, which is
+    the longest the event loop waits for it."""
+    from streams.domain.sla.listing import ClockQuery, Listing
+    from streams.runtime.tickets_view import SLICE
+
+    started = time.perf_counter()
+    listing, longest = Listing(ClockQuery(state="upcoming", limit=10), now_ms), 0.0
+    keys = list(state.with_running_clocks())
+    for start in range(0, len(keys), SLICE):
+        begun = time.perf_counter()
+        listing.add(state, keys[start : start + SLICE])
+        longest = max(longest, time.perf_counter() - begun)
+    if len(listing.rows()) != min(10, listing.matched) or not listing.matched:
+        raise AssertionError(f"the drill-down listed {listing.matched} clocks")
+    return (time.perf_counter() - started) * 1000, longest * 1000
 
 
 def fill(state: PartitionState, open_tickets: int, shape: str) -> None:

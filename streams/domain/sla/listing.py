@@ -109,53 +109,60 @@ class Listing:
         self._heap: list[_Kept] = []  # the worst row kept on top
 
     def add(self, partition: PartitionState, keys: Iterable[str]) -> None:
-        """Consider the running clocks of ``keys`` of ``partition`` (a key gone is skipped)."""
+        """Consider the running clocks of ``keys`` of ``partition`` (a key gone is skipped).
+
+        The record is read only for a team filter and for the rows kept: most clocks are
+        counted and passed over on their own fields (measured: docs/benchmarks.md)."""
         query, now, records = self.query, self.now_ms, partition.records
+        team = query.team
         for key in keys:
-            record = records.get(key)
-            if record is None:
-                continue
-            team = record.team_name_now
-            if query.team is not None and team != query.team:
-                continue
+            record: TicketRecord | None = None
+            if team is not None:
+                record = records.get(key)
+                if record is None or record.team_name_now != team:
+                    continue
             for clock in partition.running_clocks(key):
                 state = state_of(clock, now)
-                if _wanted(query, clock, state):
-                    policy = partition.model.policy(record)
-                    self._keep(key, record, clock, state, team, policy.name if policy else "")
+                if not _wanted(query, clock, state):
+                    continue
+                if record is None:
+                    record = records.get(key)
+                    if record is None:
+                        break
+                self._keep(partition, key, record, clock, state)
 
     def _keep(
         self,
+        partition: PartitionState,
         key: str,
         record: TicketRecord,
         clock: LiveClock,
         state: str,
-        team: str | None,
-        policy: str,
     ) -> None:
         self.matched += 1
         left = clock.deadline_ms - self.now_ms
-        order = (left, key, clock.sla)
         heap = self._heap
         full = len(heap) >= self.query.limit
-        if full and order >= heap[0].order:
+        if full and (left, key, clock.sla) >= heap[0].order:
             return  # not among the first ``limit``: its row is never built
+        policy = partition.model.policy(record)
         row = ClockRow(
             left,
             key,
             clock.sla,
             state,
-            policy,
+            policy.name if policy else "",
             clock.priority,
-            team,
+            record.team_name_now,
             record.channel,
             clock.start_ms,
             clock.deadline_ms,
         )
+        kept = _Kept((left, key, clock.sla), row)
         if full:
-            heapq.heapreplace(heap, _Kept(order, row))
+            heapq.heapreplace(heap, kept)
         else:
-            heapq.heappush(heap, _Kept(order, row))
+            heapq.heappush(heap, kept)
 
     def rows(self) -> list[ClockRow]:
         """The rows kept, by time left (then ticket id and SLA: the order is total)."""
