@@ -13,6 +13,7 @@ from streams.config import Settings
 from streams.drilldown import commands as drilldown
 from streams.publishing import commands as publishing
 from streams.runtime import topic_commands
+from streams.whatif import commands as whatif
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     generate.add_argument("--check", action="store_true", help="fail if a generated file is stale")
 
     drilldown.add_parser(sub)
+    whatif.add_parser(sub)
 
     demo = sub.add_parser("demo", help="broker + topics + worker + simulator until Ctrl-C")
     demo.add_argument("--port", type=int, default=9092, help="broker port")
@@ -161,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
-    return int(COMMANDS[args.command](args) or 0)
+    return int((COMMANDS.get(args.command) or args.run)(args) or 0)
 
 
 class Needs(NamedTuple):
@@ -295,5 +297,4 @@ COMMANDS = {
     "validate": publishing.validate,
     "replay": publishing.replay,
     "demo": cmd_demo,
-    "tickets": drilldown.tickets,
 }

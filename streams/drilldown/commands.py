@@ -36,9 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tickets.add_argument("--serve", action="store_true", help="serve GET /tickets over HTTP")
     tickets.add_argument("--host", default="0.0.0.0")
     tickets.add_argument("--port", type=int, default=6068)
+    tickets.set_defaults(run=tickets_command)
 
 
-def tickets(args: argparse.Namespace) -> int:
+def tickets_command(args: argparse.Namespace) -> int:
     """Exit 0 when complete, 1 when a worker or a partition is missing, 2 on a usage error."""
     from streams.drilldown import table
     from streams.drilldown.cluster import cluster_view

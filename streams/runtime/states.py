@@ -24,10 +24,12 @@ log = logging.getLogger(__name__)
 class StateFactory:
     """Calling it makes an empty state, starting at the clock's now."""
 
-    def __init__(self, settings: Settings, clock: EventClock) -> None:
+    def __init__(self, settings: Settings, clock: EventClock, with_sla: bool = True) -> None:
+        """``with_sla=False``: no SLA policy whatever the settings say (records are the same
+        facts under any policy: ``sla whatif`` decides clocks afterwards)."""
         self.settings = s = settings
         self.clock = clock
-        policy_path = s.sla_policy_path
+        policy_path = s.sla_policy_path if with_sla else None
         exports = Exports(s.windows, DEFAULT_DURATION_BUCKETS_S)  # what objectives may name
         policy = load_policy(policy_path, exports) if policy_path else None
         self.model = KpiModel(sla=policy, default_schedule=_default_schedule(policy, s.schedule))
