@@ -32,8 +32,12 @@ class Cutoffs(NamedTuple):
     retain_after_ms: int  # closed tickets whose newest event is older are forgotten
 
     @classmethod
-    def at(cls, now_ms: int, horizons: Horizons, largest_window_ms: int) -> Cutoffs:
-        return cls(now_ms - horizons.orphan_ms, horizons.late_before_ms(now_ms, largest_window_ms))
+    def at(
+        cls, now_ms: int, horizons: Horizons, largest_window_ms: int, waiting_ms: int | None = None
+    ) -> Cutoffs:
+        """``waiting_ms``: now for events waiting for their ticket (default: ``now_ms``)."""
+        waited = now_ms if waiting_ms is None else waiting_ms
+        return cls(waited - horizons.orphan_ms, horizons.late_before_ms(now_ms, largest_window_ms))
 
     def orphans_waiting(self, record: TicketRecord) -> bool:
         """Whether ``record`` holds events that waited too long for their ticket-created."""

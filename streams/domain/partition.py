@@ -5,11 +5,10 @@ each event changes exactly one key and replaying any suffix of the input is harm
 remembers which event ids it has applied. Windows, the backlog and the SLA clocks are rebuilt
 from records.
 
-``PartitionState`` applies events and keeps the derived parts in step; each part is its own
-module: ``backlog`` (open tickets), ``sla.scan`` (running clocks and live gauges), ``recent``
-(a cache of contributions) and ``expiry`` (horizons). Readers (the collectors) use
-``backlog()``, ``open_by_team``, ``open_by_category`` and ``sla_now``, which change nothing;
-the clock moves only through ``advance``, called by the agent and the runtime's timers.
+``PartitionState`` keeps the derived parts in step, each its own module: ``backlog``,
+``sla.scan`` (running clocks, live gauges), ``recent`` (a cache) and ``expiry`` (horizons).
+Readers (the collectors, the drill-down) change nothing; the clock moves only through
+``advance``, called by the agent and the runtime's timers.
 """
 
 from __future__ import annotations
@@ -117,17 +116,15 @@ class PartitionState:
             self.windows.advance(now_ms)
 
     def tick(self, slice_size: int = SLA_SCAN_SLICE) -> None:
-        """Decide clocks whose deadline has passed, and refresh the live SLA gauges.
-
-        One pass visits every record with running clocks; a tick does at most ``slice_size`` of
-        it, so a huge backlog never stalls the worker. ``sla_now`` is the last complete pass.
-        """
+        """Decide clocks whose deadline has passed, and refresh the live SLA gauges: a tick
+        visits at most ``slice_size`` records of the pass; ``sla_now`` is the last complete one."""
         self._sla.tick(self.now_ms, slice_size, self.records, self._decide_deadlines)
 
-    def expire(self) -> int:
-        """Drop state past its horizon; return how many waiting events became orphans."""
+    def expire(self, waiting_ms: int | None = None) -> int:
+        """Drop state past its horizon; return how many waiting events became orphans.
+        ``waiting_ms``: now for those, as ``apply``'s ``arrived_ms`` (default: the clock)."""
         orphaned = 0
-        cutoffs = Cutoffs.at(self.now_ms, self.horizons, self.windows.largest_ms)
+        cutoffs = Cutoffs.at(self.now_ms, self.horizons, self.windows.largest_ms, waiting_ms)
         for key, record in list(self.records.items()):
             if cutoffs.orphans_waiting(record):
                 orphaned += self._drop_orphans(key, record)
@@ -185,8 +182,9 @@ class PartitionState:
         self.now_ms = max(self.now_ms, now_ms)
         self.windows.advance(self.now_ms)
 
-    def apply(self, event: Event) -> Outcome:
+    def apply(self, event: Event, arrived_ms: int | None = None) -> Outcome:
         """Apply one event; if that raises, the partition is left as it was, and it re-raises.
+        ``arrived_ms``: when it came, should it wait for its ticket (default: the clock).
 
         Everything an event changes is decided before windows and backlog move (the record,
         then its evaluation), so rolling back is restoring the record and its index entries.
@@ -195,7 +193,7 @@ class PartitionState:
         record = self.records.get(key)
         snapshot = None if record is None else record.copy()
         try:
-            return self._apply(key, record, event)
+            return self._apply(key, record, event, arrived_ms)
         except Exception:
             self._forget_index(key)
             if snapshot is None:
@@ -216,7 +214,9 @@ class PartitionState:
             yield key, None if record is None else record.to_bytes()
 
     # -- the steps ---------------------------------------------------------------------------
-    def _apply(self, key: str, record: TicketRecord | None, event: Event) -> Outcome:
+    def _apply(
+        self, key: str, record: TicketRecord | None, event: Event, arrived_ms: int | None
+    ) -> Outcome:
         late = event.at_ms < self.late_before_ms
         if record is None:
             if late:
@@ -225,8 +225,9 @@ class PartitionState:
         before = self._contributions(key, record)
         was_open = open_ticket(record)
         channel, priority, team, category = self.labelling.of(event)
+        arrived = self.now_ms if arrived_ms is None else arrived_ms
         admission = record.apply(
-            event, channel, priority, self.now_ms, team, self.max_ticket_events, category
+            event, channel, priority, arrived, team, self.max_ticket_events, category
         )
         if admission is Admission.DUPLICATE:
             return Outcome.DUPLICATE
@@ -282,8 +283,7 @@ class PartitionState:
         return contributions
 
     def drop_caches(self) -> None:
-        """Forget what is cached for speed (recent contributions), not state: measurements of
-        the state's own memory call it."""
+        """Forget the cache of recent contributions (measurements of the state's memory)."""
         self._recent.clear()
 
     def _forget_index(self, key: str) -> None:

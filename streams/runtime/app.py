@@ -179,7 +179,8 @@ class Processor:
         self.ownership.advance(self.clock.now_ms())
 
     async def _housekeeping(self) -> None:
-        self.stats.orphaned += self.ownership.expire(self.clock.now_ms())
+        clock = self.clock
+        self.stats.orphaned += self.ownership.expire(clock.now_ms(), clock.waiting_ms())
         await self.writes.persist(dict(self.ownership.states))
         await self.writes.confirm()  # also when no events flow, so nothing commits
 

@@ -81,7 +81,7 @@ class BatchApplier:
         for _, events, _ in decoded:  # first: in replay mode the newest event time is "now"
             for event in events:
                 saw(event.at_ms)
-        now = self.clock.now_ms()
+        now, arrived = self.clock.now_ms(), self.clock.waiting_ms()
         touched: dict[int, PartitionState] = {}
         for message, events, contacts in decoded:
             partition = message.partition
@@ -96,7 +96,7 @@ class BatchApplier:
                 self._apply_contacts(state, message, contacts, letters)
             for event in events:
                 try:
-                    outcome = state.apply(event)
+                    outcome = state.apply(event, arrived)
                 except Exception as exc:  # rolled back by the state; this event alone is lost
                     outcome = Outcome.FAILED
                     letters.append(

@@ -24,6 +24,12 @@ class EventClock:
         if self.newest_ms is None or at_ms > self.newest_ms:
             self.newest_ms = at_ms
 
+    def waiting_ms(self) -> int:
+        """Now for events that wait for their ticket-created: the wall clock, also in replay
+        mode. A backfill reads each topic at its own pace, so the event clock races ahead of
+        the slower ones, and waiting by it would drop replies whose ticket is seconds away."""
+        return int(time.time() * 1000)
+
     def now_ms(self) -> int:
         """Now, in epoch milliseconds.
 

@@ -103,13 +103,13 @@ class Ownership:
         for state in self.owned():
             state.advance(now_ms)
 
-    def expire(self, now_ms: int) -> int:
+    def expire(self, now_ms: int, waiting_ms: int | None = None) -> int:
         """Move every owned state to ``now_ms`` and drop what is past its horizon; return how
-        many waiting events became orphans."""
+        many waiting events became orphans (by ``waiting_ms``: see ``EventClock``)."""
         orphaned = 0
         for state in self.owned():
             state.advance(now_ms)
-            orphaned += state.expire()
+            orphaned += state.expire(waiting_ms)
         return orphaned
 
     def tick(self, now_ms: int, budget: int) -> None:

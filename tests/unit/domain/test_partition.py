@@ -53,6 +53,23 @@ def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon(
     assert list(state.drain_dirty()) == [("T", None)]  # a tombstone for the changelog
 
 
+def test_in_a_backfill_a_reply_waits_by_the_wall_clock_not_the_racing_event_clock() -> None:
+    """A replay reads each topic at its own pace: the event clock may run days ahead of the
+    ticket-created topic. Waiting is measured by when events arrived (the runtime passes the
+    wall clock), so the reply is still there when its ticket comes seconds later."""
+    wall = NOW
+    state = partition_state(horizons=HORIZONS)
+    state.apply(replied("T", NOW - 1000, "r1"), arrived_ms=wall)
+    state.advance(NOW + 2 * 24 * H)  # other topics' events, two days on in event time
+    assert state.expire(waiting_ms=wall + 5000) == 0  # five seconds later, by the wall
+    state.apply(created("T", NOW - 60_000), arrived_ms=wall + 6000)
+    assert state.records["T"].replies == (NOW - 1000,) and not state.records["T"].waiting_events
+    assert state.expire(waiting_ms=wall + 3 * H) == 0  # nothing waits any more
+    other = partition_state(horizons=HORIZONS)
+    other.apply(replied("U", NOW - 1000, "r2"), arrived_ms=wall)
+    assert other.expire(waiting_ms=wall + 3 * H) == 1  # a ticket that never comes: an orphan
+
+
 def test_backlog_tracks_open_tickets_and_their_oldest() -> None:
     state = partition_state(horizons=HORIZONS)
     state.apply(created("A", NOW - 5000))

@@ -22,15 +22,14 @@ from streams.whatif import history, outcomes, report
 from streams.whatif.compare import compare
 from streams.whatif.outcomes import Decided
 from tests.support import oracle, trace
+from tests.support.builders import D
 from tests.support.schedules import AFTER_DST, LIVE_POLICY
-
-DAY = 86_400_000
 
 
 def _history_file(tmp_path: Path) -> tuple[Path, list[tuple[str, dict]]]:
     """A week with business hours, pauses and customers writing again, inside 30 days."""
     events = trace.build(seed=13, now_ms=AFTER_DST, tickets=150, customers=True).events
-    events = [e for e in events if oracle.ms(e[1]["occurred_at"]) > AFTER_DST - 20 * DAY]
+    events = [e for e in events if oracle.ms(e[1]["occurred_at"]) > AFTER_DST - 20 * D]
     path = tmp_path / "history.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
     return path, events
@@ -79,7 +78,7 @@ def test_the_decisions_equal_the_worker_evaluating_as_events_come(tmp_path: Path
 
 
 def _decided(ticket: str, sla: str, outcome: str, day: int, priority: str = "high") -> Decided:
-    return Decided(ticket, "rest", sla, priority, outcome, AFTER_DST + day * DAY)
+    return Decided(ticket, "rest", sla, priority, outcome, AFTER_DST + day * D)
 
 
 def test_the_comparison_counts_tickets_whose_breaches_appear_or_disappear() -> None:
