@@ -112,11 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cost in the same run",
     )
     bench.add_argument(
-        "--ingest",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also measure HTTP ingest against direct produce with N events",
+        "--ingest", type=int, default=0, metavar="N", help="HTTP ingest against produce, N events"
+    )
+    bench.add_argument(
+        "--whatif-events", type=int, default=1_000_000, help="time sla whatif on N events (0: skip)"
     )
 
     publish = sub.add_parser("publish", help="publish one event (validated first)")

@@ -153,4 +153,9 @@ def command(args: argparse.Namespace) -> int:
         footprint_report(args.open_tickets, args.repeat)
     if args.ingest:
         bench_ingest(args.ingest, args.repeat)
+    if args.whatif_events:
+        from streams.devtools.bench import whatif
+
+        title = f"sla whatif on {args.whatif_events:,} events of history (two policies)"
+        print(spread_table(title, whatif.measure(args.whatif_events, args.repeat), "", 1))
     return 0
