@@ -20,7 +20,7 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.config import Settings
 from streams.domain.contributions import KpiModel
-from streams.domain.events import Event, Kind
+from streams.domain.events import Event, InvalidEvent, Kind, decode
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
 from streams.domain.sla.clocks import Clock
@@ -71,6 +71,23 @@ def partition_state(
         max_ticket_events,
         categories,
     )
+
+
+def spread_over_partitions(
+    messages: list[Message], model: KpiModel, now_ms: int, partitions: int = 2
+) -> list[PartitionState]:
+    """The valid ``messages`` decoded and applied to ``partitions`` states, each ticket to one
+    of them (by a hash of its key), as the router spreads them over a worker's partitions."""
+    import zlib
+
+    states = [partition_state(model=model, now_ms=now_ms) for _ in range(partitions)]
+    for message in messages:
+        try:
+            event = decode(message.value, Kind(message.topic))
+        except InvalidEvent:
+            continue
+        states[zlib.crc32(event.record_key.encode()) % partitions].apply(event)
+    return states
 
 
 def totals(state: PartitionState, window: str = "1h") -> dict[Any, int]:

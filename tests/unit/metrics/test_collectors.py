@@ -16,7 +16,7 @@ from streams.metrics.collectors import HealthCollector, KpiCollector
 from streams.runtime.clock import EventClock
 from streams.runtime.stats import ProcessorStats
 from tests.support import oracle, oracle_sla, trace
-from tests.support.builders import NOW, H, partition_state
+from tests.support.builders import NOW, H, partition_state, spread_over_partitions
 from tests.support.schedules import AFTER_DST, LIVE_POLICY, SCHEDULED
 from tests.support.scrape import Sample, parse
 from tests.support.tools import require
@@ -197,20 +197,10 @@ def test_business_hours_and_status_times_equal_the_oracle_across_dst_and_a_holid
 def test_who_waits_and_which_breaches_come_equal_the_oracle_at_two_clocks() -> None:
     """Business hours across DST and a holiday, pauses, reopens and customers writing again:
     the scan's pass, read by the collector, equals the oracle's independent clocks."""
-    import zlib
-
-    from streams.domain.events import InvalidEvent, decode
-
     model = KpiModel(sla=parse_policy(LIVE_POLICY))
     recorded = trace.build(seed=11, now_ms=AFTER_DST, tickets=200, customers=True)
     assert any(topic == "customer-replied" for topic, _ in recorded.events)
-    states = [partition_state(model=model, now_ms=AFTER_DST) for _ in range(2)]
-    for message in recorded.messages:
-        try:
-            event = decode(message.value, Kind(message.topic))
-        except InvalidEvent:
-            continue
-        states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
+    states = spread_over_partitions(recorded.messages, model, AFTER_DST)
     seen: set[str] = set()
     for now_ms in (AFTER_DST, AFTER_DST + 3 * H + 17 * 60_000):
         for state in states:

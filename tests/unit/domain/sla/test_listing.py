@@ -13,7 +13,16 @@ from streams.domain.contributions import KpiModel
 from streams.domain.partition import PartitionState
 from streams.domain.sla.listing import ClockQuery, ClockRow, Listing, QueryError
 from streams.domain.sla.policy import parse_policy
-from tests.support.builders import NOW, H, M, S, created, partition_state, replied
+from tests.support.builders import (
+    NOW,
+    H,
+    M,
+    S,
+    created,
+    partition_state,
+    replied,
+    spread_over_partitions,
+)
 
 POLICY = parse_policy(
     {
@@ -179,21 +188,12 @@ def test_the_rows_equal_the_oracle_across_pauses_business_hours_and_dst() -> Non
     """Every running clock of a week's trace (LIVE_POLICY), at two instants: the same rows,
     fields and states as the oracle's, and each deadline the first instant its working time
     outside pauses reaches the target (the oracle checks it without computing one)."""
-    import zlib
-
-    from streams.domain.events import InvalidEvent, Kind, decode
     from tests.support import oracle_sla, trace
     from tests.support.schedules import AFTER_DST, LIVE_POLICY
 
     model = KpiModel(sla=parse_policy(LIVE_POLICY))
     recorded = trace.build(seed=11, now_ms=AFTER_DST, tickets=200, customers=True)
-    states = [partition_state(model=model, now_ms=AFTER_DST) for _ in range(2)]
-    for message in recorded.messages:
-        try:
-            event = decode(message.value, Kind(message.topic))
-        except InvalidEvent:
-            continue
-        states[zlib.crc32(event.record_key.encode()) % 2].apply(event)
+    states = spread_over_partitions(recorded.messages, model, AFTER_DST)
     for now_ms in (AFTER_DST, AFTER_DST + 3 * H + 17 * M):
         listing = Listing(ClockQuery(limit=5_000), now_ms)
         for state in states:
