@@ -72,13 +72,20 @@ def team_lead(policy: SlaPolicy | None) -> dashboard.Dashboard:
             8,
         ),
         p.series(
-            "Next reply p90 by priority",
+            "First response and next reply p90 by priority",
             [
+                p.query(
+                    "histogram_quantile(0.9, sum by (priority, le) (support_first_response_"
+                    f'seconds_bucket{{window="$window",{f}}}))',
+                    "first response {{priority}}",
+                    ref="A",
+                ),
                 p.query(
                     "histogram_quantile(0.9, sum by (priority, le) (support_next_reply_seconds"
                     f'_bucket{{window="$window",{f}}}))',
-                    "{{priority}}",
-                )
+                    "next reply {{priority}}",
+                    ref="B",
+                ),
             ],
             "s",
             12,
