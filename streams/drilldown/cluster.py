@@ -76,9 +76,31 @@ async def _ask_one(session: aiohttp.ClientSession, url: str, params: Mapping[str
             body = orjson.loads(await response.read())
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         return Answer(url, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
-    if not isinstance(body, dict) or not body.keys() >= WORKER_FIELDS:
+    if not _a_worker_answer(body):
         return Answer(url, error="not a worker's /tickets answer")
     return Answer(url, body=body)
+
+
+def _a_worker_answer(body: Any) -> bool:
+    """The fields the merge reads, of the types it reads them as (a proxy's error page, an
+    older or a foreign server is reported, never merged)."""
+    if not isinstance(body, dict) or not body.keys() >= WORKER_FIELDS:
+        return False
+    rows, partitions = body["tickets"], body["partitions"]
+    return (
+        isinstance(rows, list)
+        and all(
+            isinstance(row, dict)
+            and isinstance(row.get("ticket_id"), str)
+            and isinstance(row.get("sla"), str)
+            and isinstance(row.get("time_left_seconds"), int | float)
+            for row in rows
+        )
+        and isinstance(partitions, list)
+        and all(isinstance(p, int) for p in partitions)
+        and isinstance(body["partition_count"], int)
+        and isinstance(body["matched"], int)
+    )
 
 
 def merge(answers: Sequence[Answer], limit: int, partition_count: int = 0) -> dict[str, Any]:

@@ -94,6 +94,11 @@ def test_asking_passes_the_token_and_the_parameters_and_reports_each_failure() -
     async def garbage(request: web.Request) -> web.Response:
         return web.Response(text="<html>proxy error</html>", content_type="text/html")
 
+    async def odd_rows(request: web.Request) -> web.Response:
+        body = _body([0], [_row("A", 1)])
+        body["tickets"][0]["time_left_seconds"] = "soon"
+        return web.json_response(body)
+
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(5)
         return web.json_response(_body([0], []))
@@ -104,8 +109,9 @@ def test_asking_passes_the_token_and_the_parameters_and_reports_each_failure() -
             _server(refuses) as b,
             _server(garbage) as c,
             _server(slow) as d,
+            _server(odd_rows) as e,
         ):
-            return await ask([a, b, c, d], {"state": "breached"}, TOKEN, wait_s=1.0)
+            return await ask([a, b, c, d, e], {"state": "breached"}, TOKEN, wait_s=1.0)
 
     answers = run(scenario())
     assert seen == [(f"Bearer {TOKEN}", {"state": "breached"})]
@@ -113,5 +119,6 @@ def test_asking_passes_the_token_and_the_parameters_and_reports_each_failure() -
     assert answers[1].error is not None and answers[1].error.startswith("HTTP 401")
     assert answers[2].error is not None and "JSONDecodeError" in answers[2].error
     assert answers[3].error is not None and "Timeout" in answers[3].error
+    assert answers[4].error == "not a worker's /tickets answer"
     view = merge(answers, limit=10)
-    assert len(view["missing"]) == 3 and view["complete"] is False
+    assert len(view["missing"]) == 4 and view["complete"] is False
