@@ -24,15 +24,37 @@ from streams.whatif.outcomes import Decided
 from tests.support import oracle, trace
 from tests.support.builders import D
 from tests.support.schedules import AFTER_DST, LIVE_POLICY
+from tests.support.tools import ROOT
 
 
 def _history_file(tmp_path: Path) -> tuple[Path, list[tuple[str, dict]]]:
     """A week with business hours, pauses and customers writing again, inside 30 days."""
     events = trace.build(seed=13, now_ms=AFTER_DST, tickets=150, customers=True).events
     events = [e for e in events if oracle.ms(e[1]["occurred_at"]) > AFTER_DST - 20 * D]
+    events += _reopened_and_updated()
     path = tmp_path / "history.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
     return path, events
+
+
+def _reopened_and_updated() -> list[tuple[str, dict]]:
+    """A tech ticket (periodic updates due every 2 business hours) resolved, reopened, then
+    updated after 2.5 and 0.5 hours: cycles start again after a reopen, one breaches."""
+    day = AFTER_DST - D - 7 * 3_600_000  # Tuesday 27 October, 08:00 UTC, 09:00 in Berlin
+    steps = [
+        ("ticket-created", 0, {"channel": "chat", "priority": "urgent", "team": "tech"}),
+        ("agent-replied", 10, {"agent_id": "a"}),
+        ("ticket-resolved", 20, {}),
+        ("ticket-reopened", 60, {}),
+        ("agent-replied", 90, {"agent_id": "a"}),
+        ("agent-replied", 240, {"agent_id": "a"}),
+        ("agent-replied", 270, {"agent_id": "a"}),
+    ]
+    return [
+        (kind, {"event_id": f"reopen-{n}", "ticket_id": "REOPENED-1",
+                "occurred_at": trace.rfc3339(day + minutes * 60_000), **fields})
+        for n, (kind, minutes, fields) in enumerate(steps)
+    ]  # fmt: skip
 
 
 def _worker_counts(events: list[tuple[str, dict]], settings: Settings) -> Counter:
@@ -191,3 +213,43 @@ def test_a_candidate_that_is_not_yaml_is_named_too(
     code = main(["sla", "whatif", "--quiet", "--policy", str(candidate), str(path)])
     err = capsys.readouterr().err
     assert code == 2 and f"{candidate}: not valid YAML" in err and "line 2" in err, err
+
+
+def test_the_decisions_equal_the_oracle(tmp_path: Path) -> None:
+    """Every decided clock, by SLA, priority and outcome, as the oracle decides them from the
+    docs' table (no code of the core): business hours, pauses, reopens, periodic updates."""
+    from tests.support import oracle_outcomes
+
+    path, events = _history_file(tmp_path)
+    past = history.read(path, Settings(), progress=False)
+    decided = outcomes.decided(past.records, parse_policy(LIVE_POLICY), past.newest_ms)
+    ours = Counter((d.sla, d.priority, d.outcome) for d in decided)
+    assert ours == oracle_outcomes.decided_counts(events, past.newest_ms, LIVE_POLICY)
+
+
+def test_a_month_of_simulated_traffic_decides_as_the_oracle(tmp_path: Path) -> None:
+    """Four weeks of the simulator (escalations, reopens, statuses, customers writing again)
+    under the shipped policy (business hours, pauses): the same decisions as the oracle's."""
+    import time
+
+    from streams.devtools.simulate import Simulator
+    from streams.domain.sla.policy import load_policy
+    from tests.support import oracle_outcomes
+
+    now = int(time.time() * 1000)
+    simulator = Simulator(seed=8, tickets_per_s=0.003, speed=1, start_ms=now - 28 * D)
+    events = []
+    for kind, payload in simulator.events():
+        if oracle.ms(str(payload["occurred_at"])) > now - 3_600_000:
+            break
+        events.append((kind.value, dict(payload)))
+    path = tmp_path / "month.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps({"type": t, **e}) for t, e in events) + b"\n")
+    shipped = ROOT / "deploy/sla/policy.yaml"
+    past = history.read(path, Settings(), progress=False)
+    decided = outcomes.decided(past.records, load_policy(str(shipped)), past.newest_ms)
+    ours = Counter((d.sla, d.priority, d.outcome) for d in decided)
+    doc = yaml.safe_load(shipped.read_text())
+    assert ours == oracle_outcomes.decided_counts(events, past.newest_ms, doc)
+    assert sum(v for k, v in ours.items() if k[2] == "breached") > 100
+    assert {t for t, _ in events} >= {"ticket-reopened", "ticket-updated", "customer-replied"}
