@@ -14,7 +14,7 @@ from collections import Counter
 
 from tests.support import oracle_times as times
 from tests.support.oracle import known_tickets
-from tests.support.oracle_sla import _business, _elapsed, duration_ms
+from tests.support.oracle_sla import _elapsed, clock_terms
 
 
 def decided_counts(
@@ -37,13 +37,10 @@ def decided(
             continue
         for sla, start, stop, ends_without_outcome in _clocks(ticket):
             priority = _priority_at(ticket, stop)
-            target_text = (entry["targets"].get(priority) or {}).get(sla)
-            if target_text is None:
+            terms = clock_terms(ticket, entry, policy, sla, priority)
+            if terms is None:
                 continue
-            target = duration_ms(target_text)
-            hours = policy["schedules"][entry["schedule"]] if sla in _business(entry) else None
-            pausing = set((entry.get("pause") or {}).get(sla, []))
-            gaps = times.resolved_gaps(ticket) if sla == "resolution" else []
+            target, hours, pausing, gaps = terms
 
             def reached(at: int) -> bool:
                 return _elapsed(ticket, start, at, hours, pausing, gaps) >= target  # noqa: B023

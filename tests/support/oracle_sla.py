@@ -87,13 +87,10 @@ def live_clocks(
         if entry is None:
             continue
         for sla, start in running_clocks(ticket):
-            target_text = (entry["targets"].get(ticket["priority"]) or {}).get(sla)
-            if target_text is None:
+            terms = clock_terms(ticket, entry, policy, sla, ticket["priority"])
+            if terms is None:
                 continue
-            target = duration_ms(target_text)
-            hours = policy["schedules"][entry["schedule"]] if sla in _business(entry) else None
-            pausing = set((entry.get("pause") or {}).get(sla, []))
-            gaps = times.resolved_gaps(ticket) if sla == "resolution" else []
+            target, hours, pausing, gaps = terms
             elapsed = _elapsed(ticket, start, now_ms, hours, pausing, gaps)
             if _paused_at(ticket, now_ms, pausing, gaps) and elapsed < target:
                 continue  # paused before its deadline: not running
@@ -171,6 +168,20 @@ def running_clocks(ticket: dict) -> list[tuple[str, int]]:
         if not before or before[-1] != 2:  # made while open
             clocks.append(("periodic_update", at))
     return clocks
+
+
+def clock_terms(
+    ticket: dict, entry: dict, policy: dict, sla: str, priority: str
+) -> tuple[int, dict | None, set[str], list[tuple[int, int]]] | None:
+    """(target, business hours or None, pausing statuses, resolved gaps) of one clock under
+    the ticket's policy entry (None: no target for that priority)."""
+    target_text = (entry["targets"].get(priority) or {}).get(sla)
+    if target_text is None:
+        return None
+    hours = policy["schedules"][entry["schedule"]] if sla in _business(entry) else None
+    pausing = set((entry.get("pause") or {}).get(sla, []))
+    gaps = times.resolved_gaps(ticket) if sla == "resolution" else []
+    return duration_ms(target_text), hours, pausing, gaps
 
 
 def _business(entry: dict) -> list[str]:
