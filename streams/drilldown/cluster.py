@@ -103,12 +103,11 @@ def _a_worker_answer(body: Any) -> bool:
     )
 
 
-def merge(answers: Sequence[Answer], limit: int, partition_count: int = 0) -> dict[str, Any]:
-    """One answer for the cluster: the first ``limit`` rows of all, and what is missing.
-
-    ``partition_count``: expected partitions when known here (0: as the workers report).
-    """
+def merge(answers: Sequence[Answer], limit: int) -> dict[str, Any]:
+    """One answer for the cluster: the first ``limit`` rows of all, and what is missing
+    (the partitions expected are those the workers report their layout has)."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
+    partition_count = 0
     owners: dict[int, list[str]] = {}
     workers, missing, matched = [], [], 0
     for answer in answers:

@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     past = history.read(args.history, settings, progress=not args.quiet)
     current, candidate = (outcomes.decided(past.records, p, past.newest_ms) for p in policies)
     comparison = compare(current, candidate)
-    print(f"{past.events:,} events ({past.invalid:,} invalid skipped), "
+    failed = f", {past.failed:,} failed as in a worker's dead letters" if past.failed else ""
+    print(f"{past.events:,} events ({past.invalid:,} invalid skipped{failed}), "
           f"{comparison.tickets:,} tickets timed by an SLA")  # fmt: skip
     print(report.render(comparison, current_path, str(args.policy), args.sample))
     if args.csv:

@@ -33,6 +33,7 @@ class History:
     newest_ms: int  # the clock at the end: SLA clocks still running are decided at it
     events: int
     invalid: int
+    failed: int = 0  # events the core could not apply: a worker dead-letters them as failed
 
 
 def read(path: Path, settings: Settings, progress: bool = True) -> History:
@@ -49,16 +50,20 @@ def read(path: Path, settings: Settings, progress: bool = True) -> History:
         disable=not progress,
         dynamic_ncols=True,
     )
+    failed = 0
     for start in range(0, len(events), BATCH):
         batch = events[start : start + BATCH]
         state.advance(batch[-1].at_ms)
         for event in batch:
-            state.apply(event)
+            try:
+                state.apply(event)
+            except Exception:  # rolled back by the state, as in the worker: that event alone
+                failed += 1
         state.dirty.clear()  # nothing to persist: the records stay in this process
         bar.update(len(batch))
     bar.close()
     newest = events[-1].at_ms if events else 0
-    return History(state.records, newest, len(events), invalid)
+    return History(state.records, newest, len(events), invalid, failed)
 
 
 def _event_time(event: Event) -> int:

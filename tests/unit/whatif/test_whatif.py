@@ -253,3 +253,29 @@ def test_a_month_of_simulated_traffic_decides_as_the_oracle(tmp_path: Path) -> N
     assert ours == oracle_outcomes.decided_counts(events, past.newest_ms, doc)
     assert sum(v for k, v in ours.items() if k[2] == "breached") > 100
     assert {t for t, _ in events} >= {"ticket-reopened", "ticket-updated", "customer-replied"}
+
+
+def test_an_event_the_core_cannot_apply_is_counted_and_the_rest_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the worker, where it is dead-lettered as failed: that event alone is lost."""
+    path, events = _history_file(tmp_path)
+    make_state = history._state
+
+    class Refusing:
+        def __init__(self, state: object) -> None:
+            self._state = state
+
+        def apply(self, event):  # type: ignore[no-untyped-def]
+            if event.event_id == "reopen-6":
+                raise ValueError("a broken record")
+            return self._state.apply(event)  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._state, name)
+
+    monkeypatch.setattr(history, "_state", lambda *a: Refusing(make_state(*a)))
+    past = history.read(path, Settings(), progress=False)
+    assert (past.events, past.failed) == (len(events), 1)
+    replies = past.records["REOPENED-1"].replies  # four replies, the last one refused
+    assert [(r - replies[0]) // 60_000 for r in replies] == [0, 80, 230]
