@@ -9,7 +9,7 @@ between slices, so the agent keeps processing while a request is answered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import faust
@@ -29,11 +29,18 @@ async def listing(
     """The first rows of ``query`` over every partition owned, at ``now_ms``."""
     result = Listing(query, now_ms)
     for partition in owned():
-        keys = list(partition.with_running_clocks())
-        for start in range(0, len(keys), SLICE):
-            result.add(partition, keys[start : start + SLICE])
+        for keys in slices(partition):
+            result.add(partition, keys)
             await asyncio.sleep(0)
     return result
+
+
+def slices(partition: PartitionState) -> Iterator[list[str]]:
+    """The keys with running clocks, ``SLICE`` at a time (taken at once: the agent may add
+    or drop keys between two slices; a key gone is skipped)."""
+    keys = list(partition.with_running_clocks())
+    for start in range(0, len(keys), SLICE):
+        yield keys[start : start + SLICE]
 
 
 def add_tickets_view(

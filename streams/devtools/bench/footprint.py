@@ -170,14 +170,13 @@ def _drilldown_ms(state: PartitionState, now_ms: int) -> tuple[float, float]:
     slice of keys between two yields): the whole listing, and its longest slice, which is
     the longest the event loop waits for it."""
     from streams.domain.sla.listing import ClockQuery, Listing
-    from streams.runtime.tickets_view import SLICE
+    from streams.runtime.tickets_view import slices
 
     started = time.perf_counter()
     listing, longest = Listing(ClockQuery(state="upcoming", limit=10), now_ms), 0.0
-    keys = list(state.with_running_clocks())
-    for start in range(0, len(keys), SLICE):
+    for keys in slices(state):
         begun = time.perf_counter()
-        listing.add(state, keys[start : start + SLICE])
+        listing.add(state, keys)
         longest = max(longest, time.perf_counter() - begun)
     if len(listing.rows()) != min(10, listing.matched) or not listing.matched:
         raise AssertionError(f"the drill-down listed {listing.matched} clocks")
