@@ -97,8 +97,9 @@ class Backlog:
         heap = self._dims.get(entry.dims)
         if heap is None:
             heap = self._dims[entry.dims] = _Heap({}, [])
-        heap.ids[key] = entry.created_ms
-        heapq.heappush(heap.oldest, (entry.created_ms, key))
+        if heap.ids.get(key) != entry.created_ms:  # else its heap entry is still valid
+            heap.ids[key] = entry.created_ms
+            heapq.heappush(heap.oldest, (entry.created_ms, key))
         if len(heap.oldest) > 2 * len(heap.ids) + 64:  # stale entries below the top: compact
             heap.oldest[:] = [(at, k) for k, at in heap.ids.items()]
             heapq.heapify(heap.oldest)

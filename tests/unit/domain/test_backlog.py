@@ -114,6 +114,20 @@ def test_the_heap_of_a_dims_stays_bounded_by_its_open_tickets() -> None:
     assert backlog.per_dims() == {EMAIL: (1, 0)}
 
 
+def test_a_move_within_its_dims_adds_no_heap_entry() -> None:
+    """A transfer or a category change keeps the dims and the creation time: the heap entry it
+    has is still valid, so none is added (a million transfers would double the heap)."""
+    backlog, entry = Backlog(), OpenTicket(EMAIL, 5, "a", UNKNOWN)
+    backlog.move("T", None, entry)
+    for team in "bcab":
+        moved = entry._replace(team=team)
+        backlog.move("T", entry, moved)
+        entry = moved
+    assert backlog._dims[EMAIL].oldest == [(5, "T")]
+    assert backlog.per_dims() == {EMAIL: (1, 5)}
+    assert backlog.per_team() == {"b": 1}
+
+
 def test_a_ticket_counts_under_its_current_category() -> None:
     backlog = Backlog()
     backlog.move("A", None, OpenTicket(EMAIL, 1, "billing", "refund"))
