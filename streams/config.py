@@ -73,6 +73,7 @@ class Settings:
     compression: str = "none"
     max_message_bytes: int = 1_000_000  # below the broker's message.max.bytes (also read)
     max_ticket_events: int = 2_000  # events one ticket's record applies; more are "capped"
+    hot_records: int = 4_096  # ticket records per partition kept unpacked (see record_store)
     stall_seconds: float = 60.0  # a stage with work and no progress this long fails /health
     sla_policy: str = ""  # path of the SLA policy YAML; empty: deploy/sla/policy.yaml if present
     sla_tick: float = 1.0  # seconds between SLA deadline checks

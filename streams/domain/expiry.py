@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from streams.domain.record_packing import Summary
 from streams.domain.ticket import TicketRecord
 
 
@@ -38,6 +39,14 @@ class Cutoffs(NamedTuple):
         """``waiting_ms``: now for events waiting for their ticket (default: ``now_ms``)."""
         waited = now_ms if waiting_ms is None else waiting_ms
         return cls(waited - horizons.orphan_ms, horizons.late_before_ms(now_ms, largest_window_ms))
+
+    def may_drop(self, record: Summary) -> bool:
+        """``orphans_waiting`` or ``expired``, from a record's summary (a packed record is
+        unpacked only for this)."""
+        pending = record.pending_since_ms
+        if pending is not None and pending < self.orphan_before_ms:
+            return True
+        return not record.is_open and record.last_ms < self.retain_after_ms and not record.waiting
 
     def orphans_waiting(self, record: TicketRecord) -> bool:
         """Whether ``record`` holds events that waited too long for their ticket-created."""

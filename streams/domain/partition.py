@@ -1,14 +1,11 @@
 """All KPI state of one partition: ticket records plus the aggregates derived from them.
 
-Records are the only persisted state (one changelog key per ticket, written once per batch), so
-each event changes exactly one key and replaying any suffix of the input is harmless: the record
-remembers which event ids it has applied. Windows, the backlog and the SLA clocks are rebuilt
-from records.
-
-``PartitionState`` keeps the derived parts in step, each its own module: ``backlog``,
-``sla.scan`` (running clocks, live gauges), ``recent`` (a cache) and ``expiry`` (horizons).
-Readers (the collectors, the drill-down) change nothing; the clock moves only through
-``advance``, called by the agent and the runtime's timers.
+Records are the only persisted state (one changelog key per ticket, written once per batch):
+each event changes one key, and replaying any suffix of the input is harmless, as a record
+remembers the event ids it applied. The derived parts, rebuilt from records, each have their
+module: ``backlog``, ``sla.scan`` (running clocks, live gauges), ``recent`` (a cache) and
+``expiry`` (horizons); ``record_store`` packs the records not in use. Readers (the collectors,
+the drill-down) change nothing; the clock moves only through ``advance``.
 """
 
 from __future__ import annotations
@@ -27,6 +24,7 @@ from streams.domain.expiry import Cutoffs, Horizons
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.outcome import Outcome
 from streams.domain.recent import RecentContributions
+from streams.domain.record_store import HOT_RECORDS, Records
 from streams.domain.sla.scan import SLA_SCAN_SLICE, LiveClock, ScanShape, SlaGauges, SlaKey, SlaScan
 from streams.domain.ticket import MAX_TICKET_EVENTS, Admission, TicketRecord
 from streams.domain.windows import SlidingWindows, diff_into
@@ -48,6 +46,7 @@ class PartitionState:
         max_ticket_events: int = MAX_TICKET_EVENTS,
         categories: CategoryLabels | None = None,
         repeats: RepeatModel | None = None,
+        hot_records: int = HOT_RECORDS,
     ) -> None:
         self.model = model
         self.max_ticket_events = max_ticket_events
@@ -57,7 +56,7 @@ class PartitionState:
         self.categories = categories if categories is not None else CategoryLabels(cap=30)
         self.labelling = Labelling(labels, self.teams, self.categories)
         self.horizons = horizons
-        self.records: dict[str, TicketRecord] = {}
+        self.records = Records(hot_records)
         self._backlog = Backlog()
         self._sla = SlaScan.of(model.sla, model.buckets_ms)
         self._recent = RecentContributions()
@@ -125,7 +124,7 @@ class PartitionState:
         ``waiting_ms``: now for those, as ``apply``'s ``arrived_ms`` (default: the clock)."""
         orphaned = 0
         cutoffs = Cutoffs.at(self.now_ms, self.horizons, self.windows.largest_ms, waiting_ms)
-        for key, record in list(self.records.items()):
+        for key, record in self.records.matching(cutoffs.may_drop):
             if cutoffs.orphans_waiting(record):
                 orphaned += self._drop_orphans(key, record)
             if cutoffs.expired(record):  # closed, so not in the backlog
@@ -165,20 +164,19 @@ class PartitionState:
     # -- snapshots (``snapshot``) ------------------------------------------------------------
     def export(self) -> snapshot.Saved:
         """This state as plain data, sharing live dicts: encode it before anything else runs."""
-        customers = self.customers.records
-        return snapshot.export(
-            self.now_ms, self.records, self.windows, self._backlog, self._sla, customers
-        )
+        parts = self.records, self.windows, self._backlog, self._sla, self.customers.records
+        return snapshot.export(self.now_ms, *parts)
 
     def restore(self, saved: snapshot.Saved) -> None:
         """Become the state ``export`` saved; only a fresh state can. Raises on a snapshot of
         another layout or windows."""
         if self.records or self.customers.records:
             raise RuntimeError("only a fresh state takes a snapshot back")
-        now_ms, records, customers = snapshot.restore(saved, self.windows, self._backlog, self._sla)
-        for record in records.values():
-            self.labelling.readmit(record)
-        self.records, self.customers.records = records, customers
+        now_ms, packed, customers = snapshot.restore(saved, self.windows, self._backlog, self._sla)
+        self.records = Records.of_packed(packed, self.records.hot_limit)
+        for record in self.records.values():
+            self.labelling.readmit(record)  # decided at load: nothing to write back
+        self.customers.records = customers
         self.now_ms = max(self.now_ms, now_ms)
         self.windows.advance(self.now_ms)
 
@@ -233,6 +231,7 @@ class PartitionState:
             return Outcome.DUPLICATE
         if admission is Admission.CAPPED:
             if key in self.records:
+                self.records[key] = record  # it may have been unpacked for this
                 self.dirty.add(key)  # persists the digest: a redelivery is still a duplicate
             return Outcome.CAPPED
         record.evaluated_ms = max(record.evaluated_ms, self.now_ms)
@@ -255,6 +254,7 @@ class PartitionState:
             self._forget_index(key)
             self.evaluation_errors += 1
             return
+        self.records[key] = record  # it may have been unpacked for this
         self._diff(before, after)
         self.dirty.add(key)
 
@@ -262,6 +262,7 @@ class PartitionState:
         """Forget the events of ``record`` that waited too long for their ticket; how many."""
         before = self._contributions(key, record)
         orphaned = record.drop_waiting()
+        self.records[key] = record  # it may have been unpacked for this
         try:
             self._diff(before, self._evaluate(key, record))
         except Exception:

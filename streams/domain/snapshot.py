@@ -3,8 +3,9 @@
 A restart without one rebuilds each partition by evaluating every record of its changelog
 (~25 µs a record: SLA clocks, contributions, windows, backlog). A snapshot keeps what that
 evaluation derives (the windows' sums, the backlog's index, the running SLA clocks) beside the
-records' fields, so taking it back evaluates nothing; the changelog's tail after it is loaded
-as usual (``PartitionState.load`` replaces what it holds of a key).
+records (packed, as ``record_store`` keeps them), so taking it back evaluates nothing; the
+changelog's tail after it is loaded as usual (``PartitionState.load`` replaces what it holds of
+a key).
 
 Only tuples, lists, dicts, str, int, bytes and None go in: ``marshal`` encodes them fastest of
 what the standard library has and can build nothing else. Named tuples are kept as plain
@@ -19,23 +20,19 @@ from typing import Any
 
 from streams.domain.backlog import Backlog, BacklogData
 from streams.domain.customers import CustomerRecord, CustomerTicket
+from streams.domain.record_store import Records
 from streams.domain.series import Series
 from streams.domain.sla.scan import SlaScan
-from streams.domain.surveys import SurveyAnswer, SurveySend
-from streams.domain.ticket import TicketRecord
-from streams.domain.transfers import TeamChange
 from streams.domain.windows import SlidingWindows
 
 #: the layout of ``Saved``; a snapshot of another layout is not read
-LAYOUT = 2  # 2: the SLA scan's clocks carry their start
-#: one record's fields in ``RecordFields`` order, named tuples made plain
-PlainRecord = tuple[Any, ...]
+LAYOUT = 3  # 2: the SLA scan's clocks carry their start; 3: records packed (``record_store``)
 Saved = dict[str, Any]
 
 
 def export(
     now_ms: int,
-    records: Mapping[str, TicketRecord],
+    records: Records,
     windows: SlidingWindows,
     backlog: Backlog,
     sla: SlaScan,
@@ -46,7 +43,7 @@ def export(
     return {
         "layout": LAYOUT,
         "now_ms": now_ms,
-        "records": {key: _plain_record(record) for key, record in records.items()},
+        "records": records.packed(),
         "windows": [
             (name, step, cutoff, _plain_buckets(buckets), _plain_sums(totals))
             for name, step, cutoff, buckets, totals in windows.export()
@@ -65,13 +62,13 @@ def restore(
     windows: SlidingWindows,
     backlog: Backlog,
     sla: SlaScan,
-) -> tuple[int, dict[str, TicketRecord], dict[str, CustomerRecord]]:
+) -> tuple[int, dict[str, bytes], dict[str, CustomerRecord]]:
     """Put the derived parts of ``saved`` into a fresh state's windows, backlog and clocks;
     return its clock, records and customer records. Raises on anything but ``export``'s
     layout, before it changes anything."""
     if saved.get("layout") != LAYOUT:
         raise ValueError(f"snapshot layout {saved.get('layout')!r} is not {LAYOUT}")
-    records = {key: _record(fields) for key, fields in saved["records"].items()}
+    records: dict[str, bytes] = saved["records"]  # packed (``Records.packed``)
     customers = {
         key: CustomerRecord(tuple(CustomerTicket(*t) for t in tickets), floor, repeat)
         for key, (tickets, floor, repeat) in saved["customers"].items()
@@ -87,65 +84,6 @@ def restore(
     backlog.restore(restored)
     sla.restore(saved["sla"])
     return int(saved["now_ms"]), records, customers
-
-
-def _plain_record(r: TicketRecord) -> PlainRecord:
-    return (
-        r.created_ms,
-        r.channel,
-        r.priority,
-        r.team,
-        r.team_name,
-        r.category,
-        r.replies,
-        r.customer,
-        r.resolutions,
-        r.reopens,
-        r.statuses,
-        r.priorities,
-        tuple(map(tuple, r.surveys)) if r.surveys else (),
-        r.seen,
-        r.overflow,
-        r.pending_since_ms,
-        r.last_ms,
-        r.evaluated_ms,
-        r.category_label,
-        r.category_changes,
-        tuple(map(tuple, r.team_changes)) if r.team_changes else (),
-        tuple(map(tuple, r.sends)) if r.sends else (),
-        r.first_bot_reply_ms,
-        r.human_resolved_ms,
-    )
-
-
-def _record(f: PlainRecord) -> TicketRecord:
-    surveys, changes, sends = f[12], f[20], f[21]
-    return TicketRecord(
-        f[0],
-        f[1],
-        f[2],
-        f[3],
-        f[4],
-        f[5],
-        f[6],
-        f[7],
-        f[8],
-        f[9],
-        f[10],
-        f[11],
-        tuple(SurveyAnswer(*a) for a in surveys) if surveys else (),
-        f[13],
-        f[14],
-        f[15],
-        f[16],
-        f[17],
-        f[18],
-        f[19],
-        tuple(TeamChange(*c) for c in changes) if changes else (),
-        tuple(SurveySend(*s) for s in sends) if sends else (),
-        f[22],
-        f[23],
-    )
 
 
 def _plain_sums(sums: Mapping[Hashable, int]) -> dict[tuple[Any, ...], int]:

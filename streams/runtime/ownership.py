@@ -223,7 +223,7 @@ class Ownership:
             seconds["snapshot"] += restored - started
             seconds["read"] += read - restored
             seconds["load"] += loaded - read
-            newest = max((r.last_ms for r in state.records.values()), default=0)
+            newest = state.records.newest_ms()
             if newest:  # replay mode resumes at the newest event it had applied
                 self.clock.saw(newest)
                 state.advance(self.clock.now_ms())

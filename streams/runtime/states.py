@@ -54,6 +54,7 @@ class StateFactory:
             self.settings.max_ticket_events,
             self.categories,
             self.repeats,
+            self.settings.hot_records,
         )
 
 

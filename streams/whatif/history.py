@@ -19,7 +19,7 @@ from tqdm import tqdm
 from streams.config import Settings
 from streams.domain.events import Event, InvalidEvent, decode
 from streams.domain.partition import PartitionState
-from streams.domain.ticket import TicketRecord
+from streams.domain.record_store import Records
 from streams.publishing import eventfile
 
 BATCH = 1_000  # events between two moves of the clock, as a worker's batch
@@ -29,7 +29,7 @@ BATCH = 1_000  # events between two moves of the clock, as a worker's batch
 class History:
     """The ticket records of a file, and what was read of it."""
 
-    records: dict[str, TicketRecord]
+    records: Records  # packed but the last ones written, as a worker keeps them
     newest_ms: int  # the clock at the end: SLA clocks still running are decided at it
     events: int
     invalid: int

@@ -9,12 +9,11 @@ then have no outcome and are left out, as the worker leaves them out of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from streams.domain.contributions import KpiModel
+from streams.domain.record_store import Records
 from streams.domain.sla.policy import SlaPolicy
-from streams.domain.ticket import TicketRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +28,7 @@ class Decided:
     at_ms: int  # what decided it: the stop when met, the deadline when breached
 
 
-def decided(records: Mapping[str, TicketRecord], policy: SlaPolicy, now_ms: int) -> list[Decided]:
+def decided(records: Records, policy: SlaPolicy, now_ms: int) -> list[Decided]:
     model = KpiModel(sla=policy)
     out: list[Decided] = []
     for key, record in records.items():

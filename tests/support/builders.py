@@ -23,6 +23,7 @@ from streams.domain.contributions import KpiModel
 from streams.domain.events import Event, InvalidEvent, Kind, decode
 from streams.domain.labels import CategoryLabels, LabelPolicy, TeamLabels
 from streams.domain.partition import Horizons, PartitionState
+from streams.domain.record_store import HOT_RECORDS
 from streams.domain.sla.clocks import Clock
 from streams.domain.ticket import MAX_TICKET_EVENTS, TicketRecord
 from streams.domain.windows import SlidingWindows
@@ -59,6 +60,7 @@ def partition_state(
     teams: TeamLabels | None = None,
     max_ticket_events: int = MAX_TICKET_EVENTS,
     categories: CategoryLabels | None = None,
+    hot_records: int = HOT_RECORDS,
 ) -> PartitionState:
     """A partition's state built as the worker builds it, with the defaults unless given."""
     return PartitionState(
@@ -70,6 +72,7 @@ def partition_state(
         teams,
         max_ticket_events,
         categories,
+        hot_records=hot_records,
     )
 
 

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from streams.domain.sla.clocks import Clock
 from streams.domain.sla.lookahead import WAITING_SLAS
@@ -29,6 +29,12 @@ _STRIDE = 5
 # at_risk: int|None) per clock; a tuple of mixed fields, so its items are typed Any and read
 # only in this module
 _Flat = tuple[Any, ...]
+
+
+class RecordsByKey(Protocol):
+    """What a tick reads of the records (a partition's ``Records``, or a dict)."""
+
+    def __getitem__(self, key: str, /) -> TicketRecord: ...
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ class SlaScan:
         self,
         now_ms: int,
         slice_size: int,
-        records: Mapping[str, TicketRecord],
+        records: RecordsByKey,
         decide: Callable[[str], object],
     ) -> None:
         """Visit up to ``slice_size`` records of the pass, then publish it once complete.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,8 +41,11 @@ def test_a_reply_before_its_ticket_is_applied_when_the_ticket_appears() -> None:
     assert state.backlog() == {("email", "high"): (1, NOW - 90_000)}
 
 
-def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon() -> None:
-    state = partition_state(horizons=HORIZONS)
+@pytest.mark.parametrize("hot_records", [100, 0], ids=["kept as an object", "packed"])
+def test_a_reply_whose_ticket_never_appears_becomes_an_orphan_after_the_horizon(
+    hot_records: int,
+) -> None:
+    state = partition_state(horizons=HORIZONS, hot_records=hot_records)
     state.apply(replied("T", NOW - 1000, "r1"))
     assert state.expire() == 0
     state.advance(NOW + 3 * H)
