@@ -26,7 +26,7 @@ from streams.domain.sla.scan import SlaScan
 from streams.domain.windows import SlidingWindows
 
 #: the layout of ``Saved``; a snapshot of another layout is not read
-LAYOUT = 3  # 2: the SLA scan's clocks carry their start; 3: records packed (``record_store``)
+LAYOUT = 4  # 3: records packed (``record_store``); 4: SLA clocks packed (``packed_clocks``)
 Saved = dict[str, Any]
 
 

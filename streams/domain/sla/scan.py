@@ -1,10 +1,8 @@
 """The running SLA clocks of one partition, and the sliced pass over them that feeds the gauges.
 
-A million open tickets may each hold running clocks, so a record's clocks are kept flat in one
-tuple, ``(sla, priority, start, deadline, at-risk time)`` per clock: that costs far less than a
-tuple of ``Clock`` objects (a start is the record's own int object: it adds a pointer). The
-encoding stays inside this module; the rest of the domain sees ``SlaScan`` (track, forget,
-tick, gauges, clocks_of), ``SlaGauges`` and ``LiveClock``.
+A million open tickets may each hold running clocks, so a record's clocks are kept packed in
+one ``bytes`` (``packed_clocks``). The encoding stays inside the scan; the rest of the domain
+sees ``SlaScan`` (track, forget, tick, gauges, clocks_of), ``SlaGauges`` and ``LiveClock``.
 """
 
 from __future__ import annotations
@@ -13,22 +11,20 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Protocol
 
 from streams.domain.sla.clocks import Clock
 from streams.domain.sla.lookahead import WAITING_SLAS
+from streams.domain.sla.packed_clocks import ClockPacker, deadline_in
+from streams.domain.sla.packed_clocks import SlaKey as SlaKey  # the gauges are keyed by it
 from streams.domain.sla.policy import SlaPolicy
 from streams.domain.ticket import TicketRecord
 
-SlaKey = tuple[str, str]  # (sla, priority): the labels of the live SLA gauges
 # records with running SLA clocks examined per tick, so a tick stays short however large the
 # backlog; a full pass over a million open tickets takes 20 ticks (the gauges lag by that much)
 SLA_SCAN_SLICE = 50_000
-_STRIDE = 5
-# one record's running clocks, flat: (sla: str, priority: str, start: int, deadline: int,
-# at_risk: int|None) per clock; a tuple of mixed fields, so its items are typed Any and read
-# only in this module
-_Flat = tuple[Any, ...]
+#: what a snapshot keeps of the scan: its (sla, priority) table and the packed clocks by key
+ScanData = tuple[list[SlaKey], dict[str, bytes]]
 
 
 class RecordsByKey(Protocol):
@@ -50,7 +46,7 @@ NO_LOOKAHEAD = ScanShape()
 
 @dataclass(frozen=True, slots=True)
 class LiveClock:
-    """One running clock as readers see it (the drill-down), decoded from the flat tuple."""
+    """One running clock as readers see it (the drill-down), decoded from its packed form."""
 
     sla: str
     priority: str
@@ -120,11 +116,12 @@ def _added(mine: list[int], other: list[int]) -> list[int]:
 class SlaScan:
     """Which records have running clocks, and the pass that turns them into ``SlaGauges``."""
 
-    __slots__ = ("_pass", "_pass_gauges", "_running", "_settled", "shape")
+    __slots__ = ("_packer", "_pass", "_pass_gauges", "_running", "_settled", "shape")
 
     def __init__(self, shape: ScanShape = NO_LOOKAHEAD) -> None:
         self.shape = shape
-        self._running: dict[str, _Flat] = {}
+        self._packer = ClockPacker()
+        self._running: dict[str, bytes] = {}
         self._pass: Iterator[str] | None = None  # keys left to visit in the pass under way
         self._pass_gauges: dict[SlaKey, SlaGauges] = {}
         self._settled: dict[SlaKey, SlaGauges] = {}  # from the last complete pass
@@ -142,14 +139,9 @@ class SlaScan:
         if not clocks:  # no SLA policy matches: the common case without SLAs
             self._running.pop(key, None)
             return
-        flat = tuple(
-            field
-            for c in clocks
-            if c.running()
-            for field in (c.sla, c.priority, c.start_ms, c.deadline_ms, c.at_risk_ms)
-        )
-        if flat:
-            self._running[key] = flat
+        packed = self._packer.pack(clocks)
+        if packed:
+            self._running[key] = packed
         else:
             self._running.pop(key, None)
 
@@ -157,22 +149,23 @@ class SlaScan:
         """Stop tracking ``key`` (it closed, expired, or its clocks are unknown)."""
         self._running.pop(key, None)
 
-    def export(self) -> dict[str, _Flat]:
-        """The running clocks, flat, by key (for a snapshot: the live dict)."""
-        return self._running
+    def export(self) -> ScanData:
+        """The running clocks, packed, by key (for a snapshot: the live dict)."""
+        return self._packer.dims, self._running
 
-    def restore(self, running: dict[str, _Flat]) -> None:
+    def restore(self, data: ScanData) -> None:
         """Track the clocks ``export`` gave; the gauges follow at the next complete pass."""
-        self._running, self._pass = running, None
+        dims, running = data
+        self._packer, self._running, self._pass = ClockPacker(dims), running, None
 
     def clocks_of(self, key: str) -> list[LiveClock]:
         """The running clocks of ``key`` (none: not tracked)."""
-        flat = self._running.get(key)
-        if flat is None:
+        packed = self._running.get(key)
+        if packed is None:
             return []
         return [
-            LiveClock(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4])
-            for i in range(0, len(flat), _STRIDE)
+            LiveClock(c.dims[0], c.dims[1], c.start_ms, c.deadline_ms, c.at_risk_ms)
+            for c in self._packer.unpack(packed)
         ]
 
     def tracked(self) -> frozenset[str]:
@@ -202,33 +195,25 @@ class SlaScan:
             self._pass, self._pass_gauges = iter(list(self._running)), {}
         running, gauges = self._running, self._pass_gauges
         for visited, key in enumerate(self._pass, start=1):
-            flat = running.get(key)  # None: closed since the pass began
-            if flat is not None and _deadline_passed(flat, records[key].evaluated_ms, now_ms):
+            packed = running.get(key)  # None: closed since the pass began
+            if packed is not None and deadline_in(packed, records[key].evaluated_ms, now_ms):
                 decide(key)
-                flat = running.get(key)
-            if flat is not None:
-                self._observe(flat, gauges, now_ms)
+                packed = running.get(key)
+            if packed is not None:
+                self._observe(packed, gauges, now_ms)
             if visited >= slice_size:
                 return
         self._settled, self._pass = gauges, None
 
-    def _observe(self, flat: _Flat, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
+    def _observe(self, packed: bytes, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
         horizons, bounds = self.shape.horizons_ms, self.shape.waiting_bounds_ms
-        for i in range(0, len(flat), _STRIDE):
-            sla: str = flat[i]
-            dims = sla, flat[i + 1]
+        for clock in self._packer.unpack(packed):
+            dims = clock.dims
             entry = gauges.get(dims)
             if entry is None:
                 entry = gauges[dims] = SlaGauges(expected=[0] * len(horizons))
-            deadline: int = flat[i + 3]
-            entry.observe(deadline, flat[i + 4], now_ms)
+            deadline = clock.deadline_ms
+            entry.observe(deadline, clock.at_risk_ms, now_ms)
             entry.foresee(deadline, now_ms, horizons)
-            if sla in WAITING_SLAS:  # calendar time: as long as the customer has waited
-                entry.wait(max(0, now_ms - flat[i + 2]), bounds)
-
-
-def _deadline_passed(flat: _Flat, since_ms: int, now_ms: int) -> bool:
-    for i in range(3, len(flat), _STRIDE):  # noqa: SIM110 -- a plain loop: this runs per tick per
-        if since_ms < flat[i] <= now_ms:  # open ticket, and any(genexpr) costs more
-            return True
-    return False
+            if dims[0] in WAITING_SLAS:  # calendar time: as long as the customer has waited
+                entry.wait(max(0, now_ms - clock.start_ms), bounds)
