@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from streams.domain.contacts import Contact
+from streams.domain.customer_store import CustomerRecords
 from streams.domain.customers import (
     MAX_CUSTOMER_TICKETS_KEPT,
     Admission,
@@ -45,7 +46,7 @@ class Customers:
         self.labels = labels
         self.max_tickets = max_tickets
         self._diff = diff
-        self.records: dict[str, CustomerRecord] = {}
+        self.records = CustomerRecords()
         self.dirty: set[str] = set()
 
     def apply(self, contact: Contact, late_before_ms: int) -> Outcome:
@@ -97,7 +98,7 @@ class Customers:
         quarantines it. (Frozen contributions of forgotten tickets are in no record: a restart
         counts a customer past the cap by its kept tickets; one from a snapshot keeps them.)
         """
-        held = self.records.pop(key, None)
+        held = self.records.pop(key)
         if held is not None:
             self._diff(self.model.contributions(held), [])
         if blob is None:
@@ -111,9 +112,11 @@ class Customers:
         """Forget the customers whose newest ticket is older than ``cutoff_ms`` (the caller
         passes ``late_before_ms - horizon_ms``); return how many. Retracting their
         contributions is harmless: they lie outside every window."""
-        expired = [key for key, record in self.records.items() if record.expired(cutoff_ms)]
+        expired = self.records.older_than(cutoff_ms)  # ``CustomerRecord.expired``
         for key in expired:
-            self._diff(self.model.contributions(self.records.pop(key)), [])
+            record = self.records.pop(key)
+            if record is not None:
+                self._diff(self.model.contributions(record), [])
             self.dirty.add(key)
         return len(expired)
 

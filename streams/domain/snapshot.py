@@ -3,9 +3,9 @@
 A restart without one rebuilds each partition by evaluating every record of its changelog
 (~25 µs a record: SLA clocks, contributions, windows, backlog). A snapshot keeps what that
 evaluation derives (the windows' sums, the backlog's index, the running SLA clocks) beside the
-records (packed, as ``record_store`` keeps them), so taking it back evaluates nothing; the
-changelog's tail after it is loaded as usual (``PartitionState.load`` replaces what it holds of
-a key).
+records and the customers (packed, as their stores keep them), so taking it back evaluates
+nothing; the changelog's tail after it is loaded as usual (``PartitionState.load`` replaces
+what it holds of a key).
 
 Only tuples, lists, dicts, str, int, bytes and None go in: ``marshal`` encodes them fastest of
 what the standard library has and can build nothing else. Named tuples are kept as plain
@@ -19,14 +19,15 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from streams.domain.backlog import Backlog, BacklogData
-from streams.domain.customers import CustomerRecord, CustomerTicket
+from streams.domain.customer_store import CustomerRecords
 from streams.domain.record_store import Records
 from streams.domain.series import Series
 from streams.domain.sla.scan import SlaScan
 from streams.domain.windows import SlidingWindows
 
 #: the layout of ``Saved``; a snapshot of another layout is not read
-LAYOUT = 4  # 3: records packed (``record_store``); 4: SLA clocks packed (``packed_clocks``)
+#: 3: records packed (``record_store``); 4: SLA clocks and customers packed too
+LAYOUT = 4
 Saved = dict[str, Any]
 
 
@@ -36,7 +37,7 @@ def export(
     windows: SlidingWindows,
     backlog: Backlog,
     sla: SlaScan,
-    customers: Mapping[str, CustomerRecord],
+    customers: CustomerRecords,
 ) -> Saved:
     """A partition's state as plain data. It shares the live dicts of the windows, backlog and
     clocks: encode it before anything else runs."""
@@ -50,10 +51,7 @@ def export(
         ],
         "backlog": backlog.export(),
         "sla": sla.export(),
-        "customers": {
-            key: (tuple(map(tuple, c.tickets)), c.floor_ms, c.forgotten_repeat_ms)
-            for key, c in customers.items()
-        },
+        "customers": customers.packed(),
     }
 
 
@@ -62,17 +60,14 @@ def restore(
     windows: SlidingWindows,
     backlog: Backlog,
     sla: SlaScan,
-) -> tuple[int, dict[str, bytes], dict[str, CustomerRecord]]:
+) -> tuple[int, dict[str, bytes], CustomerRecords]:
     """Put the derived parts of ``saved`` into a fresh state's windows, backlog and clocks;
     return its clock, records and customer records. Raises on anything but ``export``'s
     layout, before it changes anything."""
     if saved.get("layout") != LAYOUT:
         raise ValueError(f"snapshot layout {saved.get('layout')!r} is not {LAYOUT}")
     records: dict[str, bytes] = saved["records"]  # packed (``Records.packed``)
-    customers = {
-        key: CustomerRecord(tuple(CustomerTicket(*t) for t in tickets), floor, repeat)
-        for key, (tickets, floor, repeat) in saved["customers"].items()
-    }
+    customers = CustomerRecords(saved["customers"])  # packed (``CustomerRecords.packed``)
     series: dict[tuple[Any, ...], Series] = {}  # one object per series, as the memo has it
     windows.restore(
         [
