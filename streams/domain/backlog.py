@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from streams.domain.ticket import TicketRecord
 
@@ -44,11 +44,17 @@ def open_ticket(record: TicketRecord) -> OpenTicket | None:
     )
 
 
-class _Heap(NamedTuple):
-    """One dims: its open tickets (id -> created at) and a min-heap of (created at, id)."""
+#: (created at: int, id: str), a heap entry, which the open tickets' dict holds as well: one
+#: object and one boxed int per open ticket (typed as a tuple of any length, which the compiled
+#: core keeps as one Python object, where it would box a ``tuple[int, str]`` at each store)
+_Entry = tuple[Any, ...]
 
-    ids: dict[str, int]
-    oldest: list[tuple[int, str]]
+
+class _Heap(NamedTuple):
+    """One dims: its open tickets (id -> its heap entry) and a min-heap of (created at, id)."""
+
+    ids: dict[str, _Entry]
+    oldest: list[_Entry]
 
 
 class Backlog:
@@ -97,11 +103,13 @@ class Backlog:
         heap = self._dims.get(entry.dims)
         if heap is None:
             heap = self._dims[entry.dims] = _Heap({}, [])
-        if heap.ids.get(key) != entry.created_ms:  # else its heap entry is still valid
-            heap.ids[key] = entry.created_ms
-            heapq.heappush(heap.oldest, (entry.created_ms, key))
+        held = heap.ids.get(key)
+        if held is None or held[0] != entry.created_ms:  # else its heap entry is still valid
+            pushed: _Entry = (entry.created_ms, key)
+            heap.ids[key] = pushed
+            heapq.heappush(heap.oldest, pushed)
         if len(heap.oldest) > 2 * len(heap.ids) + 64:  # stale entries below the top: compact
-            heap.oldest[:] = [(at, k) for k, at in heap.ids.items()]
+            heap.oldest[:] = list(heap.ids.values())
             heapq.heapify(heap.oldest)
         _count(self._by_team, entry.team, 1)
         _count(self._by_category, entry.category, 1)
@@ -114,16 +122,16 @@ class Backlog:
             del self._dims[entry.dims]
         else:  # keep the top valid: it may be the entry that just went
             ids, oldest = heap.ids, heap.oldest
-            while ids.get(oldest[0][1]) != oldest[0][0]:
+            while ids.get(oldest[0][1]) != oldest[0]:  # valid: the entry the dict holds
                 heapq.heappop(oldest)
         _count(self._by_team, entry.team, -1)
         _count(self._by_category, entry.category, -1)
 
 
-#: what a snapshot keeps of a backlog: per dims (open tickets -> created at, the heap), and the
-#: open tickets per team and per category
+#: what a snapshot keeps of a backlog: per dims (open tickets -> heap entry, the heap), and the
+#: open tickets per team and per category (``marshal`` keeps an entry shared by both as one)
 BacklogData = tuple[
-    dict[Dims, tuple[dict[str, int], list[tuple[int, str]]]], dict[str, int], dict[str, int]
+    dict[Dims, tuple[dict[str, _Entry], list[_Entry]]], dict[str, int], dict[str, int]
 ]
 
 

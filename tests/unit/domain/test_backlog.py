@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import marshal
 import random
 
 import pytest
@@ -126,6 +127,22 @@ def test_a_move_within_its_dims_adds_no_heap_entry() -> None:
     assert backlog._dims[EMAIL].oldest == [(5, "T")]
     assert backlog.per_dims() == {EMAIL: (1, 5)}
     assert backlog.per_team() == {"b": 1}
+
+
+def test_an_open_ticket_costs_one_entry_that_a_snapshot_keeps_shared() -> None:
+    """The dict of open tickets holds the heap's own entry (one tuple and one boxed time per
+    open ticket, not two), and a snapshot's round trip through marshal keeps it so."""
+    backlog = Backlog()
+    for n in range(3):
+        backlog.move(f"T{n}", None, OpenTicket(EMAIL, 10**12 + n, "a", UNKNOWN))
+    restored = Backlog()
+    restored.restore(marshal.loads(marshal.dumps(backlog.export())))
+    for one in (backlog, restored):
+        heap = one._dims[EMAIL]
+        assert all(heap.ids[key] is entry for entry in heap.oldest for key in [entry[1]])
+    assert restored.per_dims() == backlog.per_dims() == {EMAIL: (3, 10**12)}
+    restored.move("T0", OpenTicket(EMAIL, 10**12, "a", UNKNOWN), None)
+    assert restored.per_dims() == {EMAIL: (2, 10**12 + 1)}
 
 
 def test_a_ticket_counts_under_its_current_category() -> None:
