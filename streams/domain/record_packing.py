@@ -8,7 +8,9 @@ except in a snapshot, which is stamped with the Python and marshal versions: the
 keeps its own versioned format (``record_format``).
 
 A fixed header in front says what expiry asks (``Summary``), so a pass over a million packed
-records unpacks only those it drops.
+records unpacks only those it drops. Behind it, the common times are kept as how long before
+the record's newest event they were: ``marshal`` writes an int of 31 bits in 5 bytes and an
+instant in milliseconds since 1970 in 11 (about 55 bytes a ticket in progress).
 """
 
 from __future__ import annotations
@@ -59,64 +61,77 @@ def pack(record: TicketRecord) -> bytes:
 
 
 def unpack(blob: bytes) -> TicketRecord:
-    return from_plain(marshal.loads(memoryview(blob)[_HEADER.size :]))
+    last, pending, _ = _HEADER.unpack_from(blob)
+    fields = marshal.loads(memoryview(blob)[_HEADER.size :])
+    return from_plain(fields, last, None if pending < 0 else pending)
 
 
 def plain(r: TicketRecord) -> PlainRecord:
-    """The record's fields as plain tuples (what ``marshal`` can encode)."""
+    """The record's fields as plain tuples (what ``marshal`` can encode), its common times
+    relative to its newest event; the newest event and "pending since" are the header's."""
+    base = r.last_ms
     return (
-        r.created_ms,
+        _ago(base, r.created_ms),
         r.channel,
         r.priority,
         r.team,
         r.team_name,
         r.category,
-        r.replies,
-        r.customer,
-        r.resolutions,
-        r.reopens,
-        r.statuses,
-        r.priorities,
+        _all_ago(base, r.replies),
+        _all_ago(base, r.customer),
+        _all_ago(base, r.resolutions),
+        _all_ago(base, r.reopens),
+        tuple([(base - at, status) for at, status in r.statuses]),
+        tuple([(base - at, priority) for at, priority in r.priorities]),
         tuple(map(tuple, r.surveys)) if r.surveys else (),
         r.seen,
         r.overflow,
-        r.pending_since_ms,
-        r.last_ms,
-        r.evaluated_ms,
+        base - r.evaluated_ms,
         r.category_label,
         r.category_changes,
-        tuple(map(tuple, r.team_changes)) if r.team_changes else (),
+        tuple([(base - c.at_ms, c.label, c.name) for c in r.team_changes]),
         tuple(map(tuple, r.sends)) if r.sends else (),
-        r.first_bot_reply_ms,
-        r.human_resolved_ms,
+        _ago(base, r.first_bot_reply_ms),
+        _ago(base, r.human_resolved_ms),
     )
 
 
-def from_plain(f: PlainRecord) -> TicketRecord:
-    surveys, changes, sends = f[12], f[20], f[21]
+def from_plain(f: PlainRecord, last_ms: int, pending_since_ms: int | None) -> TicketRecord:
+    """The record ``plain`` gave, whose newest event was at ``last_ms``."""
+    base = last_ms
+    surveys, sends = f[12], f[19]
     return TicketRecord(
-        f[0],
+        _ago(base, f[0]),
         f[1],
         f[2],
         f[3],
         f[4],
         f[5],
-        f[6],
-        f[7],
-        f[8],
-        f[9],
-        f[10],
-        f[11],
+        _all_ago(base, f[6]),
+        _all_ago(base, f[7]),
+        _all_ago(base, f[8]),
+        _all_ago(base, f[9]),
+        tuple([(base - ago, status) for ago, status in f[10]]),
+        tuple([(base - ago, priority) for ago, priority in f[11]]),
         tuple(SurveyAnswer(*a) for a in surveys) if surveys else (),
         f[13],
         f[14],
-        f[15],
+        pending_since_ms,
+        last_ms,
+        base - f[15],
         f[16],
         f[17],
-        f[18],
-        f[19],
-        tuple(TeamChange(*c) for c in changes) if changes else (),
+        tuple([TeamChange(base - ago, label, name) for ago, label, name in f[18]]),
         tuple(SurveySend(*s) for s in sends) if sends else (),
-        f[22],
-        f[23],
+        _ago(base, f[20]),
+        _ago(base, f[21]),
     )
+
+
+def _ago(base: int, time: int | None) -> int | None:
+    """``base`` minus ``time``: a time made relative to ``base``, and back again."""
+    return None if time is None else base - time
+
+
+def _all_ago(base: int, times: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple([base - time for time in times]) if times else ()
