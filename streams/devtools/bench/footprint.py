@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
@@ -22,19 +23,27 @@ from streams.domain.partition import PartitionState
 
 
 def footprint_report(open_tickets: int, repeat: int = 1) -> str:
-    """Memory per open ticket (two ticket shapes) and /metrics render time, min/median/max."""
+    """Memory per open ticket (each ticket shape) and /metrics render time, min/median/max.
+
+    Bytes per open ticket divide the whole growth by the tickets, so they include what a
+    partition holds whatever its size (caches of a bounded size, the windows); bytes per added
+    ticket divide the growth from half the tickets to all of them, which those leave out.
+    """
     rows = [
         "| open tickets | shape | bytes per open ticket (min / median / max) | "
+        "bytes per added ticket, half to all (min / median / max) | "
         "/metrics render ms (min / median / max) | series | customers | "
         "/tickets ms: whole (min / median / max) | its longest slice ms |",
-        "|---|---|---|---|---:|---:|---|---|",
+        "|---|---|---|---|---|---:|---:|---|---|",
     ]
+    half = open_tickets // 2
     for shape in SHAPES:
         runs = [_footprint_in_subprocess(open_tickets, shape) for _ in range(repeat)]
         keys = ("bytes_per_open_ticket", "metrics_render_ms", "tickets_ms", "tickets_slice_ms")
         per, render, listing, pause = ([r[k] for r in runs] for k in keys)
+        added = [_added_bytes(run, half) for run in runs] if half else per
         rows.append(
-            f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | "
+            f"| {open_tickets:,} | {shape} | {_spread(per, '.0f')} | {_spread(added, '.0f')} | "
             f"{_spread(render, '.1f')} | {int(runs[0]['metrics_series']):,} | "
             f"{int(runs[0]['customers']):,} | {_spread(listing, '.0f')} | {max(pause):.1f} |"
         )
@@ -43,11 +52,18 @@ def footprint_report(open_tickets: int, repeat: int = 1) -> str:
     return text
 
 
+def _added_bytes(run: dict[str, Any], half: int) -> float:
+    """Bytes per ticket added from ``half`` open tickets to those of ``run`` (a fresh process
+    of the same shape at ``half``)."""
+    halved = _footprint_in_subprocess(half, run["shape"])
+    return (run["grown_bytes"] - halved["grown_bytes"]) / (run["open_tickets"] - half)
+
+
 def _spread(values: list[float], fmt: str) -> str:
     return " / ".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
 
 
-def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, float]:
+def _footprint_in_subprocess(open_tickets: int, shape: str) -> dict[str, Any]:
     """A fresh process per measurement: peak RSS growth is only meaningful from a clean start."""
     out = subprocess.run(
         [
@@ -118,7 +134,7 @@ def footprint_events(
             yield event(Kind.UPDATED, at + 130_000, ticket_id=ticket, team=rng.choice(teams))
 
 
-def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
+def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, Any]:
     """Bytes per open ticket and /metrics render time, in process, with the real model.
 
     Events go through the real decoder, so every string is a fresh object as in the worker.
@@ -156,6 +172,8 @@ def state_footprint(open_tickets: int, shape: str = "new") -> dict[str, float]:
     whole_ms, slice_ms = _drilldown_ms(state, now)
     return {
         "open_tickets": open_tickets,
+        "shape": shape,
+        "grown_bytes": grown_kib * 1024,
         "bytes_per_open_ticket": grown_kib * 1024 / open_tickets,
         "tickets_ms": whole_ms,
         "tickets_slice_ms": slice_ms,
