@@ -117,7 +117,7 @@ class PartitionState:
     def tick(self, slice_size: int = SLA_SCAN_SLICE) -> None:
         """Decide clocks whose deadline has passed, and refresh the live SLA gauges: a tick
         visits at most ``slice_size`` records of the pass; ``sla_now`` is the last complete one."""
-        self._sla.tick(self.now_ms, slice_size, self.records, self._decide_deadlines)
+        self._sla.tick(self.now_ms, slice_size, self._decide_deadlines)
 
     def expire(self, waiting_ms: int | None = None) -> int:
         """Drop state past its horizon; return how many waiting events became orphans.
@@ -277,7 +277,7 @@ class PartitionState:
         """Contributions of ``record``, keeping the index of its running SLA clocks current
         (and, with ``remember``, the cache the next event's diff starts from)."""
         record_clocks = self.model.clocks(record)
-        self._sla.track(key, record_clocks)
+        self._sla.track(key, record_clocks, record.evaluated_ms)
         contributions = self.model.contributions(record, record_clocks)
         if remember:
             self._recent.remember(key, contributions)

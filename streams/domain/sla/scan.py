@@ -11,26 +11,18 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol
 
 from streams.domain.sla.clocks import Clock
 from streams.domain.sla.lookahead import WAITING_SLAS
 from streams.domain.sla.packed_clocks import ClockPacker, deadline_in
 from streams.domain.sla.packed_clocks import SlaKey as SlaKey  # the gauges are keyed by it
 from streams.domain.sla.policy import SlaPolicy
-from streams.domain.ticket import TicketRecord
 
 # records with running SLA clocks examined per tick, so a tick stays short however large the
 # backlog; a full pass over a million open tickets takes 20 ticks (the gauges lag by that much)
 SLA_SCAN_SLICE = 50_000
 #: what a snapshot keeps of the scan: its (sla, priority) table and the packed clocks by key
 ScanData = tuple[list[SlaKey], dict[str, bytes]]
-
-
-class RecordsByKey(Protocol):
-    """What a tick reads of the records (a partition's ``Records``, or a dict)."""
-
-    def __getitem__(self, key: str, /) -> TicketRecord: ...
 
 
 @dataclass(frozen=True)
@@ -134,12 +126,13 @@ class SlaScan:
         horizons, bounds = policy.lookahead.horizons_ms, policy.waiting_bounds_ms(steps_ms)
         return SlaScan(ScanShape(horizons, bounds))
 
-    def track(self, key: str, clocks: Sequence[Clock]) -> None:
-        """Keep the clocks of ``key`` that are still running (none: stop tracking it)."""
+    def track(self, key: str, clocks: Sequence[Clock], evaluated_ms: int) -> None:
+        """Keep the clocks of ``key`` that are still running, as evaluated at ``evaluated_ms``
+        (the record's), or stop tracking it if none is."""
         if not clocks:  # no SLA policy matches: the common case without SLAs
             self._running.pop(key, None)
             return
-        packed = self._packer.pack(clocks)
+        packed = self._packer.pack(clocks, evaluated_ms)
         if packed:
             self._running[key] = packed
         else:
@@ -164,8 +157,8 @@ class SlaScan:
         if packed is None:
             return []
         return [
-            LiveClock(c.dims[0], c.dims[1], c.start_ms, c.deadline_ms, c.at_risk_ms)
-            for c in self._packer.unpack(packed)
+            LiveClock(dims[0], dims[1], start, deadline, at_risk)
+            for dims, start, deadline, at_risk in self._packer.unpack(packed)
         ]
 
     def tracked(self) -> frozenset[str]:
@@ -181,7 +174,6 @@ class SlaScan:
         self,
         now_ms: int,
         slice_size: int,
-        records: RecordsByKey,
         decide: Callable[[str], object],
     ) -> None:
         """Visit up to ``slice_size`` records of the pass, then publish it once complete.
@@ -196,7 +188,7 @@ class SlaScan:
         running, gauges = self._running, self._pass_gauges
         for visited, key in enumerate(self._pass, start=1):
             packed = running.get(key)  # None: closed since the pass began
-            if packed is not None and deadline_in(packed, records[key].evaluated_ms, now_ms):
+            if packed is not None and deadline_in(packed, now_ms):
                 decide(key)
                 packed = running.get(key)
             if packed is not None:
@@ -207,13 +199,11 @@ class SlaScan:
 
     def _observe(self, packed: bytes, gauges: dict[SlaKey, SlaGauges], now_ms: int) -> None:
         horizons, bounds = self.shape.horizons_ms, self.shape.waiting_bounds_ms
-        for clock in self._packer.unpack(packed):
-            dims = clock.dims
+        for dims, start, deadline, at_risk in self._packer.unpack(packed):
             entry = gauges.get(dims)
             if entry is None:
                 entry = gauges[dims] = SlaGauges(expected=[0] * len(horizons))
-            deadline = clock.deadline_ms
-            entry.observe(deadline, clock.at_risk_ms, now_ms)
+            entry.observe(deadline, at_risk, now_ms)
             entry.foresee(deadline, now_ms, horizons)
             if dims[0] in WAITING_SLAS:  # calendar time: as long as the customer has waited
-                entry.wait(max(0, now_ms - clock.start_ms), bounds)
+                entry.wait(max(0, now_ms - start), bounds)
