@@ -2,10 +2,11 @@
 
 Why: a million open tickets may each hold running clocks. As a tuple of their fields (two
 labels and three boxed ints per clock) they cost ~170 bytes a ticket; packed, 26 bytes a clock
-behind one object header (~64 bytes for one clock). The two labels become the index of their
-``(sla, priority)`` pair in a table the scan keeps, so reading a clock back builds no tuple of
-labels either. In front, the processor's clock at the record's last evaluation: a tick asks
-whether a deadline passed since then, and must not unpack the record to know.
+behind the evaluation time and one object header (~72 bytes for one clock). The two labels
+become the index of their ``(sla, priority)`` pair in a table the scan keeps, so reading a
+clock back builds no tuple of labels either. The evaluation time in front is the processor's
+clock at the record's last evaluation: a tick asks whether a deadline passed since then, and
+must not unpack the record to know.
 """
 
 from __future__ import annotations
